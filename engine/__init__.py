@@ -1,0 +1,25 @@
+"""Backprop Lab's autodiff engine: parse a function, build its graph, trace forward and backward.
+
+Pure Python and NumPy, usable from a script or a notebook:
+
+    >>> import engine
+    >>> g = engine.parse("log(xy) + exp(xy)")
+    >>> g.variables
+    ('x', 'y')
+    >>> round(g.gradient(x=1.0, y=2.0)["x"], 3)
+    15.778
+"""
+
+from .graph import Edge, Graph, Node
+from .numeric import central_difference, forward_difference
+from .ops import FUNCTIONS, OPS, Op
+from .parser import MAX_DEPTH, MAX_LENGTH, MAX_NODES, ParseError, parse
+from .trace import (PHASE_TITLES, PHASES, BackwardStep, ForwardStep, OrderStep, Received, Send,
+                    State, Step, Trace)
+
+__all__ = [
+    "parse", "ParseError", "Graph", "Node", "Edge", "Trace", "State", "Step", "ForwardStep",
+    "OrderStep", "BackwardStep", "Send", "Received", "PHASES", "PHASE_TITLES", "OPS", "Op",
+    "FUNCTIONS", "central_difference", "forward_difference", "MAX_LENGTH", "MAX_NODES",
+    "MAX_DEPTH",
+]

@@ -1,0 +1,70 @@
+"""python -m engine "log(xy)+exp(xy)" x=1 y=2 [--json | --trace] [--local numerical --eps 1e-4]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from . import ParseError, parse
+from .explain import explain
+
+
+def _assignment(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected name=value, e.g. x=1, not {text!r}")
+    try:
+        return name.strip(), float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the value of {name} must be a number, "
+                                         f"not {value!r}") from None
+
+
+def _json_number(v: float) -> float | str:
+    return v if math.isfinite(v) else str(v)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m engine",
+                                     description="Evaluate and differentiate a function.")
+    parser.add_argument("function", help='e.g. "log(xy)+exp(xy)"')
+    parser.add_argument("values", nargs="*", type=_assignment, help="e.g. x=1 y=2")
+    parser.add_argument("--json", action="store_true", help="print value and gradient as JSON")
+    parser.add_argument("--trace", action="store_true", help="print every step in words")
+    parser.add_argument("--local", choices=["symbolic", "numerical"], default="symbolic",
+                        help="how local derivatives are taken (default: symbolic)")
+    parser.add_argument("--eps", type=float, default=1e-4,
+                        help="eps for numerical local derivatives (default: 1e-4)")
+    args = parser.parse_args(argv)
+    try:
+        graph = parse(args.function)
+    except ParseError as err:
+        print(f"error: {err}\n{err.pointer()}", file=sys.stderr)
+        return 2
+    try:
+        trace = graph.trace(dict(args.values), local=args.local, eps=args.eps)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"function": args.function, "inputs": trace.inputs,
+                          "value": _json_number(trace.value),
+                          "gradient": {k: _json_number(v) for k, v in trace.gradient.items()},
+                          "warnings": [message for _, message in trace.warnings]}, indent=2))
+        return 0
+    if args.trace:
+        for k in range(len(trace) + 1):
+            print(f"[{k}/{len(trace)}] {explain(trace, k).as_text()}")
+        print()
+    print(f"value: {trace.value:.10g}")
+    for name, g in trace.gradient.items():
+        print(f"d/d{name}: {g:.10g}")
+    for _, message in trace.warnings:
+        print(f"warning: {message}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,311 @@
+"""The computation graph: nodes, topological order, forward and reverse mode.
+
+Every loop here is iterative and visits each node and edge a bounded number of times, so a chain
+of 100,000 nested operations evaluates and differentiates in linear time, with no recursion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from .ops import GREEK, OPS, Number, Op
+
+if TYPE_CHECKING:
+    from .trace import Trace
+
+Values = Mapping[str, Number]
+
+
+@dataclass(frozen=True)
+class Node:
+    id: int                      # index in `Graph.nodes`; shown to students as id + 1
+    kind: Literal["variable", "constant", "operation"]
+    label: str                   # x, 2, π, or the operation's name
+    args: tuple[int, ...] = ()   # input node ids, one per argument position
+    value: float | None = None   # constants only
+
+    @property
+    def op(self) -> Op | None:
+        return OPS[self.label] if self.kind == "operation" else None
+
+    @property
+    def symbol(self) -> str:
+        """What the diagram's box shows: ×, log, 2, π, or the variable with Greek as letters."""
+        if self.kind == "operation":
+            return OPS[self.label].symbol
+        for name, letter in GREEK.items():
+            if self.label.startswith(name):
+                return letter + self.label[len(name):]
+        return self.label
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: int    # the input node
+    target: int    # the operation that uses it
+    position: int  # which argument of the target: x*x has two edges, positions 0 and 1
+
+
+class TooLarge(Exception):
+    def __init__(self, position: int):
+        self.position = position
+
+
+class GraphBuilder:
+    """Creates nodes in an order where every input exists before its user (a topological order).
+
+    With `merge`, identical subexpressions become one node (hash-consing), which gives the DAG.
+    """
+
+    def __init__(self, merge: bool = True, max_nodes: int = 10**9):
+        self.merge, self.max_nodes = merge, max_nodes
+        self.nodes: list[Node] = []
+        self.variables: list[str] = []
+        self.seen: dict[tuple, int] = {}
+        self.variable_ids: dict[str, int] = {}
+
+    def _add(self, key: tuple, node_args: dict, position: int) -> int:
+        if self.merge and key in self.seen:
+            return self.seen[key]
+        if len(self.nodes) >= self.max_nodes:
+            raise TooLarge(position)
+        node = Node(id=len(self.nodes), **node_args)
+        self.nodes.append(node)
+        self.seen[key] = node.id
+        return node.id
+
+    def variable(self, name: str, position: int = 0) -> int:
+        if name not in self.variables:
+            self.variables.append(name)
+        # A variable is one value however often it is used, so it is always one node; with
+        # merge=False each use is drawn as its own box, but all boxes of x share x's gradient.
+        key = ("variable", name) if self.merge else ("variable", name, len(self.nodes))
+        return self._add(key, {"kind": "variable", "label": name}, position)
+
+    def constant(self, value: float, label: str, position: int = 0) -> int:
+        key = ("constant", value) if self.merge else ("constant", value, len(self.nodes))
+        return self._add(key, {"kind": "constant", "label": label, "value": value}, position)
+
+    def operation(self, name: str, args: tuple[int, ...], position: int = 0) -> int:
+        key = (name, args) if self.merge else (name, args, len(self.nodes))
+        return self._add(key, {"kind": "operation", "label": name, "args": args}, position)
+
+    def finish(self, output: int, text: str = "") -> Graph:
+        return Graph(tuple(self.nodes), output, tuple(self.variables), text)
+
+
+def _as_number(name: str, value: object) -> Number:
+    if isinstance(value, (bool, str, bytes)) or value is None:
+        raise ValueError(f"the value of {name} must be a number or a NumPy array, "
+                         f"not {type(value).__name__}")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"the value of {name} must be a number or a NumPy array, "
+                         f"not {type(value).__name__}") from None
+    return np.float64(array) if array.ndim == 0 else array
+
+
+def _number_text(value: float) -> str:
+    """2.0 as 2, other numbers exactly as Python round-trips them."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+class Graph:
+    """A function's computation graph. Build one with `engine.parse`."""
+
+    def __init__(self, nodes: tuple[Node, ...], output: int, variables: tuple[str, ...],
+                 text: str = ""):
+        self.nodes = nodes
+        self.output = output
+        self.variables = variables  # in order of first appearance
+        self.text = text
+        # Which nodes depend on a variable: only those need a gradient (not 2 in 2x, not 2*3).
+        needs = [False] * len(nodes)
+        for node in nodes:
+            needs[node.id] = node.kind == "variable" or any(needs[a] for a in node.args)
+        self.needs_gradient = tuple(needs)
+
+    def __repr__(self) -> str:
+        return f"<Graph {self.to_text()!r}: {len(self.nodes)} nodes>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Graph) and (self.nodes, self.output) == (other.nodes,
+                                                                          other.output)
+
+    def __hash__(self) -> int:
+        return hash((self.nodes, self.output))
+
+    @property
+    def edges(self) -> tuple[Edge, ...]:
+        return tuple(Edge(a, node.id, position) for node in self.nodes
+                     for position, a in enumerate(node.args))
+
+    def consumers(self) -> list[list[tuple[int, int]]]:
+        """For each node, the (user, argument position) pairs that read it: its fan-out."""
+        users: list[list[tuple[int, int]]] = [[] for _ in self.nodes]
+        for node in self.nodes:
+            for position, a in enumerate(node.args):
+                users[a].append((node.id, position))
+        return users
+
+    # -- order --------------------------------------------------------------------------------
+    def topological_order(self) -> list[int]:
+        """Depth-first search from the output; a node is appended once all its inputs are.
+
+        Iterative, with an explicit stack of (node, next argument to visit), so a graph of any
+        depth is sorted without recursion. `trace` shows the same search step by step.
+        """
+        return [node for action, node, _ in self.depth_first_search() if action == "finish"]
+
+    def depth_first_search(self):
+        """Yield ('enter' | 'finish' | 'skip', node, via) as the search from the output runs.
+
+        'skip' is an edge to a node already entered: the fan-out the order has to respect.
+        """
+        visited = [False] * len(self.nodes)
+        stack: list[tuple[int, int]] = [(self.output, 0)]
+        visited[self.output] = True
+        yield "enter", self.output, None
+        while stack:
+            node, next_arg = stack[-1]
+            args = self.nodes[node].args
+            if next_arg < len(args):
+                stack[-1] = (node, next_arg + 1)
+                child = args[next_arg]
+                if visited[child]:
+                    yield "skip", child, node
+                else:
+                    visited[child] = True
+                    stack.append((child, 0))
+                    yield "enter", child, node
+            else:
+                stack.pop()
+                yield "finish", node, stack[-1][0] if stack else None
+
+    # -- forward and reverse mode -------------------------------------------------------------
+    def inputs(self, values: Values | None = None, **more: Number) -> dict[str, Number]:
+        """Check that exactly this graph's variables have values; return them as NumPy numbers."""
+        given = {**(values or {}), **more}
+        missing = [v for v in self.variables if v not in given]
+        if missing:
+            example = ", ".join(f"{v}=1.0" for v in self.variables)
+            raise ValueError(f"missing a value for {', '.join(missing)}: pass every variable, "
+                             f"e.g. ({example})")
+        extra = [v for v in given if v not in self.variables]
+        if extra:
+            known = ", ".join(self.variables) or "none (it is a constant)"
+            raise ValueError(f"{', '.join(map(str, extra))} is not a variable of "
+                             f"{self.text or 'this function'}; its variables are: {known}")
+        return {v: _as_number(v, given[v]) for v in self.variables}
+
+    def forward(self, inputs: Mapping[str, Number]) -> list[Number]:
+        """The value of every node, in node order (inputs come before their users)."""
+        values: list[Number] = [0.0] * len(self.nodes)
+        with np.errstate(all="ignore"):
+            for node in self.nodes:
+                if node.kind == "operation":
+                    values[node.id] = OPS[node.label].forward(*[values[a] for a in node.args])
+                elif node.kind == "variable":
+                    values[node.id] = inputs[node.label]
+                else:
+                    values[node.id] = np.float64(node.value)
+        return values
+
+    def backward(self, values: list[Number], order: list[int] | None = None) -> list[Number]:
+        """Reverse mode: d output / d node for every node, walking the topological order back.
+
+        Each argument position gets its own contribution, d_out · local derivative, and the
+        contributions add up where a value fans out.
+        """
+        grads: list[Number] = [0.0] * len(self.nodes)
+        grads[self.output] = 1.0
+        needs = self.needs_gradient
+        with np.errstate(all="ignore"):
+            for node_id in reversed(order if order is not None else self.topological_order()):
+                node = self.nodes[node_id]
+                if node.kind != "operation" or not needs[node_id]:
+                    continue
+                d_out = grads[node_id]
+                args = [values[a] for a in node.args]
+                for position, (a, local) in enumerate(zip(node.args,
+                                                          OPS[node.label].local_derivatives)):
+                    if needs[a]:
+                        grads[a] = grads[a] + d_out * local(*args)
+        return grads
+
+    def _shape(self, inputs: Mapping[str, Number]) -> tuple[int, ...]:
+        return np.broadcast_shapes(*(np.shape(v) for v in inputs.values()))
+
+    def _result(self, value: Number, shape: tuple[int, ...]) -> Number:
+        return float(value) if shape == () else np.broadcast_to(value, shape).astype(float)
+
+    def evaluate(self, values: Values | None = None, **more: Number) -> Number:
+        """f at the given point: a float, or an array where any value is an array."""
+        inputs = self.inputs(values, **more)
+        return self._result(self.forward(inputs)[self.output], self._shape(inputs))
+
+    def gradient(self, values: Values | None = None, **more: Number) -> dict[str, Number]:
+        """The partial derivative with respect to each variable, by reverse mode."""
+        inputs = self.inputs(values, **more)
+        grads = self.backward(self.forward(inputs))
+        shape = self._shape(inputs)
+        by_name: dict[str, Number] = {v: 0.0 for v in self.variables}
+        for node in self.nodes:
+            if node.kind == "variable":  # with merge=False a variable has one node per use
+                by_name[node.label] = by_name[node.label] + grads[node.id]
+        return {v: self._result(g, shape) for v, g in by_name.items()}
+
+    def numerical_gradient(self, values: Values | None = None, *, eps: float = 1e-4,
+                           **more: Number) -> dict[str, Number]:
+        """Each partial derivative by central difference on the whole function."""
+        from .numeric import central_difference
+        inputs = self.inputs(values, **more)
+
+        def along(name: str):
+            return lambda t: self.evaluate({**inputs, name: t})
+        return {v: central_difference(along(v), inputs[v], eps) for v in self.variables}
+
+    def trace(self, values: Values | None = None, *, local: str = "symbolic", eps: float = 1e-4,
+              **more: Number) -> Trace:
+        """The whole lesson as data: forward, topological order, backward, step by step."""
+        from .trace import build_trace
+        return build_trace(self, self.inputs(values, **more), local=local, eps=eps)
+
+    # -- text ---------------------------------------------------------------------------------
+    def node_text(self, node_id: int) -> str:
+        """A short name for a node in explanations: x, 2, or its operation and number."""
+        node = self.nodes[node_id]
+        return node.label if node.kind != "operation" else f"{node.symbol} (node {node_id + 1})"
+
+    def to_text(self) -> str:
+        """The function as text that `parse` reads back into the same graph.
+
+        Fully parenthesised and with explicit `*`; built with an explicit stack, so any depth
+        works. Shared nodes are written out at each use (parsing merges them again).
+        """
+        parts: list[str] = []
+        stack: list[object] = [self.output]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                parts.append(item)
+                continue
+            node = self.nodes[item]
+            if node.kind == "variable":
+                parts.append(node.label)
+            elif node.kind == "constant":
+                parts.append(node.label if node.label in ("π", "e") else _number_text(node.value))
+            elif node.label in ("add", "sub", "mul", "div", "pow"):
+                operator = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"}
+                a, b = node.args
+                stack.extend([")", b, f" {operator[node.label]} ", a, "("])
+            elif node.label == "neg":
+                stack.extend([")", node.args[0], "(-"])
+            else:
+                stack.extend([")", node.args[0], f"{node.label}("])
+        return "".join(parts)

@@ -1,0 +1,111 @@
+"""The table of operations: one entry per operation, forward and local derivatives side by side.
+
+Adding an operation is adding one `Op` to `OPS`. Each local derivative is a function of the
+operation's inputs (one per argument position, as in MiniTorch's `chain_rule`), so `x*x` gets
+two contributions of x each and `x/x` gets 1/x and -x/x^2, which cancel. A derivative may return
+a scalar where its inputs are arrays (the derivative of a + b is 1); the graph broadcasts.
+
+Formulas use the argument names `a`, `b` for binary operations and `z` for functions, as the
+course writes them: d/dz log z = 1/z.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+Number = float | np.ndarray
+
+
+@dataclass(frozen=True)
+class Formula:
+    text: str   # plain text, for terminals: 1/z
+    latex: str  # for rendering as math: \frac{1}{z}
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str                       # identifier used in the graph and in `to_text`
+    symbol: str                     # what the diagram's box shows
+    forward: Callable[..., Number]
+    local_derivatives: tuple[Callable[..., Number], ...]  # one per argument position
+    formula: Formula                # the forward, in the argument names: log z
+    derivative_formulas: tuple[Formula, ...]  # each local derivative: d/dz log z = 1/z
+    domain: str = ""                # why a value can be nan/inf, shown at the node where it appears
+
+    @property
+    def arity(self) -> int:
+        return len(self.local_derivatives)
+
+    @property
+    def argument_names(self) -> tuple[str, ...]:
+        return ("z",) if self.arity == 1 else ("a", "b")
+
+
+def F(text: str, latex: str | None = None) -> Formula:
+    return Formula(text, text if latex is None else latex)
+
+
+def _sigmoid(z: Number) -> Number:
+    # Two branches so that neither overflows: exp of a large positive number never appears.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))[()]
+
+
+def _pow_exponent_derivative(a: Number, b: Number) -> Number:
+    # d/db a^b = a^b ln a; where a^b is 0 the product is 0 even though ln 0 = -inf.
+    p = np.power(a, b)
+    return np.where(p == 0, 0.0, p * np.log(np.where(p == 0, 1.0, a)))[()]
+
+
+OPS: dict[str, Op] = {op.name: op for op in [
+    Op("add", "+", lambda a, b: a + b, (lambda a, b: 1.0, lambda a, b: 1.0),
+       F("a + b"), (F("1"), F("1"))),
+    Op("sub", "−", lambda a, b: a - b, (lambda a, b: 1.0, lambda a, b: -1.0),
+       F("a − b", "a - b"), (F("1"), F("−1", "-1"))),
+    Op("mul", "×", lambda a, b: a * b, (lambda a, b: b, lambda a, b: a),
+       F("a·b", r"a \cdot b"), (F("b"), F("a"))),
+    Op("div", "÷", lambda a, b: a / b, (lambda a, b: 1 / b, lambda a, b: -a / (b * b)),
+       F("a/b", r"\frac{a}{b}"), (F("1/b", r"\frac{1}{b}"), F("−a/b²", r"-\frac{a}{b^2}")),
+       "division by zero"),
+    Op("pow", "^", np.power, (lambda a, b: b * np.power(a, b - 1), _pow_exponent_derivative),
+       F("a^b", "a^{b}"), (F("b·a^(b−1)", r"b\,a^{b-1}"), F("a^b·ln a", r"a^{b}\ln a")),
+       "a negative number to a fractional power, or zero to a negative one"),
+    Op("neg", "−", lambda z: -z, (lambda z: -1.0,), F("−z", "-z"), (F("−1", "-1"),)),
+    Op("sin", "sin", np.sin, (np.cos,), F("sin z", r"\sin z"), (F("cos z", r"\cos z"),)),
+    Op("cos", "cos", np.cos, (lambda z: -np.sin(z),), F("cos z", r"\cos z"),
+       (F("−sin z", r"-\sin z"),)),
+    Op("tan", "tan", np.tan, (lambda z: 1 / np.cos(z) ** 2,), F("tan z", r"\tan z"),
+       (F("1/cos² z", r"\frac{1}{\cos^2 z}"),), "tan is undefined where cos z = 0"),
+    Op("exp", "exp", np.exp, (np.exp,), F("e^z", "e^{z}"), (F("e^z", "e^{z}"),),
+       "exp overflows above z ≈ 709"),
+    Op("log", "log", np.log, (lambda z: 1 / z,), F("log z", r"\log z"),
+       (F("1/z", r"\frac{1}{z}"),), "log needs a positive number"),
+    Op("sqrt", "√", np.sqrt, (lambda z: 0.5 / np.sqrt(z),), F("√z", r"\sqrt{z}"),
+       (F("1/(2√z)", r"\frac{1}{2\sqrt{z}}"),), "sqrt needs a number ≥ 0"),
+    Op("tanh", "tanh", np.tanh, (lambda z: 1 - np.tanh(z) ** 2,), F("tanh z", r"\tanh z"),
+       (F("1 − tanh² z", r"1 - \tanh^2 z"),)),
+    Op("sigmoid", "σ", _sigmoid, (lambda z: _sigmoid(z) * (1 - _sigmoid(z)),),
+       F("σ(z) = 1/(1 + e^−z)", r"\sigma(z) = \frac{1}{1 + e^{-z}}"),
+       (F("σ(z)·(1 − σ(z))", r"\sigma(z)\,(1 - \sigma(z))"),)),
+    Op("relu", "relu", lambda z: np.maximum(z, 0.0), (lambda z: np.where(z > 0, 1.0, 0.0)[()],),
+       F("max(0, z)", r"\max(0, z)"), (F("1 if z > 0, else 0", r"[z > 0]"),)),
+    Op("abs", "abs", np.abs, (np.sign,), F("|z|"), (F("sign z", r"\operatorname{sign} z"),)),
+]}
+
+#: Functions a student can call by name; `ln` is the natural log, like `log`.
+FUNCTIONS: dict[str, str] = {
+    **{name: name for name, op in OPS.items() if op.arity == 1 and name != "neg"},
+    "ln": "log",
+}
+
+#: Greek variable names a student may type, spelled out or as the letter.
+GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "theta": "θ",
+    "lambda": "λ", "mu": "μ", "sigma": "σ", "omega": "ω",
+}
+
+#: Binary operators as typed, with their precedence and associativity.
+BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow"}

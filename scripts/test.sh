@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up everything the tests need and run every test.
+# Browser tests use Debian's Chromium; as root this installs it with apt-get when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/venv.sh requirements-dev.txt
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    else
+        echo "Chromium is not installed; browser tests will be skipped (install the Debian" \
+             "packages chromium and chromium-driver to run them)." >&2
+    fi
+fi
+exec .venv/bin/python -m pytest "$@"
