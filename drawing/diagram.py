@@ -200,7 +200,7 @@ def timeline(trace: Trace) -> Timeline:
     widest: dict[str, list[str]] = {}
     patches: list[Patch] = []
     previous_step: Step | None = None
-    previous_phase = None
+    previous_phase: str | None = "none yet"  # so that frame 0 sets every element
     for state in trace.states():
         step = state.step
         if state.phase != previous_phase:

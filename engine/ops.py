@@ -6,7 +6,7 @@ two contributions of x each and `x/x` gets 1/x and -x/x^2, which cancel. A deriv
 a scalar where its inputs are arrays (the derivative of a + b is 1); the graph broadcasts.
 
 Formulas use the argument names `a`, `b` for binary operations and `z` for functions, as the
-course writes them: d/dz log z = 1/z.
+course writes them: d/dz log(z) = 1/z.
 """
 
 from __future__ import annotations
@@ -72,27 +72,28 @@ OPS: dict[str, Op] = {op.name: op for op in [
        "division by zero"),
     Op("pow", "^", np.power, (lambda a, b: b * np.power(a, b - 1), _pow_exponent_derivative),
        F("a^b", "a^{b}"), (F("b·a^(b−1)", r"b\,a^{b-1}"), F("a^b·ln a", r"a^{b}\ln a")),
-       "a negative number to a fractional power, or zero to a negative one"),
+       "a negative number to a fractional power, zero to a negative one, or a result beyond "
+       "the largest float (about 1.8e308)"),
     Op("neg", "−", lambda z: -z, (lambda z: -1.0,), F("−z", "-z"), (F("−1", "-1"),)),
-    Op("sin", "sin", np.sin, (np.cos,), F("sin z", r"\sin z"), (F("cos z", r"\cos z"),)),
-    Op("cos", "cos", np.cos, (lambda z: -np.sin(z),), F("cos z", r"\cos z"),
-       (F("−sin z", r"-\sin z"),)),
-    Op("tan", "tan", np.tan, (lambda z: 1 / np.cos(z) ** 2,), F("tan z", r"\tan z"),
-       (F("1/cos² z", r"\frac{1}{\cos^2 z}"),), "tan is undefined where cos z = 0"),
+    Op("sin", "sin", np.sin, (np.cos,), F("sin(z)", r"\sin(z)"), (F("cos(z)", r"\cos(z)"),)),
+    Op("cos", "cos", np.cos, (lambda z: -np.sin(z),), F("cos(z)", r"\cos(z)"),
+       (F("−sin(z)", r"-\sin(z)"),)),
+    Op("tan", "tan", np.tan, (lambda z: 1 / np.cos(z) ** 2,), F("tan(z)", r"\tan(z)"),
+       (F("1/cos²(z)", r"\frac{1}{\cos^2(z)}"),), "tan is undefined where cos z = 0"),
     Op("exp", "exp", np.exp, (np.exp,), F("e^z", "e^{z}"), (F("e^z", "e^{z}"),),
        "exp overflows above z ≈ 709"),
-    Op("log", "log", np.log, (lambda z: 1 / z,), F("log z", r"\log z"),
+    Op("log", "log", np.log, (lambda z: 1 / z,), F("log(z)", r"\log(z)"),
        (F("1/z", r"\frac{1}{z}"),), "log needs a positive number"),
     Op("sqrt", "√", np.sqrt, (lambda z: 0.5 / np.sqrt(z),), F("√z", r"\sqrt{z}"),
        (F("1/(2√z)", r"\frac{1}{2\sqrt{z}}"),), "sqrt needs a number ≥ 0"),
-    Op("tanh", "tanh", np.tanh, (lambda z: 1 - np.tanh(z) ** 2,), F("tanh z", r"\tanh z"),
-       (F("1 − tanh² z", r"1 - \tanh^2 z"),)),
+    Op("tanh", "tanh", np.tanh, (lambda z: 1 - np.tanh(z) ** 2,), F("tanh(z)", r"\tanh(z)"),
+       (F("1 − tanh²(z)", r"1 - \tanh^2(z)"),)),
     Op("sigmoid", "σ", _sigmoid, (lambda z: _sigmoid(z) * (1 - _sigmoid(z)),),
        F("σ(z) = 1/(1 + e^−z)", r"\sigma(z) = \frac{1}{1 + e^{-z}}"),
        (F("σ(z)·(1 − σ(z))", r"\sigma(z)\,(1 - \sigma(z))"),)),
     Op("relu", "relu", lambda z: np.maximum(z, 0.0), (lambda z: np.where(z > 0, 1.0, 0.0)[()],),
        F("max(0, z)", r"\max(0, z)"), (F("1 if z > 0, else 0", r"[z > 0]"),)),
-    Op("abs", "abs", np.abs, (np.sign,), F("|z|"), (F("sign z", r"\operatorname{sign} z"),)),
+    Op("abs", "abs", np.abs, (np.sign,), F("|z|"), (F("sign(z)", r"\operatorname{sign}(z)"),)),
 ]}
 
 #: Functions a student can call by name; `ln` is the natural log, like `log`.

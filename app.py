@@ -1,0 +1,30 @@
+"""Backprop Lab: the app's navigation, page settings and shared look. Start with
+`streamlit run app.py`; every page lives in pages/."""
+
+import streamlit as st
+
+from ui.page import clean_view
+
+st.set_page_config(page_title="Backprop Lab", page_icon=":material/account_tree:",
+                   layout="wide", initial_sidebar_state="auto")
+
+pages = {
+    "Backprop Lab": [
+        st.Page("pages/playground.py", title="Playground", icon=":material/account_tree:",
+                url_path="playground", default=True),
+    ],
+}
+
+clean = clean_view()
+navigation = st.navigation(pages, position="hidden" if clean else "sidebar")
+
+# A function that does not parse leaves its last good diagram on screen, dimmed. The clean views
+# (embed, present) drop Streamlit's padding so the player fills an iframe or a projector.
+st.html("""<style>
+.st-key-player-dimmed { opacity: 0.4; filter: grayscale(1); pointer-events: none; }
+</style>""" + ("""<style>
+.block-container, [data-testid="stMainBlockContainer"] { padding: 0.5rem 1rem 0 1rem; }
+header[data-testid="stHeader"] { display: none; }
+</style>""" if clean else ""))
+
+navigation.run()

@@ -1,0 +1,184 @@
+"""Playground: type a function, step through forward, topological order and backward."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import engine
+from ui.page import clean_view, presenting, show_link_problems, state_from_link, theme
+from ui.player import player
+from ui.url import link, number_param
+from ui.work import deck, parse, slides
+
+PAGE = "playground"
+EXAMPLES: dict[str, dict[str, float]] = {
+    "log(xy)+exp(xy)": {"x": 1.0, "y": 2.0},
+    "sin(x^2)": {"x": 3.0},
+    "x^2": {"x": 1.0},
+    "sigmoid(w x + b)": {"w": 2.0, "x": -1.0, "b": 0.5},
+    "(a+b)(b+1)": {"a": 2.0, "b": 1.0},
+    "2x + 3y": {"x": 1.0, "y": 1.0},
+    "x*x": {"x": 3.0},
+    "x/x": {"x": 3.0},
+}
+DEFAULT = "log(xy)+exp(xy)"
+EPS_CHOICES = [10.0 ** -k for k in range(1, 13)]
+
+
+def read_link(link) -> dict:
+    expr = link.text("expr", DEFAULT)
+    values = {}
+    try:
+        variables = parse(expr).variables
+    except engine.ParseError:
+        variables = ()
+    defaults = EXAMPLES.get(expr, {})
+    for name in variables:
+        values[name] = link.number(name, defaults.get(name, 1.0))
+    return {
+        "expr": expr, "values": values,
+        "local": link.choice("mode", "symbolic", ("symbolic", "numerical")),
+        "eps": link.number("eps", 1e-4, 1e-12, 1.0),
+        "tree": link.flag("tree", False),
+        "step": link.whole("step", 0),
+        "check_eps": link.number("check", 1e-4, 1e-12, 1.0),
+    }
+
+
+state = state_from_link(PAGE, read_link)
+clean = clean_view()
+
+
+def choose_example() -> None:
+    expr = st.session_state[f"{PAGE}:example"]
+    if expr:
+        state["expr"] = st.session_state[f"{PAGE}:expr"] = expr
+        for name, value in EXAMPLES[expr].items():
+            state["values"][name] = st.session_state[f"{PAGE}:value:{name}"] = value
+        st.session_state[f"{PAGE}:example"] = None
+
+
+# -- inputs ---------------------------------------------------------------------------------
+if not clean:
+    st.title("Backprop Lab")
+    st.caption("Type a function as on a blackboard: `log(xy)+exp(xy)`, `sin(x^2)`, `2x + 3y`, "
+               "`sigmoid(w x + b)`. Then step through the forward pass, the topological order "
+               "and the backward pass.")
+    show_link_problems(PAGE)
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    st.session_state.setdefault(f"{PAGE}:expr", state["expr"])
+    state["expr"] = left.text_input("Function", key=f"{PAGE}:expr", max_chars=engine.MAX_LENGTH,
+                                    help="Implicit multiplication works: 2x, xy, x(y+1). "
+                                         "Functions: sin cos tan exp log ln sqrt tanh "
+                                         "sigmoid relu abs; constants pi and e.")
+    right.selectbox("Examples", list(EXAMPLES), index=None, placeholder="Pick an example",
+                    key=f"{PAGE}:example", on_change=choose_example)
+
+try:
+    graph = parse(state["expr"], merge=not state["tree"])
+    error = None
+except engine.ParseError as err:
+    graph, error = None, err
+
+if graph is not None and not clean:
+    columns = st.columns(max(len(graph.variables), 1) + 2)
+    for column, name in zip(columns, graph.variables):
+        key = f"{PAGE}:value:{name}"
+        st.session_state.setdefault(key, state["values"].get(name, 1.0))
+        state["values"][name] = column.number_input(name, key=key, step=0.1, format="%g",
+                                                    min_value=-1e12, max_value=1e12)
+    mode_column, shape_column = columns[-2], columns[-1]
+    st.session_state.setdefault(f"{PAGE}:mode", state["local"])
+    state["local"] = mode_column.segmented_control(
+        "Local derivatives", ["symbolic", "numerical"], key=f"{PAGE}:mode",
+        help="Symbolic: each box's derivative formula. Numerical: central difference "
+             "(f(z+eps) − f(z−eps)) / (2 eps) on the box's forward.") or "symbolic"
+    st.session_state.setdefault(f"{PAGE}:dag", not state["tree"])
+    state["tree"] = not shape_column.toggle("Shared subexpressions once (DAG)",
+                                            key=f"{PAGE}:dag",
+                                            help="Off: draw the expression tree, where a "
+                                                 "repeated subexpression appears at each use.")
+    if state["local"] == "numerical":
+        st.session_state.setdefault(f"{PAGE}:eps", state["eps"])
+        state["eps"] = st.select_slider("eps for the boxes' central differences",
+                                        EPS_CHOICES, key=f"{PAGE}:eps",
+                                        format_func=lambda v: f"{v:.0e}")
+    graph = parse(state["expr"], merge=not state["tree"])
+
+# -- the diagram and the steps --------------------------------------------------------------
+values = {name: state["values"].get(name, 1.0) for name in graph.variables} if graph else {}
+if graph is not None:
+    current = deck(state["expr"], tuple(values.items()), state["local"], state["eps"],
+                   not state["tree"], state["check_eps"])
+    previous = st.session_state.get(f"{PAGE}:deck")
+    if previous is not current:
+        # Same picture with other numbers: stay on the step; another picture: start over.
+        same_shape = previous is not None and previous["svg"] == current["svg"]
+        if previous is not None:
+            state["step"] = state["step"] if same_shape else 0
+        st.session_state[f"{PAGE}:deck"] = current
+    state["step"] = min(state["step"], len(current["frames"]) - 1)
+    shown = current
+else:
+    shown = st.session_state.get(f"{PAGE}:deck")
+    if clean:
+        st.error(f"{error} — open the playground to fix the function.")
+    else:
+        st.error(f"**Cannot read this function:** {error}", icon=":material/error:")
+        st.code(error.pointer(), language=None)
+        if shown is not None:
+            st.caption(f"Still showing the last function that worked: `{shown['title']}`.")
+
+if shown is not None:
+    dimmed = graph is None
+    with st.container(key="player-dimmed" if dimmed else "player"):
+        step = player(shown, key=f"{PAGE}:player", step=state["step"],
+                      height=(640 if presenting() else 500) if clean else 560, theme=theme(),
+                      present=presenting(), embed=clean)
+    if not dimmed:
+        state["step"] = step
+
+# -- after the steps: the check, sharing, exports -------------------------------------------
+params = {"expr": state["expr"], **{k: number_param(v) for k, v in values.items()},
+          "step": state["step"]}
+if state["local"] != "symbolic":
+    params.update(mode=state["local"], eps=f"{state['eps']:g}")
+if state["tree"]:
+    params["tree"] = "true"
+for kept in ("present", "theme"):  # the view's own settings stay in the link
+    if st.query_params.get(kept):
+        params[kept] = st.query_params.get(kept)
+st.query_params.from_dict({k: str(v) for k, v in params.items()})
+
+if graph is not None and not clean:
+    check, share = st.columns([3, 2])
+    with check:
+        st.subheader("Backpropagation beside central difference")
+        check_eps = st.select_slider("eps for central difference on the whole function",
+                                     EPS_CHOICES, value=state["check_eps"],
+                                     key=f"{PAGE}:check_eps",
+                                     format_func=lambda v: f"{v:.0e}")
+        state["check_eps"] = check_eps
+        exact = graph.gradient(values)
+        numerical = graph.numerical_gradient(values, eps=check_eps)
+        st.dataframe(
+            {"variable": list(exact),
+             "backpropagation": [exact[v] for v in exact],
+             "central difference": [numerical[v] for v in exact],
+             "|difference|": [abs(exact[v] - numerical[v]) for v in exact]},
+            hide_index=True, column_config={
+                "|difference|": st.column_config.NumberColumn(format="%.1e")})
+    with share:
+        st.subheader("Share and export")
+        base = st.context.url or "http://localhost:8501/"
+        url = link(base, params)
+        st.caption("Copy link (function, values and step):")
+        st.code(url, language=None, wrap_lines=True)
+        st.caption("Embed in a slide:")
+        embed_url = link(base, {**params, "embed": "true"})
+        st.code(f'<iframe src="{embed_url}" width="960" height="540" '
+                'style="border:0"></iframe>', language="html", wrap_lines=True)
+        st.download_button("Download slides (HTML)", slides(current, theme()),
+                           file_name="backprop-lab-slides.html", mime="text/html",
+                           icon=":material/slideshow:",
+                           help="One file with every step; opens offline in any browser.")

@@ -1,0 +1,47 @@
+"""What every page shares: its state from the URL once per session, and the clean views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from .url import LinkReader
+
+
+def state_from_link(page: str, read: Callable[[LinkReader], dict]) -> dict:
+    """The page's state: read from the URL on the session's first visit, then kept.
+
+    Kept in a non-widget key, because Streamlit forgets a widget's value when the student
+    visits a page without that widget.
+    """
+    key = f"{page}:state"
+    if key not in st.session_state:
+        reader = LinkReader.of(st.query_params)
+        st.session_state[key] = read(reader)
+        st.session_state[f"{page}:link-problems"] = reader.problems
+    return st.session_state[key]
+
+
+def show_link_problems(page: str) -> None:
+    problems = st.session_state.pop(f"{page}:link-problems", [])
+    if problems:
+        st.warning("This link was partly unreadable:\n\n" + "\n".join(f"- {p}" for p in
+                                                                       problems))
+
+
+def clean_view() -> bool:
+    """`?embed=true` (an iframe on a slide) or `?present=true` (the lecture hall)."""
+    return bool(st.context.is_embedded) or presenting()
+
+
+def presenting() -> bool:
+    return st.query_params.get("present", "").lower() in ("true", "1", "yes")
+
+
+def theme() -> str:
+    """The diagram's theme: the link's `theme=`, else Streamlit's own."""
+    asked = st.query_params.get("theme", "").lower()
+    if asked in ("light", "dark"):
+        return asked
+    return "dark" if getattr(st.context.theme, "type", None) == "dark" else "light"
