@@ -1,0 +1,155 @@
+"""The playground page, run headless with Streamlit's AppTest: typing, examples, the URL, errors.
+
+The step player is a browser component, opaque to AppTest; what the page hands it (the deck and
+the step to show) is read from the component's data. Clicking through steps is tested in a real
+browser in test_playground_browser.py.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = "../app.py"
+
+
+def run(params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def player_data(at: AppTest) -> dict:
+    components = at.get("bidi_component")
+    assert len(components) == 1, "the page shows one step player"
+    return json.loads(components[0].proto.json)
+
+
+def plain(markup: str) -> str:
+    """The text a reader sees in a frame's HTML and MathML, without tags or spaces."""
+    return re.sub(r"\s+", "", html.unescape(re.sub(r"<[^>]+>", "", markup)))
+
+
+def expected_gradient(x: float, y: float) -> tuple[float, float]:
+    """The course's hand-derived partials of log(xy) + exp(xy)."""
+    return 1 / x + y * math.exp(x * y), 1 / y + x * math.exp(x * y)
+
+
+def test_opens_on_the_course_example():
+    at = run()
+    assert at.text_input(key="playground:expr").value == "log(xy)+exp(xy)"
+    assert [n.label for n in at.number_input] == ["x", "y"]
+    data = player_data(at)
+    assert data["deck"]["title"] == "log(xy)+exp(xy)"
+    assert data["options"]["step"] == 0
+    # 4 operations forward, 6 nodes entered and finished plus one revisit, 6 backward steps
+    assert len(data["deck"]["frames"]) == 1 + 4 + 13 + 6
+
+
+def test_gradient_check_matches_the_hand_derived_partials():
+    at = run({"expr": "log(xy)+exp(xy)", "x": "1.5", "y": "0.5"})
+    table = at.dataframe[0].value
+    dx, dy = expected_gradient(1.5, 0.5)
+    backprop = dict(zip(table["variable"], table["backpropagation"]))
+    assert backprop["x"] == pytest.approx(dx, rel=1e-12)
+    assert backprop["y"] == pytest.approx(dy, rel=1e-12)
+    central = dict(zip(table["variable"], table["central difference"]))
+    assert central["x"] == pytest.approx(dx, rel=1e-6)
+
+
+def test_typing_a_function_rebuilds_inputs_diagram_and_link():
+    at = run()
+    at.text_input(key="playground:expr").set_value("sin(x^2)").run()
+    assert not at.exception
+    assert [n.label for n in at.number_input] == ["x"]
+    at.number_input[0].set_value(3.0).run()
+    data = player_data(at)
+    assert data["deck"]["title"] == "sin(x^2)"
+    last = data["deck"]["frames"][-1]["html"]
+    assert "−5.467" in plain(last)  # d/dx sin(x²) at 3 = 6 cos 9
+    assert at.query_params["expr"] == "sin(x^2)"
+    assert at.query_params["x"] == "3"
+
+
+def test_implicit_multiplication_is_read_as_a_product():
+    at = run({"expr": "5x+3", "x": "1"})
+    frames = player_data(at)["deck"]["frames"]
+    assert plain(frames[2]["html"]).endswith("=5+3=8")  # 5x + 3 at x = 1 is 8, not 5
+
+
+def test_choosing_an_example_sets_function_and_values():
+    at = run()
+    at.selectbox(key="playground:example").select("sigmoid(w x + b)").run()
+    assert not at.exception
+    assert at.text_input(key="playground:expr").value == "sigmoid(w x + b)"
+    assert {n.label: n.value for n in at.number_input} == {"w": 2.0, "x": -1.0, "b": 0.5}
+    assert player_data(at)["deck"]["title"] == "sigmoid(w x + b)"
+
+
+def test_a_link_reproduces_function_values_and_step():
+    at = run({"expr": "log(xy)+exp(xy)", "x": "1", "y": "2", "step": "12"})
+    assert {n.label: n.value for n in at.number_input} == {"x": 1.0, "y": 2.0}
+    assert player_data(at)["options"]["step"] == 12
+    # The page writes the same state back, and its "Copy link" holds it too.
+    assert at.query_params["step"] == "12"
+    link = next(c.value for c in at.code if c.value.startswith("http"))
+    query = parse_qs(urlparse(link).query)
+    assert query == {"expr": ["log(xy)+exp(xy)"], "x": ["1"], "y": ["2"], "step": ["12"]}
+
+
+def test_a_step_past_the_end_shows_the_last_step():
+    at = run({"expr": "x^2", "x": "1", "step": "999"})
+    data = player_data(at)
+    assert data["options"]["step"] == len(data["deck"]["frames"]) - 1
+
+
+def test_mode_eps_and_tree_come_from_the_link():
+    at = run({"expr": "log(xy)+exp(xy)", "x": "1", "y": "2", "mode": "numerical",
+              "eps": "0.001", "tree": "true"})
+    data = player_data(at)
+    assert data["deck"]["local"] == "numerical"
+    # The tree draws x·y once per use: two × boxes instead of one.
+    multiply_boxes = sum(1 for look in data["deck"]["frames"][0]["patch"].values()
+                         if look[1] and look[1][0] == "×")
+    assert multiply_boxes == 2
+    assert "central difference" in data["deck"]["frames"][-3]["html"]
+    assert at.query_params["mode"] == "numerical"
+    assert at.query_params["tree"] == "true"
+
+
+def test_a_parse_error_points_at_the_problem_and_keeps_the_last_diagram_dimmed():
+    at = run()
+    at.text_input(key="playground:expr").set_value("log(xy").run()
+    assert not at.exception
+    assert "never closed" in at.error[0].value
+    assert any(c.value == "log(xy\n   ^" for c in at.code)
+    # The last good diagram stays, in the dimmed container.
+    assert player_data(at)["deck"]["title"] == "log(xy)+exp(xy)"
+    assert any("last function that worked" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("params, mentioned", [
+    ({"x": "abc"}, "x"),
+    ({"x": "nan"}, "x"),
+    ({"step": "-3"}, "step"),
+    ({"mode": "magic"}, "mode"),
+    ({"eps": "0"}, "eps"),
+])
+def test_malformed_link_values_are_explained_not_raised(params, mentioned):
+    at = run({"expr": "log(xy)+exp(xy)", "y": "2", **params})
+    warning = " ".join(w.value for w in at.warning)
+    assert f"The link's {mentioned}" in warning
+
+
+def test_an_unreadable_function_in_the_link_is_an_error_message():
+    at = run({"expr": "sinn(x)"})
+    assert "did you mean sin?" in at.error[0].value

@@ -1,0 +1,95 @@
+"""The playground in a real browser: type, step to the end, open a link, hold the picture still."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import player_frame, screenshot
+
+
+def open_app(page, url: str) -> None:
+    page.goto(url)
+    page.get_by_role("button", name="Next step").wait_for(timeout=60_000)
+
+
+def node_texts(page) -> list[str]:
+    return page.locator(".bp-player g.bp-node text").all_text_contents()
+
+
+def node_boxes(page) -> list[tuple[float, ...]]:
+    """Each box's geometry in the diagram's own units (strokes, which change width, excluded)."""
+    return page.locator(".bp-player g.bp-node > path").evaluate_all(
+        "paths => paths.map(p => { const b = p.getBBox(); "
+        "return [p.parentNode.id, b.x, b.y, b.width, b.height]; })")
+
+
+def test_type_step_to_the_end_and_read_the_gradient(page, app_url):
+    open_app(page, app_url)
+    function = page.get_by_role("textbox", name="Function", exact=True)
+    function.fill("log(xy)+exp(xy)")
+    function.press("Enter")
+    for name, value in (("x", "1"), ("y", "2")):
+        field = page.get_by_role("spinbutton", name=name, exact=True)
+        field.fill(value)
+        field.press("Enter")
+    page.wait_for_timeout(1500)
+    next_step = page.get_by_role("button", name="Next step")
+    start = node_boxes(page)
+    steps = 0
+    while next_step.is_enabled():
+        next_step.click()
+        steps += 1
+        assert node_boxes(page) == start, f"a node moved at step {steps}"
+    assert steps == 23
+    player = player_frame(page)
+    assert "Step 23 of 23" in player.inner_text()
+    texts = node_texts(page)
+    assert "grad 15.78" in texts
+    assert "grad 7.889" in texts
+    explanation = page.locator(".bp-explain").inner_text()
+    assert "15.78" in explanation and "7.889" in explanation
+    screenshot(page, "playground-end")
+    assert not page.errors
+
+
+def test_a_link_opens_on_its_step(page, app_url):
+    open_app(page, f"{app_url}/?expr=log(xy)%2Bexp(xy)&x=1&y=2&step=12")
+    player = player_frame(page)
+    assert "Step 12 of 23" in player.inner_text()
+    assert page.locator(".bp-phase").inner_text() == "Topological order"
+    # Step 12 finishes × (v₃): x, y and v₃ are in the order strip.
+    chips = [c for c in page.locator(".bp-chip").all_text_contents() if c]
+    assert chips == ["x", "y", "v₃"]
+    screenshot(page, "playground-step-12")
+    assert not page.errors
+
+
+def test_keyboard_steps_and_the_url_follows(page, app_url):
+    open_app(page, f"{app_url}/?expr=sin(x%5E2)&x=3")
+    page.locator(".bp-stage").click()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    assert "Step 3 of 13" in player_frame(page).inner_text()
+    page.keyboard.press("ArrowLeft")
+    assert "Step 2 of 13" in player_frame(page).inner_text()
+    # The player reports its step; the page writes it into the URL.
+    page.wait_for_url(re.compile(r"step=2"), timeout=15_000)
+    page.keyboard.press(" ")
+    assert page.get_by_role("button", name="Pause").is_visible()
+    page.keyboard.press(" ")
+    assert page.get_by_role("button", name="Play").is_visible()
+
+
+def test_embed_view_fits_a_slide_iframe(browser, app_url):
+    context = browser.new_context(viewport={"width": 960, "height": 540})
+    page = context.new_page()
+    try:
+        open_app(page, f"{app_url}/?expr=log(xy)%2Bexp(xy)&x=1&y=2&step=21&embed=true")
+        player = player_frame(page).bounding_box()
+        assert player["x"] >= 0 and player["x"] + player["width"] <= 960
+        assert player["y"] >= 0 and player["y"] + player["height"] <= 540
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+        assert page.get_by_role("textbox", name="Function", exact=True).count() == 0  # no inputs in the clean view
+        screenshot(page, "playground-embed-960x540")
+    finally:
+        context.close()
