@@ -54,10 +54,13 @@ def _component():
 def player(deck: dict, *, key: str, step: int = 0, height: int = 600, theme: str = "light",
            present: bool = False, embed: bool = False) -> int:
     """Show the deck's player and return the step it shows (as last reported)."""
-    options = {"step": step, "theme": theme, "present": present, "embed": embed}
+    options = {"theme": theme, "present": present, "embed": embed}
+    # The step is left out of the key: the player reporting its step must not remount it.
+    # A new deck or look mounts it again, at the step last reported.
     digest = hashlib.sha1(json.dumps([deck["title"], len(deck["frames"]), deck["svg"],
                                       deck["frames"][-1]["html"], options],
                                      sort_keys=True).encode()).hexdigest()
+    options["step"] = step
     result = _component()(data={"deck": deck, "options": options, "key": digest,
                                 "height": height},
                           key=key, default={"step": step}, height=height + 8,
