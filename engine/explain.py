@@ -178,30 +178,7 @@ def _forward(trace: Trace, step: ForwardStep) -> Explanation:
                        step.warning)
 
 
-def _search_line(trace: Trace, k: int) -> tuple[Segment, ...]:
-    """The depth-first search's stack (bottom first) and visited set after step k."""
-    graph = trace.graph
-    # Only the search's own steps change these: replay those, not the whole state.
-    path: list[int] = []
-    seen: set[int] = set()
-    for step in trace.steps[trace.phase_range("order").start - 1:k]:
-        if step.action == "enter":
-            path.append(step.node)
-            seen.add(step.node)
-        elif step.action == "finish":
-            path.pop()
-    stack = ", ".join(node_name(graph, n)[0] for n in path) or "empty"
-    visited = ", ".join(node_name(graph, n)[0] for n in sorted(seen))
-    return (W(f"Stack: {stack}. Visited: {visited}."),)
-
-
 def _order(trace: Trace, step: OrderStep, k: int) -> Explanation:
-    explanation = _order_moves(trace, step, k)
-    return Explanation(explanation.title, explanation.lines + (_search_line(trace, k),),
-                       explanation.warning)
-
-
-def _order_moves(trace: Trace, step: OrderStep, k: int) -> Explanation:
     graph = trace.graph
     node = graph.nodes[step.node]
     who = _who(graph, step.node)
@@ -289,21 +266,10 @@ def _backward(trace: Trace, step: BackwardStep) -> Explanation:
                    W(f" (central difference of {node.symbol} in {to_text}, eps = {eps_text}; "
                      f"symbolically {local_text})"))
         lines.append((W(f"To {to_text}: "),) + how)
-        if send.late:
-            lines.append((W(f"{to_text} has fired already: this arrives too late and is never "
-                            "passed on."),))
     if step.sends and node.kind == "operation":
-        # The mode can differ from box to box; a numerical send carries its f(z ± eps).
-        numerical = step.sends[0].numerical is not None
-        mode = "by central difference" if numerical else "symbolic"
+        mode = "by central difference" if trace.local == "numerical" else "symbolic"
         lines.append((W(f"Local derivatives: {mode}."),))
-    warning = step.warning
-    if step.early_by:
-        waiting = ", ".join(_who(graph, u) for u in step.early_by)
-        early = (f"{who} fired too early: {waiting} had not sent its d_out yet. What arrives "
-                 "later is never passed on, so the gradient below it comes out wrong.")
-        warning = f"{warning}; {early}" if warning else early
-    return Explanation(f"{PHASE_TITLES['backward']}: {who}", tuple(lines), warning)
+    return Explanation(f"{PHASE_TITLES['backward']}: {who}", tuple(lines), step.warning)
 
 
 def _group(latex: str) -> str:
