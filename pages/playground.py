@@ -38,10 +38,10 @@ def read_link(link) -> dict:
     return {
         "expr": expr, "values": values,
         "local": link.choice("mode", "symbolic", ("symbolic", "numerical")),
-        "eps": link.number("eps", 1e-4, 1e-12, 1.0),
+        "eps": link.stop("eps", 1e-4, EPS_CHOICES),
         "tree": link.flag("tree", False),
         "step": link.whole("step", 0),
-        "check_eps": link.number("check", 1e-4, 1e-12, 1.0),
+        "check_eps": link.stop("check", 1e-4, EPS_CHOICES),
     }
 
 

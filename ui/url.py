@@ -66,6 +66,18 @@ class LinkReader:
             return default
         return number
 
+    def stop(self, name: str, default: float, stops: Sequence[float]) -> float:
+        """A number that must be one of a slider's stops: another number in their range is
+        moved to the nearest stop (on a log scale, for stops like 1e-1 … 1e-12)."""
+        value = self.number(name, default, min(stops), max(stops))
+        if value in stops:
+            return value
+        log = all(s > 0 for s in stops)
+        nearest = min(stops, key=lambda s: abs(math.log10(s / value)) if log else abs(s - value))
+        self.problems.append(f"The link's {name}={_number(value)} is not one of the values "
+                             f"offered; the nearest, {_number(nearest)}, is used instead.")
+        return nearest
+
     def whole(self, name: str, default: int, low: int = 0, high: int = 10**9) -> int:
         value = self.raw(name)
         if value is None:
