@@ -63,6 +63,8 @@ function mountPlayer(root, deck, options) {
   const stage = el("div", { class: "bp-stage" });
   stage.innerHTML = deck.svg;
   const svg = stage.querySelector("svg");
+  // Fill the stage, but do not blow a three-box graph up to poster size.
+  svg.style.maxWidth = Math.round(svg.viewBox.baseVal.width * 1.5) + "px";
   const chips = el("div", { class: "bp-chips" });
   for (let i = 0; i < deck.chips; i++) {
     chips.appendChild(el("span", { class: "bp-chip bp-empty", id: "bp-o" + i }));

@@ -8,6 +8,7 @@ import engine
 from ui.page import clean_view, presenting, show_link_problems, state_from_link, theme
 from ui.player import player
 from ui.url import link, number_param
+from drawing.plots import function_and_derivative
 from ui.work import deck, parse, slides
 
 PAGE = "playground"
@@ -149,6 +150,18 @@ for kept in ("present", "theme"):  # the view's own settings stay in the link
     if st.query_params.get(kept):
         params[kept] = st.query_params.get(kept)
 st.query_params.from_dict({k: str(v) for k, v in params.items()})
+
+if graph is not None and not clean and graph.variables:
+    with st.expander("Plot f and f′ around the point", icon=":material/show_chart:"):
+        along = graph.variables[0]
+        if len(graph.variables) > 1:
+            along = st.radio("Along", graph.variables, horizontal=True, key=f"{PAGE}:along",
+                             help="The other variables stay at their values above.")
+        try:
+            st.plotly_chart(function_and_derivative(graph, along, values),
+                            key=f"{PAGE}:plot")
+        except ValueError as err:  # the point itself is nan or inf
+            st.info(f"No plot here: {err}")
 
 if graph is not None and not clean:
     check, share = st.columns([3, 2])
