@@ -15,10 +15,10 @@ from pathlib import Path
 
 from latex2mathml.converter import convert as latex_to_mathml
 
-from engine import PHASE_TITLES, PHASES, Trace
+from engine import PHASE_TITLES, PHASES, BackwardStep, Trace
 from engine.explain import Explanation, explain, number_text
 
-from .diagram import Diagram, build_diagram, diagram_css
+from .diagram import Diagram, Patch, build_diagram, diagram_css, node_id
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -57,18 +57,36 @@ def _patch_json(patch) -> dict:
     return {element: [look.classes, list(look.texts)] for element, look in patch.items()}
 
 
+def _mark_early(trace: Trace, patches: tuple[Patch, ...]) -> list[dict]:
+    """Patches as JSON, with every node that fired too early (a backward pass in a wrong order)
+    marked by the warning look from its step on. Its step restyles it, so the mark starts
+    there, and each later restyle keeps it."""
+    marked: set[str] = set()
+    result = []
+    for k, patch in enumerate(patches):
+        step = trace.steps[k - 1] if k else None
+        if isinstance(step, BackwardStep) and step.early_by:
+            marked.add(node_id(step.node))
+        data = _patch_json(patch)
+        for element in marked & data.keys():
+            if "bp-warn" not in data[element][0].split():
+                data[element][0] += " bp-warn"
+        result.append(data)
+    return result
+
+
 def deck_data(trace: Trace, *, title: str = "", check_eps: float = 1e-4,
               diagram: Diagram | None = None) -> dict:
     """Everything the player needs, as JSON-ready data."""
     diagram = diagram or build_diagram(trace)
     frames = []
-    for k, patch in enumerate(diagram.patches):
+    for k, patch in enumerate(_mark_early(trace, diagram.patches)):
         step = trace.steps[k - 1] if k else None
         body = explanation_html(explain(trace, k))
         if k == len(trace):
             body += gradient_check_html(trace, check_eps)
         frames.append({"phase": step.phase if step else "start", "html": body,
-                       "patch": _patch_json(patch)})
+                       "patch": patch})
     phases = []
     for phase in PHASES:
         steps = trace.phase_range(phase)

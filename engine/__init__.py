@@ -15,11 +15,14 @@ from .numeric import central_difference, forward_difference
 from .ops import FUNCTIONS, OPS, Op
 from .parser import MAX_DEPTH, MAX_LENGTH, MAX_NODES, ParseError, parse
 from .trace import (PHASE_TITLES, PHASES, BackwardStep, ForwardStep, OrderStep, Received, Send,
-                    State, Step, Trace)
+                    State, Step, Trace, backward_in_order, breadth_first_order,
+                    first_visit_order)
+from .forward_mode import ForwardModeTrace, TangentStep, forward_mode, forward_mode_gradient
 
 __all__ = [
     "parse", "ParseError", "Graph", "Node", "Edge", "Trace", "State", "Step", "ForwardStep",
     "OrderStep", "BackwardStep", "Send", "Received", "PHASES", "PHASE_TITLES", "OPS", "Op",
     "FUNCTIONS", "central_difference", "forward_difference", "MAX_LENGTH", "MAX_NODES",
-    "MAX_DEPTH",
+    "MAX_DEPTH", "backward_in_order", "first_visit_order", "breadth_first_order",
+    "forward_mode", "forward_mode_gradient", "ForwardModeTrace", "TangentStep",
 ]

@@ -178,7 +178,43 @@ def _forward(trace: Trace, step: ForwardStep) -> Explanation:
                        step.warning)
 
 
+def _search(trace: Trace, k: int) -> tuple[list[int], set[int], list[int]]:
+    """The depth-first search after step k: its stack (bottom first), visited set and order.
+
+    Only the search's own steps change these, so only they are replayed, not the whole state.
+    """
+    start = k
+    while start > 0 and trace.steps[start - 1].phase == "order":
+        start -= 1
+    path: list[int] = []
+    seen: set[int] = set()
+    order: list[int] = []
+    for step in trace.steps[start:k]:
+        if step.action == "enter":
+            path.append(step.node)
+            seen.add(step.node)
+        elif step.action == "finish":
+            order.append(path.pop())
+    return path, seen, order
+
+
+def _search_line(trace: Trace, k: int) -> tuple[Segment, ...]:
+    graph = trace.graph
+    path, seen, _ = _search(trace, k)
+    stack = ", ".join(node_name(graph, n)[0] for n in path) or "empty"
+    # Named one by one while a student can take them in; a large graph gets a count.
+    visited = ", ".join(node_name(graph, n)[0] for n in sorted(seen)) if len(seen) <= 12 \
+        else f"{len(seen)} nodes"
+    return (W(f"Stack: {stack}. Visited: {visited}."),)
+
+
 def _order(trace: Trace, step: OrderStep, k: int) -> Explanation:
+    explanation = _order_moves(trace, step, k)
+    return Explanation(explanation.title, explanation.lines + (_search_line(trace, k),),
+                       explanation.warning)
+
+
+def _order_moves(trace: Trace, step: OrderStep, k: int) -> Explanation:
     graph = trace.graph
     node = graph.nodes[step.node]
     who = _who(graph, step.node)
@@ -198,8 +234,7 @@ def _order(trace: Trace, step: OrderStep, k: int) -> Explanation:
         fan = ", ".join(_who(graph, u) for u in users)
         return Explanation(title, ((W(f"{who} was visited already: it fans out to {fan}. "
                                       "Nothing to do."),),))
-    state = trace.state_at(k)
-    order = ", ".join(node_name(graph, n)[0] for n in state.order)
+    order = ", ".join(node_name(graph, n)[0] for n in _search(trace, k)[2])
     return Explanation(title, (
         (W(f"Every input of {who} is placed, so {who} goes at position "
            f"{step.position + 1} of the order."),),
@@ -266,10 +301,21 @@ def _backward(trace: Trace, step: BackwardStep) -> Explanation:
                    W(f" (central difference of {node.symbol} in {to_text}, eps = {eps_text}; "
                      f"symbolically {local_text})"))
         lines.append((W(f"To {to_text}: "),) + how)
+        if send.late:
+            lines.append((W(f"{to_text} has fired already: this arrives too late and is never "
+                            "passed on."),))
     if step.sends and node.kind == "operation":
-        mode = "by central difference" if trace.local == "numerical" else "symbolic"
+        # The mode can differ from box to box; a numerical send carries its f(z ± eps).
+        numerical = step.sends[0].numerical is not None
+        mode = "by central difference" if numerical else "symbolic"
         lines.append((W(f"Local derivatives: {mode}."),))
-    return Explanation(f"{PHASE_TITLES['backward']}: {who}", tuple(lines), step.warning)
+    warning = step.warning
+    if step.early_by:
+        waiting = ", ".join(_who(graph, u) for u in step.early_by)
+        early = (f"{who} fired too early: {waiting} had not sent its d_out yet. What arrives "
+                 "later is never passed on, so the gradient below it comes out wrong.")
+        warning = f"{warning}; {early}" if warning else early
+    return Explanation(f"{PHASE_TITLES['backward']}: {who}", tuple(lines), warning)
 
 
 def _group(latex: str) -> str:

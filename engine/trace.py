@@ -7,7 +7,7 @@ has arrived at each node. A renderer draws from a state and never recomputes any
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal, Union
 
@@ -56,6 +56,7 @@ class Send:
     contribution: float    # d_out · local
     total: float           # the receiver's d_out so far, this contribution included
     numerical: tuple[float, float] | None = None  # f(input + eps), f(input - eps) if numerical
+    late: bool = False     # the receiver had fired already (a wrong order): it is never passed on
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,9 @@ class BackwardStep:
     received: tuple[Received, ...]   # empty for the output, which starts with d_out = 1
     sends: tuple[Send, ...]
     warning: str | None = None
+    # Users that had not sent yet when the node fired: only in a wrong order (see
+    # `backward_in_order`); what they send later never reaches the node's inputs.
+    early_by: tuple[int, ...] = ()
     phase: ClassVar[Phase] = "backward"
 
 
@@ -124,7 +128,7 @@ class State:
 class Trace:
     graph: Graph
     inputs: Mapping[str, float]
-    local: Literal["symbolic", "numerical"]
+    local: Literal["symbolic", "numerical", "mixed"]  # mixed: chosen per operation
     eps: float
     values: tuple[float, ...]        # every node's value
     grads: tuple[float, ...]         # every node's d output / d node (0 where not needed)
@@ -196,10 +200,33 @@ def _numerical_local(op: Op, args: list[float], position: int, eps: float):
     return (f_plus - f_minus) / (2 * eps), (f_plus, f_minus)
 
 
-def build_trace(graph: Graph, inputs: Mapping[str, object], *, local: str = "symbolic",
-                eps: float = 1e-4) -> Trace:
-    if local not in ("symbolic", "numerical"):
-        raise ValueError(f"local must be 'symbolic' or 'numerical', not {local!r}")
+def _local_modes(graph: Graph, local: str | Mapping[int, str]) -> list[str]:
+    """The local-derivative mode of every node: one for all, or per operation from a mapping
+    {node id: 'symbolic' | 'numerical'} (operations it leaves out are symbolic)."""
+    modes = ("symbolic", "numerical")
+    if isinstance(local, str):
+        if local not in modes:
+            raise ValueError(f"local must be 'symbolic' or 'numerical', not {local!r}")
+        return [local] * len(graph.nodes)
+    result = ["symbolic"] * len(graph.nodes)
+    for node_id, mode in local.items():
+        if not (isinstance(node_id, int) and 0 <= node_id < len(graph.nodes)
+                and graph.nodes[node_id].kind == "operation"):
+            raise ValueError(f"local names {node_id!r}, which is not an operation's node id")
+        if mode not in modes:
+            raise ValueError(f"the local mode of node {node_id + 1} must be 'symbolic' or "
+                             f"'numerical', not {mode!r}")
+        result[node_id] = mode
+    return result
+
+
+def build_trace(graph: Graph, inputs: Mapping[str, object], *,
+                local: str | Mapping[int, str] = "symbolic", eps: float = 1e-4,
+                backward_order: Sequence[int] | None = None) -> Trace:
+    """`local` is one mode for every box or a mapping {operation's node id: mode}.
+    `backward_order`: see `backward_in_order`; without it, the trace has the order phase and
+    the backward pass follows the order found."""
+    modes = _local_modes(graph, local)
     if not (isinstance(eps, (int, float)) and np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be a positive number, not {eps!r}")
     for name, v in inputs.items():
@@ -226,25 +253,35 @@ def build_trace(graph: Graph, inputs: Mapping[str, object], *, local: str = "sym
             warnings[node.id] = warning
         steps.append(ForwardStep(node.id, args, values[node.id], warning))
 
-    # 2. Topological order, by the same depth-first search `topological_order` uses.
+    # 2. Topological order, by the same depth-first search `topological_order` uses. A trace
+    # in a given order skips this phase but keeps the order found, to draw it beside its own.
     order: list[int] = []
-    for action, node_id, via in graph.depth_first_search():
-        position = None
-        if action == "finish":
-            position = len(order)
-            order.append(node_id)
-        steps.append(OrderStep(node_id, action, via, position))
+    if backward_order is not None:
+        order = graph.topological_order()
+    else:
+        for action, node_id, via in graph.depth_first_search():
+            position = None
+            if action == "finish":
+                position = len(order)
+                order.append(node_id)
+            steps.append(OrderStep(node_id, action, via, position))
 
     # 3. Backward along the order reversed: each node fires once all its users have sent.
     grads = [0.0] * len(nodes)
     grads[graph.output] = 1.0
     received: list[list[Received]] = [[] for _ in nodes]
     needs = graph.needs_gradient
+    users = graph.consumers() if backward_order is not None else None
+    fired: set[int] = set()
     with np.errstate(all="ignore"):
-        for node_id in reversed(order):
+        for node_id in (reversed(order) if backward_order is None else backward_order):
             node = nodes[node_id]
             if not needs[node_id]:
                 continue
+            early_by: tuple[int, ...] = ()
+            if users is not None:
+                early_by = tuple(sorted({u for u, _ in users[node_id] if u not in fired}))
+                fired.add(node_id)
             d_out = grads[node_id]
             sends: list[Send] = []
             warning = None
@@ -255,7 +292,7 @@ def build_trace(graph: Graph, inputs: Mapping[str, object], *, local: str = "sym
                     if not needs[a]:
                         continue
                     numerical = None
-                    if local == "symbolic":
+                    if modes[node_id] == "symbolic":
                         local_value = float(op.local_derivatives[position](*args))
                     else:
                         local_value, numerical = _numerical_local(op, args, position, eps)
@@ -263,7 +300,7 @@ def build_trace(graph: Graph, inputs: Mapping[str, object], *, local: str = "sym
                     grads[a] = grads[a] + contribution
                     received[a].append(Received(node_id, position, contribution))
                     sends.append(Send(a, position, local_value, contribution, grads[a],
-                                      numerical))
+                                      numerical, a in fired))
                     if not np.isfinite(local_value) and np.isfinite(d_out) \
                             and all(np.isfinite(args)) and warning is None:
                         warning = (f"the local derivative of {node.symbol} at node "
@@ -271,9 +308,61 @@ def build_trace(graph: Graph, inputs: Mapping[str, object], *, local: str = "sym
                                    f"{_call_text(node, tuple(args))}")
                         warnings.setdefault(node_id, warning)
             steps.append(BackwardStep(node_id, d_out, tuple(received[node_id]), tuple(sends),
-                                      warning))
+                                      warning, early_by))
 
-    return Trace(graph=graph, inputs={k: float(v) for k, v in inputs.items()}, local=local,
+    used = {modes[n.id] for n in nodes if n.kind == "operation" and needs[n.id]}
+    summary = local if isinstance(local, str) else \
+        (used.pop() if len(used) == 1 else "mixed" if used else "symbolic")
+    return Trace(graph=graph, inputs={k: float(v) for k, v in inputs.items()}, local=summary,
                  eps=float(eps), values=tuple(values), grads=tuple(float(g) for g in grads),
                  order=tuple(order), steps=tuple(steps),
                  warnings=tuple(sorted(warnings.items())))
+
+
+# -- the backward pass in an order of one's choosing --------------------------------------------
+
+def backward_in_order(graph: Graph, values: Mapping[str, object] | None = None,
+                      order: Sequence[int] = (), *, local: str | Mapping[int, str] = "symbolic",
+                      eps: float = 1e-4, **more: object) -> Trace:
+    """A trace whose backward steps run in `order` (node ids, the first to fire first).
+
+    Each node fires with the d_out that has arrived so far. In an order that is not a reversed
+    topological order, a node can fire before all its users have sent: its step lists them in
+    `early_by`, and what they send afterwards is added to the node but never passed on, so the
+    gradient comes out wrong. Nodes that need no gradient (constants) may be left out; every
+    other node must appear exactly once. The trace has the forward phase and this backward
+    pass; its `order` is still the topological order, for comparison.
+    """
+    inputs = graph.inputs(values, **more)
+    order = list(order)
+    size = len(graph.nodes)
+    bad = [n for n in order if not (isinstance(n, int) and 0 <= n < size)]
+    if bad:
+        raise ValueError(f"the order names {bad[0]!r}, which is not a node id (0 to {size - 1})")
+    seen: set[int] = set()
+    twice = [n for n in order if n in seen or seen.add(n)]
+    if twice:
+        raise ValueError(f"the order lists node {twice[0] + 1} more than once")
+    missing = [n.id for n in graph.nodes if graph.needs_gradient[n.id] and n.id not in seen]
+    if missing:
+        raise ValueError("the order leaves out node " + ", ".join(str(n + 1) for n in missing)
+                         + ": every node on a path from a variable must fire once")
+    return build_trace(graph, inputs, local=local, eps=eps, backward_order=order)
+
+
+def first_visit_order(graph: Graph) -> list[int]:
+    """Nodes as a depth-first search from the output first reaches them: a plausible order
+    that is wrong wherever a node fans out (it can come before one of its users)."""
+    return [node for action, node, _ in graph.depth_first_search() if action == "enter"]
+
+
+def breadth_first_order(graph: Graph) -> list[int]:
+    """Nodes by distance from the output, nearest first (each at its first discovery)."""
+    seen = {graph.output}
+    result = [graph.output]
+    for node in result:  # grows while it is read: a queue
+        for a in graph.nodes[node].args:
+            if a not in seen:
+                seen.add(a)
+                result.append(a)
+    return result
