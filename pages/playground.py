@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 import engine
-from ui.page import clean_view, presenting, show_link_problems, state_from_link, theme
+from ui.page import (clean_view, presenter_switch, presenting, show_link_problems,
+                     state_from_link, theme)
 from ui.player import player
 from ui.url import link, number_param
 from drawing.plots import function_and_derivative
@@ -138,6 +139,8 @@ if shown is not None:
                       present=presenting(), embed=clean)
     if not dimmed:
         state["step"] = step
+    if presenting():
+        presenter_switch()
 
 # -- after the steps: the check, sharing, exports -------------------------------------------
 params = {"expr": state["expr"], **{k: number_param(v) for k, v in values.items()},
@@ -183,6 +186,7 @@ if graph is not None and not clean:
                 "|difference|": st.column_config.NumberColumn(format="%.1e")})
     with share:
         st.subheader("Share and export")
+        presenter_switch()
         base = st.context.url or "http://localhost:8501/"
         url = link(base, params)
         st.caption("Copy link (function, values and step):")

@@ -153,3 +153,15 @@ def test_malformed_link_values_are_explained_not_raised(params, mentioned):
 def test_an_unreadable_function_in_the_link_is_an_error_message():
     at = run({"expr": "sinn(x)"})
     assert "did you mean sin?" in at.error[0].value
+
+
+def test_presenter_mode_shows_only_the_player_and_a_way_out():
+    at = run()
+    at.toggle(key="presenter-mode").set_value(True).run()
+    assert not at.exception
+    assert at.query_params["present"] == "true"
+    assert not at.text_input  # no inputs in presenter mode
+    assert player_data(at)["options"]["present"] is True
+    at.button[0].click().run()  # "Exit presenter mode"
+    assert "present" not in at.query_params
+    assert at.text_input(key="playground:expr").value == "log(xy)+exp(xy)"

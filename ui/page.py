@@ -45,3 +45,22 @@ def theme() -> str:
     if asked in ("light", "dark"):
         return asked
     return "dark" if getattr(st.context.theme, "type", None) == "dark" else "light"
+
+
+def _present(on: bool) -> None:
+    if on:
+        st.query_params["present"] = "true"
+    elif "present" in st.query_params:
+        del st.query_params["present"]
+
+
+def presenter_switch() -> None:
+    """Into presenter mode with a toggle; out of it with a quiet button under the player."""
+    if not presenting():
+        st.toggle("Presenter mode", value=False, on_change=_present, args=(True,),
+                  key="presenter-mode",
+                  help="Large type and only the diagram, the explanation and the step "
+                       "controls, for the back of a lecture hall. Also as ?present=true.")
+    elif not st.context.is_embedded:
+        st.button("Exit presenter mode", on_click=_present, args=(False,), type="tertiary",
+                  icon=":material/close_fullscreen:")
