@@ -6,9 +6,12 @@ of 100,000 nested operations evaluates and differentiates in linear time, with n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Callable, Literal
 
 import numpy as np
 
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
     from .trace import Trace
 
 Values = Mapping[str, Number]
+Function = Callable[..., Number]  # an op's forward or one of its local derivatives
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,24 @@ class Edge:
     source: int    # the input node
     target: int    # the operation that uses it
     position: int  # which argument of the target: x*x has two edges, positions 0 and 1
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a large graph or trace is built.
+
+    Building allocates many small objects that all stay alive, and the collector would scan them
+    again and again as they pile up: a 100,000-node trace spent more time there than building.
+    They hold no reference cycles, so nothing is left for the collector to find; it runs as
+    usual afterwards. If another thread paused it first, that thread turns it back on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class TooLarge(Exception):
@@ -99,20 +121,20 @@ class GraphBuilder:
 
 
 def _as_number(name: str, value: object) -> Number:
+    if type(value) is float:  # the common case, without building an array
+        return np.float64(value)
     if isinstance(value, (bool, str, bytes)) or value is None:
         raise ValueError(f"the value of {name} must be a number or a NumPy array, "
                          f"not {type(value).__name__}")
     try:
         array = np.asarray(value, dtype=float)
+    except OverflowError:
+        raise ValueError(f"the value of {name} is too large for a float (the largest is about "
+                         "1.8e308)") from None
     except (TypeError, ValueError):
         raise ValueError(f"the value of {name} must be a number or a NumPy array, "
                          f"not {type(value).__name__}") from None
     return np.float64(array) if array.ndim == 0 else array
-
-
-def _number_text(value: float) -> str:
-    """2.0 as 2, other numbers exactly as Python round-trips them."""
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
 class Graph:
@@ -140,6 +162,11 @@ class Graph:
     def __hash__(self) -> int:
         return hash((self.nodes, self.output))
 
+    def __getstate__(self) -> dict:
+        # The plans cached on first use (names starting with _) hold the ops' functions, some
+        # of them lambdas that pickle cannot name; a copy rebuilds them when it needs them.
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
     @property
     def edges(self) -> tuple[Edge, ...]:
         return tuple(Edge(a, node.id, position) for node in self.nodes
@@ -160,7 +187,12 @@ class Graph:
         Iterative, with an explicit stack of (node, next argument to visit), so a graph of any
         depth is sorted without recursion. `trace` shows the same search step by step.
         """
-        return [node for action, node, _ in self.depth_first_search() if action == "finish"]
+        return list(self._order)
+
+    @cached_property
+    def _order(self) -> tuple[int, ...]:
+        # A graph never changes, so one search serves every gradient.
+        return tuple(node for action, node, _ in self.depth_first_search() if action == "finish")
 
     def depth_first_search(self):
         """Yield ('enter' | 'finish' | 'skip', node, via) as the search from the output runs.
@@ -205,18 +237,15 @@ class Graph:
 
     def forward(self, inputs: Mapping[str, Number]) -> list[Number]:
         """The value of every node, in node order (inputs come before their users)."""
-        values: list[Number] = [0.0] * len(self.nodes)
+        values: list[Number] = list(self._leaf_values)
+        for node_id, name in self._variable_nodes:
+            values[node_id] = inputs[name]
         with np.errstate(all="ignore"):
-            for node in self.nodes:
-                if node.kind == "operation":
-                    values[node.id] = OPS[node.label].forward(*[values[a] for a in node.args])
-                elif node.kind == "variable":
-                    values[node.id] = inputs[node.label]
-                else:
-                    values[node.id] = np.float64(node.value)
+            for node_id, forward, args in self._forward_plan:
+                values[node_id] = forward(*[values[a] for a in args])
         return values
 
-    def backward(self, values: list[Number], order: list[int] | None = None) -> list[Number]:
+    def backward(self, values: list[Number]) -> list[Number]:
         """Reverse mode: d output / d node for every node, walking the topological order back.
 
         Each argument position gets its own contribution, d_out · local derivative, and the
@@ -224,22 +253,51 @@ class Graph:
         """
         grads: list[Number] = [0.0] * len(self.nodes)
         grads[self.output] = 1.0
-        needs = self.needs_gradient
         with np.errstate(all="ignore"):
-            for node_id in reversed(order if order is not None else self.topological_order()):
-                node = self.nodes[node_id]
-                if node.kind != "operation" or not needs[node_id]:
-                    continue
+            for node_id, args, sends in self._backward_plan:
                 d_out = grads[node_id]
-                args = [values[a] for a in node.args]
-                for position, (a, local) in enumerate(zip(node.args,
-                                                          OPS[node.label].local_derivatives)):
-                    if needs[a]:
-                        grads[a] = grads[a] + d_out * local(*args)
+                arg_values = [values[a] for a in args]
+                for a, local in sends:
+                    grads[a] = grads[a] + d_out * local(*arg_values)
         return grads
 
+    # A graph never changes, so what evaluation and reverse mode look up per node is worked out
+    # once, on first use: the same steps as above without a dictionary lookup in every pass.
+    @cached_property
+    def _leaf_values(self) -> tuple[Number, ...]:
+        """Every constant's value in place; 0.0 for the other nodes until they are computed."""
+        return tuple(np.float64(n.value) if n.kind == "constant" else 0.0 for n in self.nodes)
+
+    @cached_property
+    def _variable_nodes(self) -> tuple[tuple[int, str], ...]:
+        return tuple((n.id, n.label) for n in self.nodes if n.kind == "variable")
+
+    @cached_property
+    def _forward_plan(self) -> tuple[tuple[int, Function, tuple[int, ...]], ...]:
+        """(node, forward function, inputs) for every operation, in node order."""
+        return tuple((n.id, OPS[n.label].forward, n.args) for n in self.nodes
+                     if n.kind == "operation")
+
+    @cached_property
+    def _backward_plan(self) -> tuple[tuple[int, tuple[int, ...],
+                                            tuple[tuple[int, Function], ...]], ...]:
+        """(node, inputs, [(input, local derivative)]) for every operation on a path from a
+        variable, in reverse topological order; only inputs that need a gradient receive one."""
+        needs = self.needs_gradient
+        plan = []
+        for node_id in reversed(self._order):
+            node = self.nodes[node_id]
+            if node.kind == "operation" and needs[node_id]:
+                local = OPS[node.label].local_derivatives
+                sends = tuple((a, local[position]) for position, a in enumerate(node.args)
+                              if needs[a])
+                plan.append((node_id, node.args, sends))
+        return tuple(plan)
+
     def _shape(self, inputs: Mapping[str, Number]) -> tuple[int, ...]:
-        return np.broadcast_shapes(*(np.shape(v) for v in inputs.values()))
+        # Scalars are NumPy floats (see `inputs`), so only arrays have a shape to broadcast.
+        shapes = [v.shape for v in inputs.values() if isinstance(v, np.ndarray)]
+        return np.broadcast_shapes(*shapes) if shapes else ()
 
     def _result(self, value: Number, shape: tuple[int, ...]) -> Number:
         return float(value) if shape == () else np.broadcast_to(value, shape).astype(float)
@@ -255,9 +313,8 @@ class Graph:
         grads = self.backward(self.forward(inputs))
         shape = self._shape(inputs)
         by_name: dict[str, Number] = {v: 0.0 for v in self.variables}
-        for node in self.nodes:
-            if node.kind == "variable":  # with merge=False a variable has one node per use
-                by_name[node.label] = by_name[node.label] + grads[node.id]
+        for node_id, name in self._variable_nodes:  # with merge=False, one node per use
+            by_name[name] = by_name[name] + grads[node_id]
         return {v: self._result(g, shape) for v, g in by_name.items()}
 
     def numerical_gradient(self, values: Values | None = None, *, eps: float = 1e-4,
@@ -274,7 +331,9 @@ class Graph:
               **more: Number) -> Trace:
         """The whole lesson as data: forward, topological order, backward, step by step."""
         from .trace import build_trace
-        return build_trace(self, self.inputs(values, **more), local=local, eps=eps)
+        inputs = self.inputs(values, **more)
+        with cycle_collector_paused():
+            return build_trace(self, inputs, local=local, eps=eps)
 
     # -- text ---------------------------------------------------------------------------------
     def node_text(self, node_id: int) -> str:
@@ -299,7 +358,7 @@ class Graph:
             if node.kind == "variable":
                 parts.append(node.label)
             elif node.kind == "constant":
-                parts.append(node.label if node.label in ("π", "e") else _number_text(node.value))
+                parts.append(node.label)  # as typed (2, 2.50, 1e-3, π): it parses back the same
             elif node.label in ("add", "sub", "mul", "div", "pow"):
                 operator = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"}
                 a, b = node.args

@@ -11,7 +11,7 @@ import difflib
 import math
 from dataclasses import dataclass
 
-from .graph import Graph, GraphBuilder, TooLarge
+from .graph import Graph, GraphBuilder, TooLarge, cycle_collector_paused
 from .ops import BINARY, FUNCTIONS, GREEK
 
 #: Default limits, safe for a public app; a script can raise them (see `parse`).
@@ -202,9 +202,14 @@ def _read_letters(text: str, start: int, tokens: list[Token]) -> int:
 
     followed_by_paren = _next_nonspace(text, i) == "("
     run_text = text[start:i]
-    if followed_by_paren and split[-1][0] not in FUNCTIONS and len(text[start:i]) >= 3 \
-            and text[start:i].isalpha():
-        close = difflib.get_close_matches(run_text.lower(), sorted(FUNCTIONS), n=1, cutoff=0.6)
+    # A word that is no known name, right before '(', is a mistyped function: sinn(x), Exp(x).
+    # A Greek variable is a known name: theta(x + 1) is theta·(x + 1), as x(y + 1) is x·(y + 1).
+    if followed_by_paren and split[-1][0] not in FUNCTIONS and len(run_text) >= 3 \
+            and run_text.isalpha() and run_text not in GREEK:
+        word = run_text.lower()
+        # A function's name spelled out further (cosine, logarithm) means that function.
+        close = sorted((f for f in FUNCTIONS if word.startswith(f)), key=len)[-1:] or \
+            difflib.get_close_matches(word, sorted(FUNCTIONS), n=1, cutoff=0.6)
         hint = f"did you mean {close[0]}?" if close else \
             f"known functions are {', '.join(sorted(FUNCTIONS))}"
         raise ParseError(f"unknown function '{run_text}': {hint} (for a product of variables, "
@@ -245,14 +250,15 @@ def parse(text: str, *, merge: bool = True, max_length: int = MAX_LENGTH,
     if not text.strip():
         raise ParseError("the function is empty: type one, for example x^2 or log(xy)+exp(xy)",
                          0, text)
-    tokens = tokenize(text)
-    builder = GraphBuilder(merge=merge, max_nodes=max_nodes)
-    try:
-        output = _Parser(text, tokens, builder, max_depth).run()
-    except TooLarge as err:
-        raise ParseError(f"the function has more than {max_nodes:,} nodes, the limit here: "
-                         "type a smaller function", err.position, text) from None
-    return builder.finish(output, text)
+    with cycle_collector_paused():  # tokens and nodes pile up; see cycle_collector_paused
+        tokens = tokenize(text)
+        builder = GraphBuilder(merge=merge, max_nodes=max_nodes)
+        try:
+            output = _Parser(text, tokens, builder, max_depth).run()
+        except TooLarge as err:
+            raise ParseError(f"the function has more than {max_nodes:,} nodes, the limit here: "
+                             "type a smaller function", err.position, text) from None
+        return builder.finish(output, text)
 
 
 class _Parser:
@@ -268,6 +274,10 @@ class _Parser:
 
     def error(self, message: str, position: int) -> ParseError:
         return ParseError(message, position, self.text)
+
+    def typed(self, token: Token) -> str:
+        """The token as the student typed it: ** or ², not the ^ it stands for."""
+        return self.text[token.position:token.end]
 
     def run(self) -> int:
         expect_operand = True
@@ -315,7 +325,7 @@ class _Parser:
             if token.value == "-":
                 self.operators.append(("prefix", "neg", token))
             return True
-        where = f"after '{previous.value}'" if previous is not None and previous.value else \
+        where = f"after '{self.typed(previous)}'" if previous is not None and previous.value else \
             "at the start"
         if kind == ")":
             if previous is not None and previous.kind == "(":
@@ -325,9 +335,9 @@ class _Parser:
         if kind == "end":
             if previous is None:
                 raise self.error("the function is empty: type one, e.g. x^2", token.position)
-            raise self.error(f"the function ends too early: after '{previous.value}' write "
+            raise self.error(f"the function ends too early: after '{self.typed(previous)}' write "
                              f"{OPERAND_HINT}", token.position)
-        raise self.error(f"'{token.value}' cannot come {where}: expected {OPERAND_HINT}",
+        raise self.error(f"'{self.typed(token)}' cannot come {where}: expected {OPERAND_HINT}",
                          token.position)
 
     def after_operand(self, token: Token) -> bool:

@@ -7,6 +7,7 @@ has arrived at each node. A renderer draws from a state and never recomputes any
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal, Union
@@ -192,7 +193,7 @@ def _not_finite(v: float) -> str:
     return "nan (not a number)" if np.isnan(v) else ("inf" if v > 0 else "−inf")
 
 
-def _numerical_local(op: Op, args: list[float], position: int, eps: float):
+def _numerical_local(op: Op, args: list[np.float64], position: int, eps: float):
     plus, minus = list(args), list(args)
     plus[position] += eps
     minus[position] -= eps
@@ -232,7 +233,7 @@ def build_trace(graph: Graph, inputs: Mapping[str, object], *,
     for name, v in inputs.items():
         if np.ndim(v) != 0:
             raise ValueError(f"a trace needs one number per variable; {name} is an array")
-    values = [float(v) for v in graph.forward(inputs)]
+    values = [float(v) for v in graph.forward(inputs)]  # plain floats: math.isfinite is quick
     nodes = graph.nodes
     steps: list[Step] = []
     warnings: dict[int, str] = {}
@@ -240,13 +241,13 @@ def build_trace(graph: Graph, inputs: Mapping[str, object], *,
     # 1. Forward, in node order: every input was created, and so computed, before its user.
     for node in nodes:
         if node.kind != "operation":
-            if not np.isfinite(values[node.id]):
+            if not math.isfinite(values[node.id]):
                 warnings[node.id] = f"{node.label} = {_not_finite(values[node.id])} at node " \
                                     f"{node.id + 1}"
             continue
         args = tuple(values[a] for a in node.args)
         warning = None
-        if not np.isfinite(values[node.id]) and all(np.isfinite(args)):
+        if not math.isfinite(values[node.id]) and all(map(math.isfinite, args)):
             op = OPS[node.label]
             warning = (f"{_call_text(node, args)} = {_not_finite(values[node.id])} at node "
                        f"{node.id + 1}" + (f": {op.domain}" if op.domain else ""))
@@ -287,7 +288,8 @@ def build_trace(graph: Graph, inputs: Mapping[str, object], *,
             warning = None
             if node.kind == "operation":
                 op = OPS[node.label]
-                args = [values[a] for a in node.args]
+                # NumPy floats, as in the forward pass: 1/0 is then inf, not ZeroDivisionError.
+                args = [np.float64(values[a]) for a in node.args]
                 for position, a in enumerate(node.args):
                     if not needs[a]:
                         continue
@@ -301,8 +303,8 @@ def build_trace(graph: Graph, inputs: Mapping[str, object], *,
                     received[a].append(Received(node_id, position, contribution))
                     sends.append(Send(a, position, local_value, contribution, grads[a],
                                       numerical, a in fired))
-                    if not np.isfinite(local_value) and np.isfinite(d_out) \
-                            and all(np.isfinite(args)) and warning is None:
+                    if not math.isfinite(local_value) and math.isfinite(d_out) \
+                            and all(map(math.isfinite, args)) and warning is None:
                         warning = (f"the local derivative of {node.symbol} at node "
                                    f"{node_id + 1} is {_not_finite(local_value)} at "
                                    f"{_call_text(node, tuple(args))}")
