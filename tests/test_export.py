@@ -1,0 +1,386 @@
+"""Slides for a lecture: the offline HTML file, the `python -m drawing` command, the per-step
+SVGs, and the app's presenter and embed views at projector and slide sizes."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+import engine
+from conftest import ROOT, player_frame, screenshot
+from drawing import __main__ as cli
+from drawing import build_diagram, deck_data, standalone_html
+from drawing.diagram import SVG_NS, node_id
+
+FUNCTION = "log(xy)+exp(xy)"
+VALUES = {"x": 1.0, "y": 2.0}
+GRADIENT_TEXT = {"x": "grad 15.78", "y": "grad 7.889"}
+CONTROLS = ("First step", "Previous step", "Play", "Next step", "Last step")
+
+
+@pytest.fixture(scope="module")
+def trace() -> engine.Trace:
+    return engine.parse(FUNCTION).trace(VALUES)
+
+
+def variable_node(trace: engine.Trace, name: str) -> str:
+    return next(node_id(n.id) for n in trace.graph.nodes
+                if n.kind == "variable" and n.label == name)
+
+
+# -- the slide file, opened from disk with the network cut off --------------------------------
+
+def test_slide_file_steps_offline_with_the_keyboard(browser, tmp_path, trace):
+    path = tmp_path / "slides.html"
+    path.write_text(standalone_html(deck_data(trace, title=FUNCTION)), encoding="utf-8")
+    document = path.as_uri()
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    requests: list[str] = []
+
+    def only_the_file(route) -> None:
+        requests.append(route.request.url)
+        if route.request.url == document:
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", only_the_file)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(document)
+        count = page.locator(".bp-count")
+        last = len(trace)
+        expect(count).to_have_text(f"Step 0 of {last}")
+        for k in range(1, last + 1):
+            page.keyboard.press("ArrowRight")
+            assert count.inner_text() == f"Step {k} of {last}"
+        page.keyboard.press("ArrowRight")  # past the end: stays on the last step
+        assert count.inner_text() == f"Step {last} of {last}"
+
+        for name, text in GRADIENT_TEXT.items():
+            node = page.locator(f"#{variable_node(trace, name)} text")
+            assert text in node.all_text_contents()
+        explanation = page.locator(".bp-explain").inner_text()
+        assert "15.78" in explanation and "7.889" in explanation
+
+        page.keyboard.press("Home")
+        assert count.inner_text() == f"Step 0 of {last}"
+        page.keyboard.press("End")
+        assert count.inner_text() == f"Step {last} of {last}"
+
+        play = page.locator(".bp-play")
+        page.keyboard.press(" ")
+        expect(play).to_have_attribute("aria-label", "Pause")
+        page.keyboard.press(" ")
+        expect(play).to_have_attribute("aria-label", "Play")
+    finally:
+        context.close()
+    assert requests == [document], "the slide file asked the network for something"
+    assert not errors
+
+
+# -- the command line -------------------------------------------------------------------------
+
+def run_cli(*args: str | Path) -> subprocess.CompletedProcess:
+    """`python -m drawing` from the repository's root, as a user would run it."""
+    return subprocess.run([sys.executable, "-m", "drawing", *map(str, args)], cwd=ROOT,
+                          text=True, capture_output=True, timeout=120)
+
+
+def snapshot(directory: Path) -> dict[str, bytes | None]:
+    """Every path under a directory with its bytes (None for a directory)."""
+    return {str(p.relative_to(directory)): None if p.is_dir() else p.read_bytes()
+            for p in sorted(directory.rglob("*"))}
+
+
+class _Document(HTMLParser):
+    """Reads an HTML file strictly enough: every element closed, in order; scripts kept."""
+    VOID = {"meta", "link", "br", "img", "input", "hr", "source"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.scripts: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.ids.update(value for key, value in attrs if key == "id" and value)
+        if tag not in self.VOID:
+            self.open.append(tag)
+        if tag == "script":
+            self.scripts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.open and self.open[-1] == tag, f"</{tag}> while {self.open[-1:]} is open"
+        self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self.open and self.open[-1] == "script":
+            self.scripts[-1] += data
+
+
+def json_after(text: str, pattern: str) -> tuple[object, int]:
+    """The JSON value that follows a pattern in a script, and where it ends."""
+    start = re.compile(pattern).search(text).end()
+    return json.JSONDecoder().raw_decode(text, start)
+
+
+def read_slides(path: Path) -> tuple[dict, dict]:
+    """The deck and the options the slide file mounts its player with."""
+    document = _Document()
+    document.feed(path.read_text(encoding="utf-8"))
+    document.close()
+    assert document.open == [], f"unclosed elements: {document.open}"
+    assert "player" in document.ids
+    player_js, mount = document.scripts
+    assert "function mountPlayer(" in player_js
+    deck, end = json_after(mount, r'mountPlayer\(document\.getElementById\("player"\),\s*')
+    options, _ = json_after(mount[end:], r"^,\s*")
+    return deck, options
+
+
+def test_cli_writes_slides_and_one_svg_per_step(tmp_path, trace):
+    result = run_cli(FUNCTION, "x=1", "y=2", "-o", tmp_path / "slides.html",
+                     "--svg-dir", tmp_path / "steps", "--theme", "dark", "--present")
+    assert result.returncode == 0, result.stderr
+    assert str(tmp_path / "slides.html") in result.stdout
+    assert str(tmp_path / "steps") in result.stdout
+
+    deck, options = read_slides(tmp_path / "slides.html")
+    assert len(deck["frames"]) == len(trace) + 1
+    assert deck["title"] == FUNCTION
+    assert options["theme"] == "dark" and options["present"] is True
+
+    names = sorted(p.name for p in (tmp_path / "steps").iterdir())
+    assert names == [f"step-{k:03d}.svg" for k in range(len(trace) + 1)]
+    for name in names:
+        root = ET.parse(tmp_path / "steps" / name).getroot()
+        assert root.tag == f"{{{SVG_NS}}}svg"
+        assert "bp-theme-dark" in root.get("class", "")
+    last = ET.parse(tmp_path / "steps" / names[-1]).getroot()
+    texts = [t.text for t in last.iter(f"{{{SVG_NS}}}text")]
+    assert all(text in texts for text in GRADIENT_TEXT.values())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slides.html", "steps"]  # no temp files
+
+
+def test_cli_replaces_an_earlier_export_without_leftovers(tmp_path, trace):
+    steps = tmp_path / "steps"
+    assert run_cli(FUNCTION, "x=1", "y=2", "--svg-dir", steps).returncode == 0
+    result = run_cli("x^2", "x=3", "--svg-dir", steps, "--tree")
+    assert result.returncode == 0, result.stderr
+    shorter = len(engine.parse("x^2", merge=False).trace(x=3.0))
+    assert sorted(p.name for p in steps.iterdir()) == \
+        [f"step-{k:03d}.svg" for k in range(shorter + 1)]
+
+
+# Arguments with {dir} for the test's own directory, and what the error must say.
+BAD_ARGUMENTS = {
+    "parse error": (["log(xy)+exq(xy)", "x=1", "y=2", "-o", "{dir}/out.html"], "exq"),
+    "missing variable": ([FUNCTION, "x=1", "-o", "{dir}/out.html"], "no value for y"),
+    "extra variable": ([FUNCTION, "x=1", "y=2", "z=3", "-o", "{dir}/out.html"],
+                       "z is not a variable"),
+    "given twice": ([FUNCTION, "x=1", "x=2", "y=2", "-o", "{dir}/out.html"], "x is given twice"),
+    "not a number": ([FUNCTION, "x=1", "y=two", "-o", "{dir}/out.html"], "must be a number"),
+    "not name=value": ([FUNCTION, "x", "y=2", "-o", "{dir}/out.html"], "name=value"),
+    "no output": ([FUNCTION, "x=1", "y=2"], "say what to write"),
+    "missing directory": ([FUNCTION, "x=1", "y=2", "-o", "{dir}/nowhere/out.html"],
+                          "does not exist"),
+    "output is a directory": ([FUNCTION, "x=1", "y=2", "-o", "{dir}/existing"],
+                              "is a directory"),
+    "svg dir under a file": ([FUNCTION, "x=1", "y=2", "--svg-dir", "{dir}/notes.txt/steps"],
+                             "not a directory"),
+    "bad eps": ([FUNCTION, "x=1", "y=2", "--local", "numerical", "--eps", "-1",
+                 "--svg-dir", "{dir}/steps"], "eps must be a positive number"),
+    "bad theme": ([FUNCTION, "x=1", "y=2", "--theme", "blue", "-o", "{dir}/out.html"],
+                  "invalid choice"),
+}
+
+
+@pytest.mark.parametrize("args, message", BAD_ARGUMENTS.values(), ids=BAD_ARGUMENTS.keys())
+def test_cli_refuses_bad_arguments_and_writes_nothing(tmp_path, args, message):
+    (tmp_path / "existing").mkdir()
+    (tmp_path / "notes.txt").write_text("not a directory")
+    before = snapshot(tmp_path)
+    result = run_cli(*(a.format(dir=tmp_path) for a in args))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+    assert snapshot(tmp_path) == before
+
+
+def test_cli_shows_where_the_function_is_wrong(tmp_path):
+    result = run_cli("log(xy)+exq(xy)", "x=1", "y=2", "-o", tmp_path / "out.html")
+    lines = result.stderr.splitlines()
+    text_line = next(i for i, line in enumerate(lines) if line.strip() == "log(xy)+exq(xy)")
+    caret = lines[text_line + 1]
+    assert caret.strip() == "^"
+    assert lines[text_line][caret.index("^")] == "e"  # under the unknown function's name
+
+
+def test_cli_failing_midway_leaves_no_file(tmp_path, monkeypatch, capsys):
+    """A disk that fills up while the SVGs are written: nothing of the run stays behind."""
+    (tmp_path / "notes.txt").write_text("kept")
+    before = snapshot(tmp_path)
+    real_mkstemp = tempfile.mkstemp
+    calls = 0
+
+    def mkstemp_until_full(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        if calls > 5:
+            raise OSError(28, "No space left on device", kwargs.get("dir"))
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_until_full)
+    status = cli.main([FUNCTION, "x=1", "y=2", "-o", str(tmp_path / "slides.html"),
+                       "--svg-dir", str(tmp_path / "out" / "steps")])
+    assert status == 2
+    assert calls == 6
+    assert "No space left on device" in capsys.readouterr().err
+    assert snapshot(tmp_path) == before
+
+
+# -- exported SVGs hold still -----------------------------------------------------------------
+
+def geometry(svg: str) -> dict[str, list[tuple[str, ...]]]:
+    """Per node and edge, the coordinates of its shapes and text anchors."""
+    root = ET.fromstring(svg)
+    shapes = {}
+    for group in root.iter(f"{{{SVG_NS}}}g"):
+        element = group.get("id", "")
+        if element.startswith(("bp-n", "bp-e")):
+            shapes[element] = [
+                (child.tag, child.get("d") or child.get("points") or "",
+                 child.get("x", ""), child.get("y", "")) for child in group]
+    return shapes
+
+
+def test_every_step_svg_has_the_nodes_where_the_first_has_them(trace):
+    diagram = build_diagram(trace)
+    assert len(diagram) == len(trace) + 1
+    svgs = [diagram.svg_at(k) for k in range(len(diagram))]
+    first = geometry(svgs[0])
+    assert sum(e.startswith("bp-n") for e in first) == len(trace.graph.nodes)
+    assert all(any(tag.endswith("path") for tag, *_ in first[e]) for e in first)
+    for k, svg in enumerate(svgs[1:], start=1):
+        assert geometry(svg) == first, f"something moved at step {k}"
+    assert svgs[0] != svgs[-1]  # the texts and looks change, the picture does not
+
+
+# -- the app's presenter and embed views ------------------------------------------------------
+
+def luminance(rgb: str) -> float:
+    channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+# Each diagram text's colour beside the colour behind it: its box, or the stage for edge labels.
+TEXT_COLOURS = """player => {
+  const stage = getComputedStyle(player.querySelector('.bp-stage')).backgroundColor;
+  return [...player.querySelectorAll('g.bp-node text, g.bp-edge text')]
+    .filter(t => t.textContent.trim())
+    .map(t => {
+      const box = t.closest('g.bp-node');
+      const behind = box ? getComputedStyle(box.querySelector('path')).fill : stage;
+      return [t.closest('g').id + ': ' + t.textContent, getComputedStyle(t).fill, behind];
+    });
+}"""
+
+# Between them every look a step can give: constants, π, pending, stacked, ordered, done, and a
+# warning (log(0) = −inf).
+LEGIBLE = {"log(xy)+exp(xy)": {"x": 1.0, "y": 2.0}, "2 log(x) + pi": {"x": 0.0}}
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("function", LEGIBLE)
+def test_presenter_slides_keep_every_text_legible_at_every_step(browser, tmp_path, function,
+                                                               theme):
+    trace = engine.parse(function).trace(LEGIBLE[function])
+    path = tmp_path / "slides.html"
+    path.write_text(standalone_html(deck_data(trace), theme=theme, present=True),
+                    encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        page.goto(path.as_uri())
+        player = page.locator(".bp-player")
+        for k in range(len(trace) + 1):
+            if k:
+                page.keyboard.press("ArrowRight")
+            assert page.locator(".bp-count").inner_text() == f"Step {k} of {len(trace)}"
+            for label, ink, behind in player.evaluate(TEXT_COLOURS):
+                assert contrast(ink, behind) >= 4.5, f"step {k}, {label}: {ink} on {behind}"
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    finally:
+        context.close()
+
+
+VIEWS = {
+    "present-1280x720": ("present=true", 1280, 720),
+    "present-dark-1280x720": ("present=true&theme=dark", 1280, 720),
+    "embed-960x540": ("embed=true", 960, 540),
+    "embed-dark-960x540": ("embed=true&theme=dark", 960, 540),
+}
+
+
+@pytest.mark.parametrize("query, width, height", VIEWS.values(), ids=VIEWS.keys())
+def test_clean_views_fit_and_read_from_afar(browser, app_url, query, width, height, request):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{app_url}/?expr=log(xy)%2Bexp(xy)&x=1&y=2&step=21&{query}")
+        page.get_by_role("button", name="Next step").wait_for(timeout=60_000)
+        player = player_frame(page)
+        expect(player).to_contain_text("Step 21 of 23")
+        screenshot(page, f"export-{request.node.callspec.id}")
+
+        box = player.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+        for name in CONTROLS:
+            expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+        expect(page.get_by_role("slider", name="Step")).to_be_visible()
+        expect(player.locator(".bp-explain")).to_contain_text("Backward pass")
+
+        # Only the lesson: none of Streamlit's page around it, no inputs, no extras.
+        expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
+        expect(page.locator('header[data-testid="stHeader"]')).to_be_hidden()
+        assert page.get_by_role("heading", name="Backprop Lab").count() == 0
+        assert page.get_by_role("textbox").count() == 0
+        assert page.get_by_role("spinbutton").count() == 0
+        assert page.get_by_text("Download slides (HTML)").count() == 0
+        expect(page.get_by_role("combobox", name="Seconds per step")).to_be_hidden()
+        expect(page.get_by_role("button", name="Download SVG")).to_be_hidden()
+
+        # Legible: every text of the diagram stands out from what is behind it (WCAG AA).
+        for label, ink, behind in player.evaluate(TEXT_COLOURS):
+            assert contrast(ink, behind) >= 4.5, f"{label}: {ink} on {behind}"
+        if "present" in query:
+            # From the back of the room: the boxes' numbers at least 20 px tall on screen.
+            value = player.locator(f"#{node_id(0)} text[data-line='2']")
+            assert value.bounding_box()["height"] >= 20
+            size = player.locator(".bp-explain").evaluate("e => getComputedStyle(e).fontSize")
+            assert float(size.removesuffix("px")) >= 24
+        assert not errors
+    finally:
+        context.close()
