@@ -51,8 +51,13 @@ def _assignment(text: str) -> tuple[str, float]:
 def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="Slides of backpropagation on a function: every forward, "
-        "ordering and backward step, as one offline HTML file and/or one SVG per step.",
-        epilog='example: python -m drawing "log(xy)+exp(xy)" x=1 y=2 -o slides.html')
+        "ordering and backward step,\nas one offline HTML file and/or one SVG per step.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='examples:\n'
+               '  python -m drawing "log(xy)+exp(xy)" x=1 y=2 -o slides.html\n'
+               '  python -m drawing "sin(x^2)" x=3 --svg-dir steps --theme dark\n'
+               '  python -m drawing -o slides.html -- "-x^2" x=1   '
+               '(-- before a function that starts with -)')
     parser.add_argument("function", help='e.g. "log(xy)+exp(xy)"')
     parser.add_argument("values", nargs="*", type=_assignment, metavar="NAME=VALUE",
                         help="one per variable, e.g. x=1 y=2")
