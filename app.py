@@ -13,6 +13,20 @@ pages = {
         st.Page("pages/playground.py", title="Playground", icon=":material/account_tree:",
                 url_path="playground", default=True),
     ],
+    "Lessons": [
+        st.Page("pages/central_difference.py", title="Central difference",
+                icon=":material/straighten:", url_path="central-difference"),
+        st.Page("pages/chain_rule.py", title="Chain rule", icon=":material/link:",
+                url_path="chain-rule"),
+        st.Page("pages/backpropagation.py", title="Backpropagation",
+                icon=":material/undo:", url_path="backpropagation"),
+        st.Page("pages/topological_sort.py", title="Topological sort",
+                icon=":material/sort:", url_path="topological-sort"),
+        st.Page("pages/forward_mode.py", title="Forward mode", icon=":material/redo:",
+                url_path="forward-mode"),
+        st.Page("pages/practice.py", title="Practice", icon=":material/quiz:",
+                url_path="practice"),
+    ],
 }
 
 clean = clean_view()

@@ -312,8 +312,9 @@ def _backward(trace: Trace, step: BackwardStep) -> Explanation:
     warning = step.warning
     if step.early_by:
         waiting = ", ".join(_who(graph, u) for u in step.early_by)
-        early = (f"{who} fired too early: {waiting} had not sent its d_out yet. What arrives "
-                 "later is never passed on, so the gradient below it comes out wrong.")
+        early = f"{who} fired too early: {waiting} had not sent its d_out yet. " + (
+            "Its gradient here is not complete." if node.kind == "variable" else
+            "What arrives later is never passed on, so the gradient below it comes out wrong.")
         warning = f"{warning}; {early}" if warning else early
     return Explanation(f"{PHASE_TITLES['backward']}: {who}", tuple(lines), warning)
 

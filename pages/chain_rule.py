@@ -1,0 +1,247 @@
+"""Lesson: the chain rule as two boxes, each with a forward and a backward, composed.
+
+The course's boxes: `square` (forward x², backward 2x · d_out, by its formula) and `sine`
+(forward sin x, backward by central difference). sin(x²) at x = 3 is 0.4121; backward starts
+with d_out = 1, sine sends cos(9) = −0.9111, square multiplies by 2x = 6: −5.4668.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+
+import streamlit as st
+
+import engine
+from drawing import deck_data
+from drawing.plots import function_and_derivative
+from engine.explain import Explanation, explain
+from ui.page import show_link_problems, state_from_link, theme
+from ui.player import player
+from ui.url import number_param
+from ui.work import CACHE, parse
+
+PAGE = "chain-rule"
+# The boxes a student can choose: square (x^2, the power op with exponent 2) and every
+# one-argument op of the table.
+BOXES = ["square"] + [name for name, op in engine.OPS.items() if op.arity == 1]
+CLASS_NAMES = {"square": "Square", "sin": "Sine", "cos": "Cosine", "tan": "Tangent",
+               "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "tanh": "Tanh",
+               "sigmoid": "Sigmoid", "relu": "ReLU", "abs": "Abs", "neg": "Negate"}
+MODES = ["symbolic", "numerical"]
+EPS_CHOICES = [10.0 ** -k for k in range(1, 13)]
+LIMIT = 1e6  # x's range, in the link as in the field
+
+
+def read_link(link) -> dict:
+    return {
+        "x": link.number("x", 3.0, -LIMIT, LIMIT),
+        "inner": link.choice("inner", "square", BOXES),
+        "outer": link.choice("outer", "sin", BOXES),
+        "inner_mode": link.choice("inner_mode", "symbolic", MODES),
+        "outer_mode": link.choice("outer_mode", "numerical", MODES),
+        "eps": link.stop("eps", 1e-4, EPS_CHOICES),
+        "step": link.whole("step", 0),
+    }
+
+
+# -- the boxes as text: the function, each box's formulas and its code -------------------------
+
+def _is_atom(text: str) -> bool:
+    """x, or one call like sin(x): safe to write ^2 or a minus right next to it."""
+    return text == "x" or re.fullmatch(r"[a-z]+\((?:[^()]|\([^()]*\))*\)", text) is not None
+
+
+def apply(box: str, inner: str) -> str:
+    """The text of box(inner), as a student types it: square as ^2."""
+    if box == "square":
+        return f"{inner}^2" if _is_atom(inner) else f"({inner})^2"
+    if box == "neg":
+        return f"-{inner}" if _is_atom(inner) else f"-({inner})"
+    return f"{box}({inner})"
+
+
+def formulas(box: str) -> tuple[str, str]:
+    """A box's forward and local derivative in the argument z, from the op table."""
+    if box == "square":  # the power op with b = 2: z^2, and b·a^(b−1) = 2·z
+        return "z^2", "2·z"
+    op = engine.OPS[box]
+    return op.formula.text.split(" = ")[0], op.derivative_formulas[0].text
+
+
+def python(formula: str) -> str:
+    """An op table formula (z^2, 1/(2√z), σ(z)·(1 − σ(z))) as a Python expression."""
+    text = formula.replace("−", "-").replace(", else", " else")
+    text = re.sub(r"(\w+)²\((\w+)\)", r"\1(\2)**2", text)     # cos²(z) -> cos(z)**2
+    text = text.replace("e^z", "exp(z)").replace("e^-z", "exp(-z)")
+    text = re.sub(r"(\d)√(\w+)", r"\1*sqrt(\2)", text).replace("√z", "sqrt(z)")
+    text = re.sub(r"\|(\w+)\|", r"abs(\1)", text).replace("σ", "sigmoid")
+    return text.replace("·", " * ").replace("^", "**")
+
+
+def grouped(expression: str) -> str:
+    """Parenthesised unless it is one name or one call: cos(z), 1/z -> (1/z)."""
+    return expression if re.fullmatch(r"\w+(\([^()]*(\([^()]*\))?[^()]*\))?", expression) \
+        else f"({expression})"
+
+
+def box_code(box: str, mode: str, eps: float) -> str:
+    """The box as the course writes it: a class with forward and backward."""
+    forward, derivative = formulas(box)
+    f = python(forward)
+
+    def at(shift: str) -> str:  # the forward at z + eps or z - eps: sin(z + eps), (z + eps)**2
+        text = re.sub(r"\bz\b", f"(z {shift} eps)", f)
+        return text.replace(f"((z {shift} eps))", f"(z {shift} eps)") \
+            .replace(f", (z {shift} eps))", f", z {shift} eps)")
+    up, down = at("+"), at("-")
+    lines = [
+        f"class {CLASS_NAMES[box]}:",
+        f"    # forward: {forward}",
+        "    def forward(self, z):",
+        "        self.z = z  # kept for backward",
+        f"        return {f}",
+        "",
+    ]
+    if mode == "symbolic":
+        local = re.sub(r"\bz\b", "self.z", grouped(python(derivative)))
+        lines += [
+            f"    # backward, symbolic: d/dz = {derivative}",
+            "    def backward(self, d_out):",
+            f"        return d_out * {local}",
+        ]
+    else:
+        lines += [
+            "    # backward, numerical: central difference",
+            f"    def backward(self, d_out, eps={eps:g}):",
+            "        z = self.z",
+            f"        up, down = {up}, {down}",
+            "        return d_out * (up - down) / (2 * eps)",
+        ]
+    return "\n".join(lines)
+
+
+# -- showing explanations from the engine -------------------------------------------------------
+
+def markdown(explanation: Explanation, title: bool = False) -> str:
+    """Words as escaped text, math as $LaTeX$ for Streamlit's markdown."""
+    def words(text: str) -> str:
+        return re.sub(r"([\\`*_{}\[\]<>#|$~])", r"\\\1", html.unescape(text))
+    lines = ["".join(f"${s.latex}$" if s.latex is not None else words(s.text) for s in line)
+             for line in explanation.lines]
+    if explanation.warning:
+        lines.append(f"⚠ {words(explanation.warning)}")
+    head = [f"**{words(explanation.title)}**"] if title else []
+    return "\n\n".join(head + lines)
+
+
+@st.cache_data(**CACHE)
+def chain_deck(text: str, x: float, modes: tuple[tuple[int, str], ...], eps: float) -> dict:
+    """The player's deck, each box with its own local mode."""
+    trace = parse(text).trace({"x": x}, local=dict(modes), eps=eps)
+    return deck_data(trace, title=text, check_eps=eps)
+
+
+def signed(v: float, digits: int = 4) -> str:
+    """Four decimals, as the course prints them, with a true minus sign."""
+    return f"{v:.{digits}f}".replace("-", "−") if math.isfinite(v) else str(v)
+
+
+def past_the_end(name: str, value: int, last: int) -> int:
+    """A step past the end shows the last one; the first time, from a link, the page says so."""
+    if value > last and not st.session_state.get(f"{PAGE}:{name}:read"):
+        st.warning(f"The link's {name}={value} is past the last step, {last}; the last step "
+                   "is shown.")
+    st.session_state[f"{PAGE}:{name}:read"] = True
+    return min(value, last)
+
+
+# -- the page -----------------------------------------------------------------------------------
+
+state = state_from_link(PAGE, read_link)
+
+st.title("Chain rule")
+st.markdown("Each operation is a box with a **forward** (its value) and a **backward** (what "
+            "it sends back: the d_out it received times its own local derivative). "
+            "Composing two boxes composes their backwards: that is the chain rule.")
+show_link_problems(PAGE)
+
+columns = st.columns([1.2, 1.3, 1.3, 1.3, 1.3], vertical_alignment="bottom")
+st.session_state.setdefault(f"{PAGE}:x", state["x"])
+state["x"] = columns[0].number_input("x", key=f"{PAGE}:x", step=0.1, format="%g",
+                                     min_value=-LIMIT, max_value=LIMIT)
+for column, role, label in [(1, "inner", "Inner box (applied first)"),
+                            (3, "outer", "Outer box (applied second)")]:
+    st.session_state.setdefault(f"{PAGE}:{role}", state[role])
+    state[role] = columns[column].selectbox(label, BOXES, key=f"{PAGE}:{role}")
+    st.session_state.setdefault(f"{PAGE}:{role}_mode", state[f"{role}_mode"])
+    state[f"{role}_mode"] = columns[column + 1].segmented_control(
+        f"{role.capitalize()} backward", MODES, key=f"{PAGE}:{role}_mode",
+        help="Symbolic: the derivative formula. Numerical: central difference on the box's "
+             "forward.") or "symbolic"
+numerical = "numerical" in (state["inner_mode"], state["outer_mode"])
+if numerical:
+    st.session_state.setdefault(f"{PAGE}:eps", state["eps"])
+    state["eps"] = st.select_slider("ε for the numerical backward", EPS_CHOICES,
+                                    key=f"{PAGE}:eps", format_func=lambda v: f"{v:.0e}")
+
+text = apply(state["outer"], apply(state["inner"], "x"))
+graph = parse(text)
+outer_id = graph.output
+inner_id = graph.nodes[outer_id].args[0]
+modes = ((inner_id, state["inner_mode"]), (outer_id, state["outer_mode"]))
+x, eps = state["x"], state["eps"]
+trace = graph.trace({"x": x}, local=dict(modes), eps=eps)
+
+st.markdown(f"**f(x) = {state['outer']}({state['inner']}(x)) = `{text}`** at x = {x:g}")
+metrics = st.columns(3)
+metrics[0].metric("Forward: f(x)", signed(trace.value))
+metrics[1].metric("Backward: df/dx", signed(trace.gradient["x"]))
+metrics[2].metric("Exact, for comparison", signed(graph.gradient(x=x)["x"]),
+                  help="Both boxes symbolic: the chain rule with exact local derivatives.")
+st.latex(r"\frac{df}{dx} = \underbrace{\mathrm{outer}'(\mathrm{inner}(x))}_{\text{outer's "
+         r"backward, } d_{\mathrm{out}} = 1} \cdot \underbrace{\mathrm{inner}'(x)}_{\text{"
+         r"inner's backward}}")
+
+# Each box: its code beside its numbers, in the order the backward pass visits them.
+steps = {(s.phase, s.node): k for k, s in enumerate(trace.steps, 1)}
+for role, node in [("outer", outer_id), ("inner", inner_id)]:
+    box, mode = state[role], state[f"{role}_mode"]
+    st.subheader(f"{role.capitalize()} box: {box} ({mode} backward)")
+    code, numbers = st.columns([1, 1])
+    code.code(box_code(box, mode, eps), language="python")
+    with numbers:
+        st.markdown(markdown(explain(trace, steps[("forward", node)]), title=True))
+        if ("backward", node) in steps:
+            backward = trace.steps[steps[("backward", node)] - 1]
+            st.markdown(markdown(explain(trace, steps[("backward", node)]), title=True))
+            # The box's part of the chain, in the course's four decimals.
+            send = next(s for s in backward.sends if s.to == graph.nodes[node].args[0])
+            st.info(f"**{box}** receives d_out = {signed(backward.d_out)}, multiplies by its "
+                    f"local derivative {signed(send.local)} and sends back "
+                    f"{signed(send.contribution)}.", icon=":material/arrow_back:")
+
+st.subheader("Step through it")
+deck = chain_deck(text, x, modes, eps)
+previous = st.session_state.get(f"{PAGE}:deck")
+if previous is not deck:
+    if previous is not None and previous["svg"] != deck["svg"]:
+        state["step"] = 0  # another picture: start over
+    st.session_state[f"{PAGE}:deck"] = deck
+state["step"] = past_the_end("step", state["step"], len(deck["frames"]) - 1)
+state["step"] = player(deck, key=f"{PAGE}:player", step=state["step"], height=520,
+                       theme=theme())
+
+params = {"x": number_param(x), "inner": state["inner"], "outer": state["outer"],
+          "inner_mode": state["inner_mode"], "outer_mode": state["outer_mode"],
+          "step": state["step"]}
+if numerical:
+    params["eps"] = f"{eps:g}"
+st.query_params.from_dict({k: str(v) for k, v in params.items()})
+
+st.subheader("f and f′ around the point")
+try:
+    st.plotly_chart(function_and_derivative(graph, "x", {"x": x}), key=f"{PAGE}:plot")
+except ValueError as err:
+    st.info(f"No plot here: {err}")

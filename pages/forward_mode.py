@@ -1,0 +1,157 @@
+"""Lesson: forward mode (dual numbers) beside reverse mode on the same graph.
+
+Forward mode carries, with every value, its derivative with respect to ONE input; reverse mode
+sends d_out back from the output and finds the derivative with respect to EVERY input. Colah's
+example, e = (a+b)(b+1) at a = 2, b = 1, gives de/db = 5 both ways.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import engine
+from drawing.forward_mode import forward_mode_deck
+from ui.page import show_link_problems, state_from_link, theme
+from ui.player import player
+from ui.url import number_param
+from ui.work import CACHE, deck, parse
+
+PAGE = "forward-mode"
+EXAMPLES: dict[str, dict[str, float]] = {
+    "(a+b)(b+1)": {"a": 2.0, "b": 1.0},
+    "log(xy)+exp(xy)": {"x": 1.0, "y": 2.0},
+    "sin(x^2)": {"x": 3.0},
+    "sigmoid(w x + b)": {"w": 2.0, "x": -1.0, "b": 0.5},
+}
+DEFAULT = "(a+b)(b+1)"
+LIMIT = 1e6  # each value's range, in the link as in the fields
+
+
+def read_link(link) -> dict:
+    expr = link.text("expr", DEFAULT)
+    try:
+        variables = parse(expr).variables
+    except engine.ParseError:
+        variables = ()
+    defaults = EXAMPLES.get(expr, {})
+    values = {name: link.number(name, defaults.get(name, 1.0), -LIMIT, LIMIT)
+              for name in variables}
+    wrt_default = "b" if "b" in variables else (variables[0] if variables else "x")
+    wrt = link.text("wrt", wrt_default).strip()
+    if variables and wrt not in variables:
+        link.problems.append(f"The link's wrt={wrt[:40]!r} is not a variable of {expr}; "
+                             f"{wrt_default} is used instead.")
+        wrt = wrt_default
+    return {"expr": expr, "values": values, "wrt": wrt, "step": link.whole("step", 0),
+            "rstep": link.whole("rstep", 0)}
+
+
+@st.cache_data(**CACHE)
+def tangent_deck(text: str, values: tuple[tuple[str, float], ...], wrt: str) -> dict:
+    return forward_mode_deck(engine.forward_mode(parse(text), dict(values), wrt=wrt))
+
+
+def past_the_end(name: str, value: int, last: int) -> int:
+    """A step past the end shows the last one; the first time, from a link, the page says so."""
+    if value > last and not st.session_state.get(f"{PAGE}:{name}:read"):
+        st.warning(f"The link's {name}={value} is past the last step, {last}; the last step "
+                   "is shown.")
+    st.session_state[f"{PAGE}:{name}:read"] = True
+    return min(value, last)
+
+
+def choose_example() -> None:
+    expr = st.session_state[f"{PAGE}:example"]
+    if expr:
+        state["expr"] = st.session_state[f"{PAGE}:expr"] = expr
+        for name, value in EXAMPLES[expr].items():
+            state["values"][name] = st.session_state[f"{PAGE}:value:{name}"] = value
+        st.session_state[f"{PAGE}:example"] = None
+
+
+state = state_from_link(PAGE, read_link)
+
+st.title("Forward mode")
+st.markdown("Forward mode runs **with** the forward pass: every node carries its value and its "
+            "derivative with respect to **one** chosen input, its *tangent* (a dual number "
+            "a + ȧε). Start with tangent 1 on that input and 0 on the others; each operation "
+            "multiplies its inputs' tangents by its local derivatives and adds them up.")
+show_link_problems(PAGE)
+
+left, right = st.columns([3, 1], vertical_alignment="bottom")
+st.session_state.setdefault(f"{PAGE}:expr", state["expr"])
+state["expr"] = left.text_input("Function", key=f"{PAGE}:expr", max_chars=engine.MAX_LENGTH)
+right.selectbox("Examples", list(EXAMPLES), index=None, placeholder="Pick an example",
+                key=f"{PAGE}:example", on_change=choose_example)
+
+try:
+    graph = parse(state["expr"])
+    error = None if graph.variables else "the function has no variable to differentiate by"
+except engine.ParseError as err:
+    graph, error = None, err
+if error is not None:
+    st.error(f"**Cannot use this function:** {error}", icon=":material/error:")
+    if isinstance(error, engine.ParseError):
+        st.code(error.pointer(), language=None)
+    st.query_params.from_dict({"expr": state["expr"]})
+    st.stop()
+
+columns = st.columns(len(graph.variables) + 1)
+for column, name in zip(columns, graph.variables):
+    key = f"{PAGE}:value:{name}"
+    st.session_state.setdefault(key, state["values"].get(name, 1.0))
+    state["values"][name] = column.number_input(name, key=key, step=0.1, format="%g",
+                                                min_value=-LIMIT, max_value=LIMIT)
+if state["wrt"] not in graph.variables:
+    state["wrt"] = graph.variables[0]
+if st.session_state.get(f"{PAGE}:wrt") not in graph.variables:  # first run, or a new function
+    st.session_state[f"{PAGE}:wrt"] = state["wrt"]
+state["wrt"] = columns[-1].selectbox("Differentiate by", graph.variables, key=f"{PAGE}:wrt",
+                                     help="The input whose tangent starts at 1.")
+values = {name: state["values"].get(name, 1.0) for name in graph.variables}
+wrt = state["wrt"]
+
+by_forward = engine.forward_mode(graph, values, wrt=wrt)
+by_reverse = graph.gradient(values)
+inputs, outputs = len(graph.variables), 1
+
+metrics = st.columns(3)
+metrics[0].metric(f"Forward mode: ∂f/∂{wrt}", f"{by_forward.derivative:.6g}",
+                  help="The output's tangent after one forward-mode pass.")
+metrics[1].metric(f"Reverse mode: ∂f/∂{wrt}", f"{by_reverse[wrt]:.6g}",
+                  help="The gradient found by backpropagation.")
+metrics[2].metric("Difference", f"{abs(by_forward.derivative - by_reverse[wrt]):.1e}")
+
+st.subheader(f"Forward mode, tangents with respect to {wrt}")
+forward_deck = tangent_deck(state["expr"], tuple(values.items()), wrt)
+state["step"] = past_the_end("step", state["step"],
+                             len(forward_deck["frames"]) - 1)
+state["step"] = player(forward_deck, key=f"{PAGE}:forward", step=state["step"], height=440,
+                       theme=theme())
+
+st.subheader("Reverse mode, the same graph")
+reverse_deck = deck(state["expr"], tuple(values.items()))
+state["rstep"] = past_the_end("rstep", state["rstep"],
+                              len(reverse_deck["frames"]) - 1)
+state["rstep"] = player(reverse_deck, key=f"{PAGE}:reverse", step=state["rstep"], height=440,
+                        theme=theme())
+
+st.subheader("Which mode is cheaper?")
+all_forward = engine.forward_mode_gradient(graph, values)
+st.markdown(
+    f"This function has **{inputs} input{'s' if inputs != 1 else ''}** and **{outputs} "
+    f"output**. Forward mode finds the derivatives with respect to one input per pass, so the "
+    f"whole gradient takes **{inputs} forward-mode pass{'es' if inputs != 1 else ''}**. "
+    f"Reverse mode finds the derivatives of one output with respect to every input in one "
+    f"backward pass, so it takes **{outputs} forward pass and {outputs} backward pass**.\n\n"
+    "- Few inputs, many outputs (a curve in space, f: ℝ → ℝⁿ): forward mode is cheaper.\n"
+    "- Many inputs, one output (a loss of a million weights): reverse mode, that is "
+    "backpropagation, is cheaper. That is why neural networks are trained with it.")
+st.table({"partial": [f"∂f/∂{v}" for v in graph.variables],
+          "forward mode (one pass each)": [f"{all_forward[v]:.10g}" for v in graph.variables],
+          "reverse mode (one pass for all)": [f"{by_reverse[v]:.10g}" for v in graph.variables]},
+         border="horizontal", hide_index=True)
+
+params = {"expr": state["expr"], **{k: number_param(v) for k, v in values.items()},
+          "wrt": wrt, "step": state["step"], "rstep": state["rstep"]}
+st.query_params.from_dict({k: str(v) for k, v in params.items()})

@@ -1,0 +1,241 @@
+"""Practice: predict each backward step before it is revealed, then check.
+
+Questions come from the trace's backward steps: what a box sends along each edge
+(d_out · local derivative), or the d_out a node has when it fires. A right answer turns green;
+a wrong one shows the right value and the arithmetic, from the engine's explanation.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass
+
+import streamlit as st
+
+import engine
+from engine.explain import Explanation, Segment, explain, node_name, number_text
+from ui.page import show_link_problems, state_from_link, theme
+from ui.player import player
+from ui.url import number_param
+from ui.work import deck, parse
+
+PAGE = "practice"
+EXAMPLES: dict[str, dict[str, float]] = {
+    "log(xy)+exp(xy)": {"x": 1.0, "y": 2.0},
+    "sin(x^2)": {"x": 3.0},
+    "(a+b)(b+1)": {"a": 2.0, "b": 1.0},
+    "sigmoid(w x + b)": {"w": 2.0, "x": -1.0, "b": 0.5},
+    "x*x": {"x": 3.0},
+}
+DEFAULT = "log(xy)+exp(xy)"
+ASK = {"sends": "What each box sends back", "grads": "The d_out each node fires with"}
+RELATIVE, ABSOLUTE = 0.01, 0.005  # within 1 %, or 0.005 near zero, counts as right
+LIMIT = 1e6  # each value's range, in the link as in the fields
+
+
+@dataclass(frozen=True)
+class Question:
+    k: int              # the backward step it asks about (1-based, as the player counts)
+    prompt: str
+    answer: float
+    send: int | None    # which of the step's sends, when asking what is sent
+
+
+def _who(graph: engine.Graph, n: int) -> str:
+    """A node as the diagram names it: × (v₃), or x."""
+    node = graph.nodes[n]
+    return f"{node.symbol} ({node_name(graph, n)[0]})" if node.kind == "operation" \
+        else node.symbol
+
+
+def questions(trace: engine.Trace, ask: str) -> list[Question]:
+    graph = trace.graph
+    result = []
+    for k, step in enumerate(trace.steps, 1):
+        if step.phase != "backward":
+            continue
+        who = _who(graph, step.node)
+        if ask == "grads":
+            if step.received:  # the output always starts at 1: nothing to predict
+                result.append(Question(k, f"What d_out does **{who}** fire with?",
+                                       step.d_out, None))
+            continue
+        for i, send in enumerate(step.sends):
+            to = _who(graph, send.to)
+            twice = sum(1 for s in step.sends if s.to == send.to) > 1
+            where = f" along its {'first' if send.position == 0 else 'second'} input" \
+                if twice else ""
+            result.append(Question(k, f"**{who}** fires with d_out = {number_text(step.d_out)}. "
+                                      f"What does it send to **{to}**{where}?",
+                                   send.contribution, i))
+    return result
+
+
+def is_right(guess: float, answer: float) -> bool:
+    if not math.isfinite(answer):
+        return False
+    return abs(guess - answer) <= max(RELATIVE * abs(answer), ABSOLUTE)
+
+
+def markdown(segments: tuple[Segment, ...]) -> str:
+    """Words as escaped text, math as $LaTeX$ for Streamlit's markdown."""
+    def words(text: str) -> str:
+        return re.sub(r"([\\`*_{}\[\]<>#|$~])", r"\\\1", html.unescape(text))
+    return "".join(f"${s.latex}$" if s.latex is not None else words(s.text) for s in segments)
+
+
+def arithmetic(explanation: Explanation, question: Question) -> list[str]:
+    """The lines of the step's explanation that compute this answer."""
+    sends = [line for line in explanation.lines if line[0].text.startswith("To ")]
+    received = [line for line in explanation.lines if not line[0].text.startswith("To ")
+                and not line[0].text.startswith("Local derivatives")]
+    lines = [sends[question.send]] if question.send is not None else received
+    return [markdown(line) for line in lines]
+
+
+def read_link(link) -> dict:
+    expr = link.text("expr", DEFAULT)
+    try:
+        variables = parse(expr).variables
+    except engine.ParseError:
+        variables = ()
+    defaults = EXAMPLES.get(expr, {})
+    return {"expr": expr,
+            "values": {name: link.number(name, defaults.get(name, 1.0), -LIMIT, LIMIT)
+                       for name in variables},
+            "ask": link.choice("ask", "sends", list(ASK)), "q": link.whole("q", 1, 1)}
+
+
+def past_the_end(name: str, value: int, last: int) -> int:
+    """A step past the end shows the last one; the first time, from a link, the page says so."""
+    if value > last and not st.session_state.get(f"{PAGE}:{name}:read"):
+        st.warning(f"The link's {name}={value} is past the last step, {last}; the last step "
+                   "is shown.")
+    st.session_state[f"{PAGE}:{name}:read"] = True
+    return min(value, last)
+
+
+def choose_example() -> None:
+    expr = st.session_state[f"{PAGE}:example"]
+    if expr:
+        state["expr"] = st.session_state[f"{PAGE}:expr"] = expr
+        for name, value in EXAMPLES[expr].items():
+            state["values"][name] = st.session_state[f"{PAGE}:value:{name}"] = value
+        st.session_state[f"{PAGE}:example"] = None
+        state["q"] = 1
+
+
+def restart() -> None:
+    state["q"] = 1
+
+
+state = state_from_link(PAGE, read_link)
+score = st.session_state.setdefault(f"{PAGE}:score", {"right": 0, "asked": 0})
+answers: dict = st.session_state.setdefault(f"{PAGE}:answers", {})
+
+st.title("Practice: predict the backward pass")
+st.markdown("Before each backward step is shown, say what it will produce. The diagram shows "
+            "everything known just before that step. Answers within 1 % (or 0.005 of zero) "
+            "count as right.")
+show_link_problems(PAGE)
+
+top = st.columns([3, 1.3, 2], vertical_alignment="bottom")
+st.session_state.setdefault(f"{PAGE}:expr", state["expr"])
+state["expr"] = top[0].text_input("Function", key=f"{PAGE}:expr", max_chars=engine.MAX_LENGTH,
+                                  on_change=restart)
+top[1].selectbox("Examples", list(EXAMPLES), index=None, placeholder="Pick an example",
+                 key=f"{PAGE}:example", on_change=choose_example)
+st.session_state.setdefault(f"{PAGE}:ask", state["ask"])
+state["ask"] = top[2].radio("Predict", list(ASK), format_func=ASK.get, key=f"{PAGE}:ask",
+                            horizontal=True, on_change=restart)
+
+try:
+    graph = parse(state["expr"])
+    error = None
+except engine.ParseError as err:
+    graph, error = None, err
+if graph is None:
+    st.error(f"**Cannot read this function:** {error}", icon=":material/error:")
+    st.code(error.pointer(), language=None)
+    st.query_params.from_dict({"expr": state["expr"]})
+    st.stop()
+
+if graph.variables:
+    columns = st.columns(max(len(graph.variables), 4))
+    for column, name in zip(columns, graph.variables):
+        key = f"{PAGE}:value:{name}"
+        st.session_state.setdefault(key, state["values"].get(name, 1.0))
+        state["values"][name] = column.number_input(name, key=key, step=0.1, format="%g",
+                                                    min_value=-LIMIT, max_value=LIMIT,
+                                                    on_change=restart)
+values = {name: state["values"].get(name, 1.0) for name in graph.variables}
+trace = graph.trace(values)
+asked = questions(trace, state["ask"])
+
+params = {"expr": state["expr"], **{k: number_param(v) for k, v in values.items()},
+          "ask": state["ask"]}
+
+st.metric("Score this session", f"{score['right']} / {score['asked']}",
+          help="Right answers out of questions checked, over every function you practise.")
+
+if not asked:
+    st.info("Nothing to predict here: this function has no backward step that sends "
+            "anything. Try one with an operation of a variable, like sin(x^2).")
+    st.query_params.from_dict(params)
+    st.stop()
+
+q = state["q"] = past_the_end("q", state["q"], len(asked) + 1)
+params["q"] = q
+st.query_params.from_dict({k: str(v) for k, v in params.items()})
+
+if q > len(asked):
+    st.success(f"All {len(asked)} questions on {state['expr']} done.", icon=":material/flag:")
+    if st.button("Start over", icon=":material/restart_alt:"):
+        state["q"] = 1
+        st.rerun()
+    shown = deck(state["expr"], tuple(values.items()))
+    player(shown, key=f"{PAGE}:player:done", step=len(shown["frames"]) - 1, height=500,
+           theme=theme())
+    st.stop()
+
+question = asked[q - 1]
+# One record per question of this function, point and kind: the score counts first tries.
+record_key = (state["expr"], tuple(values.items()), state["ask"], q)
+record = answers.get(record_key)
+
+st.subheader(f"Question {q} of {len(asked)}")
+st.markdown(question.prompt)
+with st.form(key=f"{PAGE}:form:{q}", border=False):
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    guess = left.number_input("Your answer", value=None, format="%g", step=None,
+                              key=f"{PAGE}:guess:{q}", placeholder="type a number")
+    checked = right.form_submit_button("Check", icon=":material/check:",
+                                       disabled=record is not None)
+if checked:
+    if guess is None:
+        st.warning("Type a number first.")
+    else:
+        record = answers[record_key] = (guess, is_right(guess, question.answer))
+        score["asked"] += 1
+        score["right"] += int(record[1])
+        st.rerun()  # the score above shows the new count
+
+if record is not None:
+    guess, right_answer = record
+    if right_answer:
+        st.success(f"**Right:** {number_text(question.answer, 6)}", icon=":material/check:")
+    else:
+        st.error(f"**Not quite:** you said {guess:g}; the answer is "
+                 f"{number_text(question.answer, 6)}.", icon=":material/close:")
+        st.markdown("\n\n".join(arithmetic(explain(trace, question.k), question)))
+    if st.button("Next question", icon=":material/arrow_forward:", type="primary"):
+        state["q"] = q + 1
+        st.rerun()
+
+# The diagram just before the step asked about; once answered, the step itself.
+shown = deck(state["expr"], tuple(values.items()))
+step = question.k if record is not None else question.k - 1
+player(shown, key=f"{PAGE}:player:{q}:{record is not None}", step=step, height=500,
+       theme=theme())
