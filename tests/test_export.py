@@ -251,7 +251,7 @@ def test_cli_failing_midway_leaves_no_file(tmp_path, monkeypatch, capsys):
     assert snapshot(tmp_path) == before
 
 
-# -- exported SVGs hold still -----------------------------------------------------------------
+# -- exported SVGs: they hold still, and read on their own ------------------------------------
 
 def geometry(svg: str) -> dict[str, list[tuple[str, ...]]]:
     """Per node and edge, the coordinates of its shapes and text anchors."""
@@ -278,8 +278,6 @@ def test_every_step_svg_has_the_nodes_where_the_first_has_them(trace):
     assert svgs[0] != svgs[-1]  # the texts and looks change, the picture does not
 
 
-# -- the app's presenter and embed views ------------------------------------------------------
-
 def luminance(rgb: str) -> float:
     channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
@@ -302,6 +300,41 @@ TEXT_COLOURS = """player => {
       return [t.closest('g').id + ': ' + t.textContent, getComputedStyle(t).fill, behind];
     });
 }"""
+
+# The same for a standalone SVG, where edge labels sit on the picture's own background, or on
+# the viewer's white when it has none.
+SVG_TEXT_COLOURS = """() => {
+  const own = getComputedStyle(document.documentElement).backgroundColor;
+  const page = own === 'rgba(0, 0, 0, 0)' ? 'rgb(255, 255, 255)' : own;
+  return [...document.querySelectorAll('g.bp-node text, g.bp-edge text')]
+    .filter(t => t.textContent.trim())
+    .map(t => {
+      const box = t.closest('g.bp-node');
+      const behind = box ? getComputedStyle(box.querySelector('path')).fill : page;
+      return [t.closest('g').id + ': ' + t.textContent, getComputedStyle(t).fill, behind];
+    });
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_an_exported_svg_reads_on_its_own(browser, tmp_path, trace, theme):
+    """Opened by itself, as a viewer or a slide shows it: no player around it to set colours."""
+    diagram = build_diagram(trace)
+    path = tmp_path / "step.svg"
+    path.write_text(diagram.svg_at(len(trace) - 2, theme=theme), encoding="utf-8")
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(path.as_uri())
+        colours = page.evaluate(SVG_TEXT_COLOURS)
+    finally:
+        context.close()
+    assert len(colours) > len(trace.graph.nodes)
+    for label, ink, behind in colours:
+        assert contrast(ink, behind) >= 4.5, f"{label}: {ink} on {behind}"
+
+
+# -- presenter and embed views, in the slide file and in the app ------------------------------
 
 # Between them every look a step can give: constants, π, pending, stacked, ordered, done, and a
 # warning (log(0) = −inf).
