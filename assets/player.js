@@ -63,8 +63,11 @@ function mountPlayer(root, deck, options) {
   const stage = el("div", { class: "bp-stage" });
   stage.innerHTML = deck.svg;
   const svg = stage.querySelector("svg");
-  // Fill the stage, but do not blow a three-box graph up to poster size.
-  svg.style.maxWidth = Math.round(svg.viewBox.baseVal.width * 1.5) + "px";
+  // Fill the stage, but do not blow a three-box graph up to poster size (in a lecture hall,
+  // as large as it fits). Wide graphs get the explanation under them, tall ones beside them.
+  const box = svg.viewBox.baseVal;
+  if (!options.present) svg.style.maxWidth = Math.round(box.width * 1.5) + "px";
+  player.dataset.shape = box.width >= 2.2 * box.height ? "wide" : "tall";
   const chips = el("div", { class: "bp-chips" });
   for (let i = 0; i < deck.chips; i++) {
     chips.appendChild(el("span", { class: "bp-chip bp-empty", id: "bp-o" + i }));
