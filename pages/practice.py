@@ -207,10 +207,12 @@ record = answers.get(record_key)
 
 st.subheader(f"Question {q} of {len(asked)}")
 st.markdown(question.prompt)
-with st.form(key=f"{PAGE}:form:{q}", border=False):
+# A fresh field per question, so an answer never carries over to another function's question.
+field = f"{PAGE}:guess:{abs(hash(record_key))}"
+with st.form(key=f"{PAGE}:form:{field}", border=False):
     left, right = st.columns([2, 1], vertical_alignment="bottom")
-    guess = left.number_input("Your answer", value=None, format="%g", step=None,
-                              key=f"{PAGE}:guess:{q}", placeholder="type a number")
+    guess = left.number_input("Your answer", value=None, format="%g", step=None, key=field,
+                              placeholder="type a number")
     checked = right.form_submit_button("Check", icon=":material/check:",
                                        disabled=record is not None)
 if checked:
