@@ -46,10 +46,11 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> No
 
 
 def start_app(cwd: Path = ROOT, python: str = sys.executable, extra: list[str] | None = None):
-    """Start `streamlit run app.py` in its own process group; returns (process, url)."""
+    """Start the app as its start script does (`python -m ui.serve`, which is
+    `streamlit run app.py`) in its own process group; returns (process, url)."""
     port = free_port()
     process = subprocess.Popen(
-        [python, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [python, "-m", "ui.serve", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "false", *(extra or [])],
         cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
