@@ -3,7 +3,7 @@
 
 import streamlit as st
 
-from ui.page import clean_view
+from ui.page import clean_view, theme
 
 st.set_page_config(page_title="Backprop Lab", page_icon=":material/account_tree:",
                    layout="wide", initial_sidebar_state="auto")
@@ -39,6 +39,8 @@ st.html("""<style>
 </style>""" + ("""<style>
 .block-container, [data-testid="stMainBlockContainer"] { padding: 0.5rem 1rem 0 1rem; }
 header[data-testid="stHeader"] { display: none; }
-</style>""" if clean else ""))
+</style>""" if clean else "") + ("""<style>
+.stApp { background: #14161a; }
+</style>""" if clean and theme() == "dark" else ""))
 
 navigation.run()
