@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from .graph import Graph, GraphBuilder, TooLarge, cycle_collector_paused
 from .ops import BINARY, FUNCTIONS, GREEK
 
-#: Default limits, safe for a public app; a script can raise them (see `parse`).
+#: Default limits, safe for a public app; a script can raise them (see `parse`). The node limit
+#: keeps the diagram's layout and the step deck of the worst function within about a second.
 MAX_LENGTH = 1000
-MAX_NODES = 400
+MAX_NODES = 150
 MAX_DEPTH = 50
 
 GREEK_LETTERS = {letter: name for name, letter in GREEK.items()}
