@@ -13,6 +13,9 @@ import ast
 import json
 import math
 import re
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -95,13 +98,15 @@ class Recorder:
         return recorded
 
 
-def open_page(page: str, params: dict) -> AppTest:
+def open_page(page: str, params: dict, recorder: Recorder | None = None) -> AppTest:
     """A fresh session opening `page` from a link with `params`."""
     if in_navigation(page):
         at = AppTest.from_file(str(APP), default_timeout=120)
         if page != pages()[0]:
             at.run()  # the first run lands on the default page; then follow the link
             at.switch_page(page)
+            if recorder is not None:
+                recorder.reads.clear()  # what the default page read is not this page's
     else:
         at = AppTest.from_file(str(ROOT / page), default_timeout=120)
     for key, value in params.items():
@@ -116,7 +121,7 @@ def discover(page: str, monkeypatch) -> dict[str, str]:
     """{parameter: reader} for a page opened from a link that names its variables x and y."""
     if page not in _discovered:
         recorder = Recorder(monkeypatch)
-        at = open_page(page, {"expr": "x*y + sin(x)"})
+        at = open_page(page, {"expr": "x*y + sin(x)"}, recorder)
         assert not at.exception, [e.value for e in at.exception]
         _discovered[page] = dict(recorder.reads)
         monkeypatch.undo()
@@ -212,6 +217,28 @@ def test_borderline_values_are_used_or_reported(page, case, monkeypatch):
         assert reported or used, f"{case}: {name}={value!r} became {written_back!r} unsaid"
 
 
+# -- text parameters on every page ------------------------------------------------------------
+
+TEXTS = {
+    "huge": HUGE, "repeated": ["x", "y"], "empty": "", "control": "\x00\x1b[2J", "newline": "a\nb",
+    "unicode": "x̸😀٣", "html": "<img src=x onerror=alert(1)>", "nan": "NaN",
+}
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("case", list(TEXTS))
+def test_text_parameters_survive_anything(page, case, monkeypatch):
+    names_read = [name for name, reader in discover(page, monkeypatch).items()
+                  if reader == "text"]
+    if not names_read:
+        pytest.skip(f"{page} reads no text from the link")
+    for name in names_read:
+        at = open_page(page, {name: TEXTS[case]})
+        no_exception(at, f"{name} {case}")
+        if case in ("huge", "repeated"):  # the reader itself refuses these, and says so
+            assert names(messages(at), name), f"{name} {case}: {messages(at)}"
+
+
 # -- the function itself -------------------------------------------------------------------------
 
 EXPRESSIONS = {
@@ -296,3 +323,34 @@ def test_view_settings_never_break_the_page(params):
     no_exception(at, str(params))
     if params.get("expr") == "sin(x":
         assert any("sin" in e.value or "never closed" in e.value for e in at.error)
+
+
+# -- many links opened at once ----------------------------------------------------------------------
+
+def test_many_sessions_lay_out_diagrams_at_the_same_time():
+    """Each session's script runs in its own thread, and a new function means a new Graphviz
+    layout. Run in a child process: if two layouts collide, wasmtime aborts the process."""
+    code = textwrap.dedent("""
+        import sys, threading
+        sys.path.insert(0, sys.argv[1])
+        import engine
+        from drawing.diagram import build_diagram
+        traces = [engine.parse(f"sin({k}x) + log({k} + y) * exp(x y) + x^{k}").trace(x=0.5, y=k)
+                  for k in range(1, 9)]
+        alone = [build_diagram(t).template for t in traces]
+        from drawing.diagram import render_svg
+        render_svg.cache_clear()
+        together = [None] * len(traces)
+        def lay_out(i):
+            for _ in range(5):
+                together[i] = build_diagram(traces[i]).template
+                render_svg.cache_clear()
+        threads = [threading.Thread(target=lay_out, args=(i,)) for i in range(len(traces))]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        print(sum(a == b for a, b in zip(alone, together)))
+    """)
+    result = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "8"
