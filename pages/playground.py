@@ -8,6 +8,7 @@ import engine
 from ui.page import (clean_view, presenter_switch, presenting, show_link_problems,
                      state_from_link, theme)
 from ui.player import player
+from ui.predict import ask, questions, score
 from ui.url import link, number_param
 from drawing.plots import function_and_derivative
 from ui.work import deck, parse, slides
@@ -44,6 +45,8 @@ def read_link(link) -> dict:
         "tree": link.flag("tree", False),
         "step": link.whole("step", 0),
         "check_eps": link.stop("check", 1e-4, EPS_CHOICES),
+        "predict": link.flag("predict", False),
+        "q": link.whole("q", 1, 1),
     }
 
 
@@ -100,6 +103,10 @@ if graph is not None and not clean:
                                             key=f"{PAGE}:dag",
                                             help="Off: draw the expression tree, where a "
                                                  "repeated subexpression appears at each use.")
+    st.session_state.setdefault(f"{PAGE}:predict", state["predict"])
+    state["predict"] = shape_column.toggle(
+        "Predict each step", key=f"{PAGE}:predict",
+        help="Before each backward step is shown, say what a box sends back; then check.")
     if state["local"] == "numerical":
         st.session_state.setdefault(f"{PAGE}:eps", state["eps"])
         state["eps"] = st.select_slider("eps for the boxes' central differences",
@@ -131,10 +138,32 @@ else:
         if shown is not None:
             st.caption(f"Still showing the last function that worked: `{shown['title']}`.")
 
+player_key = f"{PAGE}:player"
+if graph is not None and state["predict"] and not clean:
+    # Predict, then check: the player waits just before the step asked about.
+    trace = graph.trace(values, local=state["local"], eps=state["eps"])
+    asked = questions(trace, "sends")
+    state["q"] = min(max(state["q"], 1), len(asked) + 1)
+    if state["q"] <= len(asked):
+        question = asked[state["q"] - 1]
+        st.markdown(f"**Predict {state['q']} of {len(asked)}** · score this session "
+                    f"{score()['right']} / {score()['asked']}")
+        record, advance = ask(trace, question, (state["expr"], tuple(values.items()),
+                                                state["local"], not state["tree"], state["q"]),
+                              page=PAGE, next_label="Next step to predict")
+        if advance:
+            state["q"] += 1
+            st.rerun()
+        state["step"] = question.k if record is not None else question.k - 1
+        player_key = f"{PAGE}:player:{state['q']}:{record is not None}"
+    elif asked:
+        st.success(f"All {len(asked)} predictions on {state['expr']} done · score this session "
+                   f"{score()['right']} / {score()['asked']}.", icon=":material/flag:")
+
 if shown is not None:
     dimmed = graph is None
     with st.container(key="player-dimmed" if dimmed else "player"):
-        step = player(shown, key=f"{PAGE}:player", step=state["step"],
+        step = player(shown, key=player_key, step=state["step"],
                       height=(640 if presenting() else 500) if clean else 560, theme=theme(),
                       present=presenting(), embed=clean)
     if not dimmed:
@@ -149,6 +178,8 @@ if state["local"] != "symbolic":
     params.update(mode=state["local"], eps=f"{state['eps']:g}")
 if state["tree"]:
     params["tree"] = "true"
+if state["predict"]:
+    params.update(predict="true", q=state["q"])
 for kept in ("present", "theme"):  # the view's own settings stay in the link
     if st.query_params.get(kept):
         params[kept] = st.query_params.get(kept)

@@ -165,3 +165,31 @@ def test_presenter_mode_shows_only_the_player_and_a_way_out():
     at.button[0].click().run()  # "Exit presenter mode"
     assert "present" not in at.query_params
     assert at.text_input(key="playground:expr").value == "log(xy)+exp(xy)"
+
+
+def test_predict_each_step_asks_before_revealing_and_checks():
+    at = run({"expr": "sin(x^2)", "x": "3"})
+    at.toggle(key="playground:predict").set_value(True).run()
+    assert not at.exception
+    assert at.query_params["predict"] == "true"
+    # First question: what sin sends back to v₃, with the player just before that step.
+    data = player_data(at)
+    first_backward = next(i for i, f in enumerate(data["deck"]["frames"])
+                          if f["phase"] == "backward")
+    assert data["options"]["step"] == first_backward - 1
+    assert "What does it send to" in " ".join(m.value for m in at.markdown)
+    # A wrong answer is marked wrong and the right one shown: cos(9) = −0.9111.
+    at.number_input(key=next(k for k in at.session_state
+                             if str(k).startswith("playground:guess:"))).set_value(5.0)
+    at.button[0].click().run()  # Check (the form's submit button)
+    assert "the answer is −0.91113" in at.error[0].value
+    assert player_data(at)["options"]["step"] == first_backward
+    # Next: the second question, what ^ sends to x: −0.9111 · 6 = −5.4668.
+    at.button(key=next(k for k in at.session_state
+                       if str(k).startswith("playground:next:"))).click().run()
+    assert at.query_params["q"] == "2"
+    field = next(k for k in at.session_state if str(k).startswith("playground:guess:")
+                 and at.session_state[k] is None)
+    at.number_input(key=field).set_value(-5.4668)
+    at.button[0].click().run()
+    assert "Right" in at.success[0].value
