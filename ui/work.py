@@ -9,6 +9,10 @@ import engine
 from drawing import deck_data, standalone_html
 
 CACHE = {"max_entries": 256, "ttl": 3600, "show_spinner": False}
+# A deck and its slide file grow with the graph: 60 KB for a course function, 5 MB at the node
+# limit, so 256 large ones held 1.4 GB. Decks of more than LARGE nodes have a cache of their own.
+LARGE = 40
+LARGE_CACHE = {**CACHE, "max_entries": 16}
 
 
 def parse(text: str, merge: bool = True) -> engine.Graph:
@@ -16,15 +20,39 @@ def parse(text: str, merge: bool = True) -> engine.Graph:
     return engine.parse(text, merge=merge)
 
 
-@st.cache_data(**CACHE)
 def deck(text: str, values: tuple[tuple[str, float], ...], local: str = "symbolic",
          eps: float = 1e-4, merge: bool = True, check_eps: float = 1e-4) -> dict:
     """The player's deck for a function at a point (see drawing.deck_data)."""
+    cached = _large_deck if len(parse(text, merge).nodes) > LARGE else _deck
+    return cached(text, values, local, eps, merge, check_eps)
+
+
+def _build_deck(text, values, local, eps, merge, check_eps) -> dict:
     trace = parse(text, merge).trace(dict(values), local=local, eps=eps)
     return deck_data(trace, title=text, check_eps=check_eps)
 
 
+# Two functions, not one wrapped twice: st.cache_data keeps one cache per function.
 @st.cache_data(**CACHE)
+def _deck(*args) -> dict:
+    return _build_deck(*args)
+
+
+@st.cache_data(**LARGE_CACHE)
+def _large_deck(*args) -> dict:
+    return _build_deck(*args)
+
+
 def slides(deck: dict, theme: str = "light") -> str:
     """The deck as one offline HTML file."""
+    return (_large_slides if deck["chips"] > LARGE else _slides)(deck, theme)
+
+
+@st.cache_data(**CACHE)
+def _slides(deck: dict, theme: str) -> str:
+    return standalone_html(deck, theme=theme)
+
+
+@st.cache_data(**LARGE_CACHE)
+def _large_slides(deck: dict, theme: str) -> str:
     return standalone_html(deck, theme=theme)
