@@ -276,6 +276,8 @@ def time_decks(functions: dict[str, str]) -> list[tuple[str, int, int, float, fl
     built from nothing (no cached layout), as ui/work.py's deck does on a cache miss."""
     import logging
 
+    import streamlit as st
+
     import engine
     from drawing.diagram import render_svg
     from ui.work import deck
@@ -289,7 +291,7 @@ def time_decks(functions: dict[str, str]) -> list[tuple[str, int, int, float, fl
         graph = engine.parse(text)
         values = tuple((v, 0.7) for v in graph.variables)
         render_svg.cache_clear()
-        deck.clear()
+        st.cache_data.clear()
         wall, cpu = time.perf_counter(), time.process_time()
         built = deck(text, values)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

@@ -4,6 +4,7 @@ Run from the repository root:
 
     .venv/bin/python bench/memory.py                       # 1,000 functions, 200 sessions
     .venv/bin/python bench/memory.py --functions 200 --sessions 50 --settle 0
+    .venv/bin/python bench/memory.py --huge --functions 400 --every 50 --sessions 0 --settle 0
 
 Starts `streamlit run app.py` on 127.0.0.1 and reads the server's resident memory (VmRSS in
 /proc/<pid>/status) at checkpoints while
@@ -33,8 +34,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))  # before bench/, whose engine.py is not the engine package
+sys.path.append(str(ROOT / "bench"))
 
 from load import Session, Tally, check, function_for  # noqa: E402
 
@@ -47,6 +48,14 @@ TEMPLATES = [
     "relu({a} - {k}) + abs({b})", "cos({a}{b}) / ({k} + {a}^2)", "{a}^{p} + {k}{b}",
     "ln(1 + exp({k}{a})) - {b}",
 ]
+
+
+def huge_function(i: int) -> str:
+    """The i-th of many different functions at the node limit (x*x*...*x, each with its own
+    constant): the largest decks there are."""
+    import engine
+    n = engine.MAX_NODES - 2
+    return f"{i + 2}*" + "*".join(["x"] * n)
 
 
 def typed_function(i: int) -> str:
@@ -70,10 +79,11 @@ def mark(points: list[tuple[str, float]], pid: int, label: str) -> None:
 
 
 async def typing(url: str, pid: int, functions: int, every: int, deadline: float,
-                 tally: Tally, points: list) -> None:
+                 tally: Tally, points: list, make=None) -> None:
+    make = make or typed_function
     session = Session(url, "typist")
     await session.connect()
-    first = typed_function(0)
+    first = make(0)
     run = await session.rerun(urlencode({"expr": first, "step": 0}))
     check(run, first, 0, "typist", tally)
     mark(points, pid, "typist: first function")
@@ -81,7 +91,7 @@ async def typing(url: str, pid: int, functions: int, every: int, deadline: float
         if time.monotonic() > deadline:
             tally.errors.append(f"typist: out of time after {i - 1} functions")
             break
-        text = typed_function(i)
+        text = make(i)
         run = await session.rerun(widgets={"expr": text})
         check(run, text, 0, f"typist, function {i}", tally)
         if i % every == 0:
@@ -120,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=150,
                         help="seconds to idle at the end (past the 120 s reconnection window)")
     parser.add_argument("--budget", type=float, default=3600, help="seconds for the whole run")
+    parser.add_argument("--huge", action="store_true",
+                        help="type functions at the node limit (the largest decks) instead")
     args = parser.parse_args(argv)
 
     process, url = start_app()
@@ -129,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"server {url}, pid {pid}")
         mark(points, pid, "started, no session yet")
-        asyncio.run(typing(url, pid, args.functions, args.every, deadline, tally, points))
+        asyncio.run(typing(url, pid, args.functions, args.every, deadline, tally, points,
+                           huge_function if args.huge else None))
         mark(points, pid, "typist closed")
         asyncio.run(visitors(url, pid, args.sessions, 10, deadline, tally, points))
         time.sleep(min(args.settle, max(0.0, deadline - time.monotonic())))
