@@ -36,6 +36,7 @@ navigation = st.navigation(pages, position="hidden" if clean else "sidebar")
 # (embed, present) drop Streamlit's padding so the player fills an iframe or a projector.
 st.html("""<style>
 .st-key-player-dimmed { opacity: 0.4; filter: grayscale(1); pointer-events: none; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 </style>""" + ("""<style>
 .block-container, [data-testid="stMainBlockContainer"] { padding: 0.5rem 1rem 0 1rem; }
 header[data-testid="stHeader"] { display: none; }

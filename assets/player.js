@@ -66,7 +66,7 @@ function mountPlayer(root, deck, options) {
   // Fill the stage, but do not blow a three-box graph up to poster size (in a lecture hall,
   // as large as it fits). Wide graphs get the explanation under them, tall ones beside them.
   const box = svg.viewBox.baseVal;
-  if (!options.present) svg.style.maxWidth = Math.round(box.width * 1.5) + "px";
+  if (!options.present) svg.style.maxWidth = Math.round(box.width * 2) + "px";
   player.dataset.shape = box.width >= 2.2 * box.height ? "wide" : "tall";
   const chips = el("div", { class: "bp-chips" });
   for (let i = 0; i < deck.chips; i++) {

@@ -99,10 +99,10 @@ if graph is not None and not clean:
         help="Symbolic: each box's derivative formula. Numerical: central difference "
              "(f(z+eps) − f(z−eps)) / (2 eps) on the box's forward.") or "symbolic"
     st.session_state.setdefault(f"{PAGE}:dag", not state["tree"])
-    state["tree"] = not shape_column.toggle("Shared subexpressions once (DAG)",
-                                            key=f"{PAGE}:dag",
-                                            help="Off: draw the expression tree, where a "
-                                                 "repeated subexpression appears at each use.")
+    state["tree"] = not shape_column.toggle("Draw as a DAG", key=f"{PAGE}:dag",
+                                            help="On: a shared subexpression is one box with "
+                                                 "several outgoing edges (fan-out). Off: the "
+                                                 "expression tree, one box per use.")
     st.session_state.setdefault(f"{PAGE}:predict", state["predict"])
     state["predict"] = shape_column.toggle(
         "Predict each step", key=f"{PAGE}:predict",
@@ -164,7 +164,7 @@ if shown is not None:
     dimmed = graph is None
     with st.container(key="player-dimmed" if dimmed else "player"):
         step = player(shown, key=player_key, step=state["step"],
-                      height=(640 if presenting() else 500) if clean else 560, theme=theme(),
+                      height=(640 if presenting() else 500) if clean else 660, theme=theme(),
                       present=presenting(), embed=clean)
     if not dimmed:
         state["step"] = step
