@@ -283,7 +283,8 @@ def time_decks(functions: dict[str, str]) -> list[tuple[str, int, int, float, fl
     from ui.work import deck
 
     # Outside a server st.cache_data says it keeps its entries in memory: that is the point here.
-    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").addFilter(
+        lambda record: "No runtime found" not in record.getMessage())
     render_svg("digraph { a -> b }")  # compile Graphviz's WebAssembly once, before timing
 
     rows = []
