@@ -206,7 +206,7 @@ def report(run: Run, json_path: str | None) -> int:
     print(f"graphs over the limits: {len(run.over_limits)}")
     print(f"slowest parse (in run): {slowest[0][0] * 1000:.2f} ms on {shown(slowest[0][2])}"
           if slowest else "slowest parse: none")
-    print(f"slowest parse (re-timed, best of 5, no coverage hooks): {worst_clean[0] * 1000:.2f} "
+    print(f"slowest parse (re-timed in a fresh process, best of 5): {worst_clean[0] * 1000:.2f} "
           f"ms on {shown(worst_clean[2])}")
     print(f"slowest evaluate+gradient+trace+explain: {run.slowest_work[0] * 1000:.1f} ms on "
           f"{shown(run.slowest_work[1])}")
