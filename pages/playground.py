@@ -10,8 +10,7 @@ from ui.page import (clean_view, presenter_switch, presenting, show_link_problem
 from ui.player import player
 from ui.predict import ask, questions, score
 from ui.url import link, number_param
-from drawing.plots import function_and_derivative
-from ui.work import deck, parse, slides
+from ui.work import deck, figure_of_function, parse, slides
 
 PAGE = "playground"
 EXAMPLES: dict[str, dict[str, float]] = {
@@ -160,20 +159,8 @@ if graph is not None and state["predict"] and not clean:
         st.success(f"All {len(asked)} predictions on {state['expr']} done · score this session "
                    f"{score()['right']} / {score()['asked']}.", icon=":material/flag:")
 
-if shown is not None:
-    dimmed = graph is None
-    with st.container(key="player-dimmed" if dimmed else "player"):
-        step = player(shown, key=player_key, step=state["step"],
-                      height=(640 if presenting() else 500) if clean else 660, theme=theme(),
-                      present=presenting(), embed=clean)
-    if not dimmed:
-        state["step"] = step
-    if presenting():
-        presenter_switch()
-
-# -- after the steps: the check, sharing, exports -------------------------------------------
-params = {"expr": state["expr"], **{k: number_param(v) for k, v in values.items()},
-          "step": state["step"]}
+# -- the link: everything but the step, which the player below keeps up to date -------------
+params = {"expr": state["expr"], **{k: number_param(v) for k, v in values.items()}}
 if state["local"] != "symbolic":
     params.update(mode=state["local"], eps=f"{state['eps']:g}")
 if state["tree"]:
@@ -183,7 +170,41 @@ if state["predict"]:
 for kept in ("present", "theme"):  # the view's own settings stay in the link
     if st.query_params.get(kept):
         params[kept] = st.query_params.get(kept)
-st.query_params.from_dict({k: str(v) for k, v in params.items()})
+st.query_params.from_dict({k: str(v) for k, v in {**params, "step": state["step"]}.items()})
+
+
+@st.fragment
+def stepper(deck_shown: dict, key: str, dimmed: bool) -> None:
+    """The player, and the link to the step it shows.
+
+    A fragment: when the player reports a new step, only this part runs again (the URL's step
+    and the link), not the whole page, so stepping costs the server next to nothing.
+    """
+    with st.container(key="player-dimmed" if dimmed else "player"):
+        step = player(deck_shown, key=key, step=state["step"],
+                      height=(640 if presenting() else 500) if clean else 660, theme=theme(),
+                      present=presenting(), embed=clean)
+    if dimmed:
+        return
+    state["step"] = step
+    if st.query_params.get("step") != str(step):
+        st.query_params["step"] = str(step)
+    if not clean:
+        with st.expander("Link to this step, and the code to embed it in a slide",
+                         icon=":material/link:"):
+            base = st.context.url or "http://localhost:8501/"
+            st.caption("Copy link (function, values and step):")
+            st.code(link(base, {**params, "step": step}), language=None, wrap_lines=True)
+            st.caption("Embed in a slide (fits 960×540):")
+            embed_url = link(base, {**params, "step": step, "embed": "true"})
+            st.code(f'<iframe src="{embed_url}" width="960" height="540" '
+                    'style="border:0"></iframe>', language="html", wrap_lines=True)
+
+
+if shown is not None:
+    stepper(shown, player_key, graph is None)
+    if presenting():
+        presenter_switch()
 
 if graph is not None and not clean and graph.variables:
     with st.expander("Plot f and f′ around the point", icon=":material/show_chart:"):
@@ -192,8 +213,8 @@ if graph is not None and not clean and graph.variables:
             along = st.radio("Along", graph.variables, horizontal=True, key=f"{PAGE}:along",
                              help="The other variables stay at their values above.")
         try:
-            st.plotly_chart(function_and_derivative(graph, along, values),
-                            key=f"{PAGE}:plot")
+            st.plotly_chart(figure_of_function(state["expr"], not state["tree"], along,
+                                               tuple(values.items())), key=f"{PAGE}:plot")
         except ValueError as err:  # the point itself is nan or inf
             st.info(f"No plot here: {err}")
 
@@ -216,17 +237,12 @@ if graph is not None and not clean:
             hide_index=True, column_config={
                 "|difference|": st.column_config.NumberColumn(format="%.1e")})
     with share:
-        st.subheader("Share and export")
+        st.subheader("Present and export")
         presenter_switch()
-        base = st.context.url or "http://localhost:8501/"
-        url = link(base, params)
-        st.caption("Copy link (function, values and step):")
-        st.code(url, language=None, wrap_lines=True)
-        st.caption("Embed in a slide:")
-        embed_url = link(base, {**params, "embed": "true"})
-        st.code(f'<iframe src="{embed_url}" width="960" height="540" '
-                'style="border:0"></iframe>', language="html", wrap_lines=True)
-        st.download_button("Download slides (HTML)", slides(current, theme()),
+        st.caption("The link to this view, and the code to embed it, are under the player.")
+        st.download_button("Download slides (HTML)",
+                           slides(state["expr"], tuple(values.items()), state["local"],
+                                  state["eps"], not state["tree"], state["check_eps"], theme()),
                            file_name="backprop-lab-slides.html", mime="text/html",
                            icon=":material/slideshow:",
                            help="One file with every step; opens offline in any browser.")

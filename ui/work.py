@@ -3,10 +3,12 @@ students and many typed functions keeps its memory level."""
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
 import engine
 from drawing import deck_data, standalone_html
+from drawing.plots import function_and_derivative
 
 CACHE = {"max_entries": 256, "ttl": 3600, "show_spinner": False}
 # A deck and its slide file grow with the graph: 60 KB for a course function, 5 MB at the node
@@ -43,16 +45,30 @@ def _large_deck(*args) -> dict:
     return _build_deck(*args)
 
 
-def slides(deck: dict, theme: str = "light") -> str:
-    """The deck as one offline HTML file."""
-    return (_large_slides if deck["chips"] > LARGE else _slides)(deck, theme)
+def slides(text: str, values: tuple[tuple[str, float], ...], local: str = "symbolic",
+           eps: float = 1e-4, merge: bool = True, check_eps: float = 1e-4,
+           theme: str = "light") -> str:
+    """The deck as one offline HTML file (keyed like the deck, not by the deck's megabytes)."""
+    cached = _large_slides if len(parse(text, merge).nodes) > LARGE else _slides
+    return cached(text, values, local, eps, merge, check_eps, theme)
+
+
+def _build_slides(text, values, local, eps, merge, check_eps, theme) -> str:
+    return standalone_html(deck(text, values, local, eps, merge, check_eps), theme=theme)
 
 
 @st.cache_data(**CACHE)
-def _slides(deck: dict, theme: str) -> str:
-    return standalone_html(deck, theme=theme)
+def _slides(*args) -> str:
+    return _build_slides(*args)
 
 
 @st.cache_data(**LARGE_CACHE)
-def _large_slides(deck: dict, theme: str) -> str:
-    return standalone_html(deck, theme=theme)
+def _large_slides(*args) -> str:
+    return _build_slides(*args)
+
+
+@st.cache_data(**CACHE)
+def figure_of_function(text: str, merge: bool, variable: str,
+                       values: tuple[tuple[str, float], ...]) -> go.Figure:
+    """f and f′ around the point (drawing.plots.function_and_derivative), built once."""
+    return function_and_derivative(parse(text, merge), variable, dict(values))
