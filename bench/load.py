@@ -12,7 +12,8 @@ answered by the rerun's `ForwardMsg`s up to `script_finished`.
 
 A session opens the playground from a link with its own function and values, then takes steps:
 each step reports the step the player shows (the player component's widget state, as the
-player does after a click) and waits for the rerun to finish. Every answer is checked against
+player does after a click) and waits for the rerun to finish. Like the browser, it reruns only
+the fragment that holds the player when the page draws it in one (`--whole-page`: the page). Every answer is checked against
 the session's own state, so that no student sees another's work: the link the page writes back
 (expr and step), the deck's title in the player's data and the function in the text box.
 
@@ -47,8 +48,10 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 from tests.conftest import start_app, stop_app  # noqa: E402
 
+FRAGMENT: str | None = "player"  # None: every step reruns the whole page
 RUN_TIMEOUT = 180.0  # seconds for one rerun to finish, however loaded the server is
-FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
+FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+            ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
 
 @dataclass
@@ -88,6 +91,7 @@ class Session:
         self.ws = None
         self.query_string = ""
         self.widget_ids: dict[str, str] = {}
+        self.fragment_ids: dict[str, str] = {}  # user key -> the fragment it is drawn in
 
     async def connect(self) -> None:
         self.ws = await asyncio.wait_for(
@@ -100,11 +104,16 @@ class Session:
             self.ws = None
 
     async def rerun(self, query_string: str | None = None,
-                    widgets: dict[str, object] | None = None) -> Run:
-        """Ask for a rerun and read the answer up to script_finished."""
+                    widgets: dict[str, object] | None = None, fragment: str | None = None
+                    ) -> Run:
+        """Ask for a rerun (of the whole page, or of the fragment holding the widget named
+        `fragment`, as the browser does for a widget inside one) and read the answer up to
+        script_finished."""
         message = BackMsg()
         state = message.rerun_script
         state.query_string = self.query_string if query_string is None else query_string
+        if fragment is not None and self.fragment_ids.get(fragment):
+            state.fragment_id = self.fragment_ids[fragment]
         for key, value in (widgets or {}).items():
             widget = state.widget_states.widgets.add()
             widget.id = self.widget_ids[key]
@@ -128,7 +137,7 @@ class Session:
             forward.ParseFromString(data)
             kind = forward.WhichOneof("type")
             if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
-                self._read_element(forward.delta.new_element, run)
+                self._read_element(forward.delta.new_element, run, forward.delta.fragment_id)
             elif kind == "page_info_changed":
                 self.query_string = forward.page_info_changed.query_string
                 run.query = {k: v[-1] for k, v in
@@ -140,13 +149,14 @@ class Session:
                     run.widgets = dict(self.widget_ids)
                     return run
 
-    def _read_element(self, element, run: Run) -> None:
+    def _read_element(self, element, run: Run, fragment_id: str = "") -> None:
         which = element.WhichOneof("type")
         if which == "exception":
             run.exceptions.append(f"{element.exception.type}: {element.exception.message}")
         elif which == "bidi_component":
             component = element.bidi_component
             self.widget_ids["player"] = component.id
+            self.fragment_ids["player"] = fragment_id
             run.title = _title(component.json)
             run.frames = _frames(component.json)
         elif which == "text_input":
@@ -206,7 +216,7 @@ async def student(url: str, i: int, steps: int, think: float, tally: Tally,
                 break
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
             step = k % (last + 1)
-            run = await session.rerun(widgets={"player": {"step": step}})
+            run = await session.rerun(widgets={"player": {"step": step}}, fragment=FRAGMENT)
             tally.steps.append(run.seconds)
             check(run, expr, step, who, tally)
     except (OSError, TimeoutError, asyncio.TimeoutError, websockets.ConnectionClosed,
@@ -311,7 +321,8 @@ async def huge_on_server(url: str, text: str, steps: int, think: float) -> dict:
     baseline = []
     for k in range(1, steps + 1):
         await asyncio.sleep(think)
-        baseline.append((await stepping.rerun(widgets={"player": {"step": k % 10}})).seconds)
+        baseline.append((await stepping.rerun(widgets={"player": {"step": k % 10}},
+                                          fragment=FRAGMENT)).seconds)
 
     big = Session(url, "huge")
     await big.connect()
@@ -326,7 +337,7 @@ async def huge_on_server(url: str, text: str, steps: int, think: float) -> dict:
     k = 0
     while not big_task.done() and k < 200:
         k += 1
-        run = await stepping.rerun(widgets={"player": {"step": k % 10}})
+        run = await stepping.rerun(widgets={"player": {"step": k % 10}}, fragment=FRAGMENT)
         during.append(run.seconds)
         await asyncio.sleep(0.1)
     big_run = await big_task
@@ -352,7 +363,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds allowed per level before it is cut short")
     parser.add_argument("--url", help="use a running server instead of starting one")
     parser.add_argument("--no-huge", action="store_true", help="skip the huge-function part")
+    parser.add_argument("--whole-page", action="store_true",
+                        help="rerun the whole page on each step, not the player's fragment")
     args = parser.parse_args(argv)
+    global FRAGMENT
+    FRAGMENT = None if args.whole_page else "player"
     levels = [int(n) for n in args.levels.split(",")]
 
     process, url = (None, args.url) if args.url else start_app()
