@@ -15,9 +15,10 @@ from .graph import Graph, GraphBuilder, TooLarge, cycle_collector_paused
 from .ops import BINARY, FUNCTIONS, GREEK
 
 #: Default limits, safe for a public app; a script can raise them (see `parse`). The node limit
-#: keeps the diagram's layout and the step deck of the worst function within about a second.
+#: keeps the diagram's layout and the step deck of the worst function (x*x*…*x, where one input
+#: feeds every level) near a second: 1.3 s and 4.5 MB at 200 nodes on a 2-core machine.
 MAX_LENGTH = 1000
-MAX_NODES = 150
+MAX_NODES = 200
 MAX_DEPTH = 50
 
 GREEK_LETTERS = {letter: name for name, letter in GREEK.items()}
