@@ -11,7 +11,7 @@ import math
 import streamlit as st
 
 from drawing.plots import surface_with_gradient
-from ui.page import show_link_problems, state_from_link, theme
+from ui.page import past_the_end, show_link_problems, state_from_link, theme
 from ui.player import player
 from ui.url import number_param
 from ui.work import deck, parse
@@ -26,15 +26,6 @@ BY_HAND = {"x": ("1/x + y e^(xy)", r"\frac{1}{x} + y\,e^{xy}"),
 def read_link(link) -> dict:
     return {"x": link.number("x", 1.0, -100.0, 100.0), "y": link.number("y", 2.0, -100.0, 100.0),
             "step": link.whole("step", 0)}
-
-
-def past_the_end(name: str, value: int, last: int) -> int:
-    """A step past the end shows the last one; the first time, from a link, the page says so."""
-    if value > last and not st.session_state.get(f"{PAGE}:{name}:read"):
-        st.warning(f"The link's {name}={value} is past the last step, {last}; the last step "
-                   "is shown.")
-    st.session_state[f"{PAGE}:{name}:read"] = True
-    return min(value, last)
 
 
 state = state_from_link(PAGE, read_link)
@@ -64,7 +55,7 @@ previous = st.session_state.get(f"{PAGE}:deck")
 if previous is not None and previous is not current:
     state["step"] = state["step"] if previous["svg"] == current["svg"] else 0
 st.session_state[f"{PAGE}:deck"] = current
-state["step"] = past_the_end("step", state["step"], len(current["frames"]) - 1)
+state["step"] = past_the_end(PAGE, "step", state["step"], len(current["frames"]) - 1)
 state["step"] = player(current, key=f"{PAGE}:player", step=state["step"], height=520,
                        theme=theme())
 

@@ -17,7 +17,7 @@ import engine
 from drawing import deck_data
 from drawing.plots import function_and_derivative
 from engine.explain import Explanation, explain
-from ui.page import show_link_problems, state_from_link, theme
+from ui.page import past_the_end, show_link_problems, state_from_link, theme
 from ui.player import player
 from ui.url import number_param
 from ui.work import CACHE, parse
@@ -148,15 +148,6 @@ def signed(v: float, digits: int = 4) -> str:
     return f"{v:.{digits}f}".replace("-", "−") if math.isfinite(v) else str(v)
 
 
-def past_the_end(name: str, value: int, last: int) -> int:
-    """A step past the end shows the last one; the first time, from a link, the page says so."""
-    if value > last and not st.session_state.get(f"{PAGE}:{name}:read"):
-        st.warning(f"The link's {name}={value} is past the last step, {last}; the last step "
-                   "is shown.")
-    st.session_state[f"{PAGE}:{name}:read"] = True
-    return min(value, last)
-
-
 # -- the page -----------------------------------------------------------------------------------
 
 state = state_from_link(PAGE, read_link)
@@ -229,7 +220,7 @@ if previous is not deck:
     if previous is not None and previous["svg"] != deck["svg"]:
         state["step"] = 0  # another picture: start over
     st.session_state[f"{PAGE}:deck"] = deck
-state["step"] = past_the_end("step", state["step"], len(deck["frames"]) - 1)
+state["step"] = past_the_end(PAGE, "step", state["step"], len(deck["frames"]) - 1)
 state["step"] = player(deck, key=f"{PAGE}:player", step=state["step"], height=520,
                        theme=theme())
 

@@ -11,7 +11,8 @@ import streamlit as st
 
 import engine
 from drawing.forward_mode import forward_mode_deck
-from ui.page import show_link_problems, state_from_link, theme
+from ui.page import (example_chooser, past_the_end, show_link_problems, state_from_link,
+                     theme)
 from ui.player import player
 from ui.url import number_param
 from ui.work import CACHE, deck, parse
@@ -51,24 +52,6 @@ def tangent_deck(text: str, values: tuple[tuple[str, float], ...], wrt: str) -> 
     return forward_mode_deck(engine.forward_mode(parse(text), dict(values), wrt=wrt))
 
 
-def past_the_end(name: str, value: int, last: int) -> int:
-    """A step past the end shows the last one; the first time, from a link, the page says so."""
-    if value > last and not st.session_state.get(f"{PAGE}:{name}:read"):
-        st.warning(f"The link's {name}={value} is past the last step, {last}; the last step "
-                   "is shown.")
-    st.session_state[f"{PAGE}:{name}:read"] = True
-    return min(value, last)
-
-
-def choose_example() -> None:
-    expr = st.session_state[f"{PAGE}:example"]
-    if expr:
-        state["expr"] = st.session_state[f"{PAGE}:expr"] = expr
-        for name, value in EXAMPLES[expr].items():
-            state["values"][name] = st.session_state[f"{PAGE}:value:{name}"] = value
-        st.session_state[f"{PAGE}:example"] = None
-
-
 state = state_from_link(PAGE, read_link)
 
 st.title("Forward mode")
@@ -82,7 +65,7 @@ left, right = st.columns([3, 1], vertical_alignment="bottom")
 st.session_state.setdefault(f"{PAGE}:expr", state["expr"])
 state["expr"] = left.text_input("Function", key=f"{PAGE}:expr", max_chars=engine.MAX_LENGTH)
 right.selectbox("Examples", list(EXAMPLES), index=None, placeholder="Pick an example",
-                key=f"{PAGE}:example", on_change=choose_example)
+                key=f"{PAGE}:example", on_change=example_chooser(PAGE, state, EXAMPLES))
 
 try:
     graph = parse(state["expr"])
@@ -124,14 +107,14 @@ metrics[2].metric("Difference", f"{abs(by_forward.derivative - by_reverse[wrt]):
 
 st.subheader(f"Forward mode, tangents with respect to {wrt}")
 forward_deck = tangent_deck(state["expr"], tuple(values.items()), wrt)
-state["step"] = past_the_end("step", state["step"],
+state["step"] = past_the_end(PAGE, "step", state["step"],
                              len(forward_deck["frames"]) - 1)
 state["step"] = player(forward_deck, key=f"{PAGE}:forward", step=state["step"], height=440,
                        theme=theme())
 
 st.subheader("Reverse mode, the same graph")
 reverse_deck = deck(state["expr"], tuple(values.items()))
-state["rstep"] = past_the_end("rstep", state["rstep"],
+state["rstep"] = past_the_end(PAGE, "rstep", state["rstep"],
                               len(reverse_deck["frames"]) - 1)
 state["rstep"] = player(reverse_deck, key=f"{PAGE}:reverse", step=state["rstep"], height=440,
                         theme=theme())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 import engine
-from ui.page import (clean_view, presenter_switch, presenting, show_link_problems,
-                     state_from_link, theme)
+from ui.page import (clean_view, example_chooser, presenter_switch, presenting,
+                     show_link_problems, state_from_link, theme)
 from ui.player import player
 from ui.predict import ask, questions, score
 from ui.url import link, number_param
@@ -53,15 +53,6 @@ state = state_from_link(PAGE, read_link)
 clean = clean_view()
 
 
-def choose_example() -> None:
-    expr = st.session_state[f"{PAGE}:example"]
-    if expr:
-        state["expr"] = st.session_state[f"{PAGE}:expr"] = expr
-        for name, value in EXAMPLES[expr].items():
-            state["values"][name] = st.session_state[f"{PAGE}:value:{name}"] = value
-        st.session_state[f"{PAGE}:example"] = None
-
-
 # -- inputs ---------------------------------------------------------------------------------
 if not clean:
     st.title("Backprop Lab")
@@ -76,7 +67,7 @@ if not clean:
                                          "Functions: sin cos tan exp log ln sqrt tanh "
                                          "sigmoid relu abs; constants pi and e.")
     right.selectbox("Examples", list(EXAMPLES), index=None, placeholder="Pick an example",
-                    key=f"{PAGE}:example", on_change=choose_example)
+                    key=f"{PAGE}:example", on_change=example_chooser(PAGE, state, EXAMPLES))
 
 try:
     graph = parse(state["expr"], merge=not state["tree"])

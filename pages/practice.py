@@ -10,7 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 import engine
-from ui.page import show_link_problems, state_from_link, theme
+from ui.page import (example_chooser, past_the_end, show_link_problems, state_from_link,
+                     theme)
 from ui.player import player
 from ui.predict import ASK, ask, questions, score
 from ui.url import number_param
@@ -41,25 +42,6 @@ def read_link(link) -> dict:
             "ask": link.choice("ask", "sends", list(ASK)), "q": link.whole("q", 1, 1)}
 
 
-def past_the_end(name: str, value: int, last: int) -> int:
-    """A step past the end shows the last one; the first time, from a link, the page says so."""
-    if value > last and not st.session_state.get(f"{PAGE}:{name}:read"):
-        st.warning(f"The link's {name}={value} is past the last step, {last}; the last step "
-                   "is shown.")
-    st.session_state[f"{PAGE}:{name}:read"] = True
-    return min(value, last)
-
-
-def choose_example() -> None:
-    expr = st.session_state[f"{PAGE}:example"]
-    if expr:
-        state["expr"] = st.session_state[f"{PAGE}:expr"] = expr
-        for name, value in EXAMPLES[expr].items():
-            state["values"][name] = st.session_state[f"{PAGE}:value:{name}"] = value
-        st.session_state[f"{PAGE}:example"] = None
-        state["q"] = 1
-
-
 def restart() -> None:
     state["q"] = 1
 
@@ -78,7 +60,8 @@ st.session_state.setdefault(f"{PAGE}:expr", state["expr"])
 state["expr"] = top[0].text_input("Function", key=f"{PAGE}:expr", max_chars=engine.MAX_LENGTH,
                                   on_change=restart)
 top[1].selectbox("Examples", list(EXAMPLES), index=None, placeholder="Pick an example",
-                 key=f"{PAGE}:example", on_change=choose_example)
+                 key=f"{PAGE}:example",
+                 on_change=example_chooser(PAGE, state, EXAMPLES, then=restart))
 st.session_state.setdefault(f"{PAGE}:ask", state["ask"])
 state["ask"] = top[2].radio("Predict", list(ASK), format_func=ASK.get, key=f"{PAGE}:ask",
                             horizontal=True, on_change=restart)
@@ -118,7 +101,7 @@ if not asked:
     st.query_params.from_dict(params)
     st.stop()
 
-q = state["q"] = past_the_end("q", state["q"], len(asked) + 1)
+q = state["q"] = past_the_end(PAGE, "q", state["q"], len(asked) + 1)
 params["q"] = q
 st.query_params.from_dict({k: str(v) for k, v in params.items()})
 

@@ -12,7 +12,7 @@ import streamlit as st
 import engine
 from drawing import deck_data
 from engine.explain import node_name
-from ui.page import show_link_problems, state_from_link, theme
+from ui.page import past_the_end, show_link_problems, state_from_link, theme
 from ui.player import player
 from ui.work import CACHE, deck, parse
 
@@ -86,15 +86,6 @@ def order_deck(text: str, values: tuple[tuple[str, float], ...],
     return deck_data(trace, title=f"{text} · backward in the order chosen")
 
 
-def past_the_end(name: str, value: int, last: int) -> int:
-    """A step past the end shows the last one; the first time, from a link, the page says so."""
-    if value > last and not st.session_state.get(f"{PAGE}:{name}:read"):
-        st.warning(f"The link's {name}={value} is past the last step, {last}; the last step "
-                   "is shown.")
-    st.session_state[f"{PAGE}:{name}:read"] = True
-    return min(value, last)
-
-
 def choose_example() -> None:
     state["chosen"] = []
     st.session_state[f"{PAGE}:chosen"] = []
@@ -130,7 +121,7 @@ st.caption("Yellow: on the search's stack, waiting for its inputs. Green: placed
 full = deck(text, tuple(values.items()))
 # The link counts steps from the search's first one: search=0 opens where the search starts.
 search = next(p for p in full["phases"] if p["name"] == "order")
-state["search"] = past_the_end("search", state["search"],
+state["search"] = past_the_end(PAGE, "search", state["search"],
                                search["last"] - search["first"])
 shown_step = player(full, key=f"{PAGE}:search", step=search["first"] + state["search"],
                     height=470, theme=theme())
@@ -200,7 +191,7 @@ if previous != shown_key:
     if previous is not None or not state["step"]:
         state["step"] = backward["first"]
     st.session_state[f"{PAGE}:shown-key"] = shown_key
-state["step"] = past_the_end("step", state["step"], len(shown_deck["frames"]) - 1)
+state["step"] = past_the_end(PAGE, "step", state["step"], len(shown_deck["frames"]) - 1)
 state["step"] = player(shown_deck, key=f"{PAGE}:order", step=state["step"], height=470,
                        theme=theme())
 

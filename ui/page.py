@@ -64,3 +64,30 @@ def presenter_switch() -> None:
     elif not st.context.is_embedded:
         st.button("Exit presenter mode", on_click=_present, args=(False,), type="tertiary",
                   icon=":material/close_fullscreen:")
+
+
+def past_the_end(page: str, name: str, value: int, last: int) -> int:
+    """A step past the end shows the last one; the first time, from a link, the page says so."""
+    if value > last and not st.session_state.get(f"{page}:{name}:read"):
+        st.warning(f"The link's {name}={value} is past the last step, {last}; the last step "
+                   "is shown.")
+    st.session_state[f"{page}:{name}:read"] = True
+    return min(value, last)
+
+
+def example_chooser(page: str, state: dict, examples: dict[str, dict[str, float]],
+                    then: Callable[[], None] | None = None) -> Callable[[], None]:
+    """The on_change of a page's "Examples" box: the function and its values, into the inputs.
+
+    The box empties again afterwards, so the same example can be picked twice.
+    """
+    def choose() -> None:
+        expr = st.session_state[f"{page}:example"]
+        if expr:
+            state["expr"] = st.session_state[f"{page}:expr"] = expr
+            for name, value in examples[expr].items():
+                state["values"][name] = st.session_state[f"{page}:value:{name}"] = value
+            st.session_state[f"{page}:example"] = None
+            if then is not None:
+                then()
+    return choose
