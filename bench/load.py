@@ -286,15 +286,15 @@ def time_decks(functions: dict[str, str]) -> list[tuple[str, int, int, float, fl
     built from nothing (no cached layout), as ui/work.py's deck does on a cache miss."""
     import logging
 
+    # Outside a server st.cache_data says, on import, that it keeps its entries in memory: that
+    # is the point here.
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").addFilter(
+        lambda record: "No runtime found" not in record.getMessage())
     import streamlit as st
 
     import engine
     from drawing.diagram import render_svg
     from ui.work import deck
-
-    # Outside a server st.cache_data says it keeps its entries in memory: that is the point here.
-    logging.getLogger("streamlit.runtime.caching.cache_data_api").addFilter(
-        lambda record: "No runtime found" not in record.getMessage())
     render_svg("digraph { a -> b }")  # compile Graphviz's WebAssembly once, before timing
 
     rows = []
@@ -317,7 +317,9 @@ async def huge_on_server(url: str, text: str, steps: int, think: float) -> dict:
     stepping = Session(url, "stepping")
     expr, values = function_for(999)
     await stepping.connect()
-    await stepping.rerun(urlencode({"expr": expr, **values, "step": 0}))
+    opened = await stepping.rerun(urlencode({"expr": expr, **values, "step": 0}))
+    if "player" not in stepping.widget_ids:
+        raise RuntimeError(f"the page showed no player: {opened.exceptions or opened.status}")
     baseline = []
     for k in range(1, steps + 1):
         await asyncio.sleep(think)
