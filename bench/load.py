@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import sys
@@ -234,6 +235,14 @@ async def level(url: str, sessions: int, steps: int, think: float, budget: float
     return tally
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of the server process so far (0 if unknown)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -364,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=900,
                         help="seconds allowed per level before it is cut short")
     parser.add_argument("--url", help="use a running server instead of starting one")
+    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                        help="a Streamlit option for the server, e.g. runner.postScriptGC=false")
     parser.add_argument("--no-huge", action="store_true", help="skip the huge-function part")
     parser.add_argument("--whole-page", action="store_true",
                         help="rerun the whole page on each step, not the player's fragment")
@@ -372,18 +383,24 @@ def main(argv: list[str] | None = None) -> int:
     FRAGMENT = None if args.whole_page else "player"
     levels = [int(n) for n in args.levels.split(",")]
 
-    process, url = (None, args.url) if args.url else start_app()
+    extra = [a for option in args.option for a in (f"--{option.split('=')[0]}",
+                                                      option.split("=", 1)[1])]
+    process, url = (None, args.url) if args.url else start_app(extra=extra)
     errors = 0
     try:
         print(f"server {url}; {args.steps} steps per session, think time ~{args.think:g} s")
         # The server's first run imports the page's libraries and compiles Graphviz: not a step.
         asyncio.run(level(url, 1, 1, 0, args.budget))
+        pid = process.pid if process is not None else None
         for sessions in levels:
-            started = time.monotonic()
+            started, cpu = time.monotonic(), cpu_seconds(pid)
             tally = asyncio.run(level(url, sessions, args.steps, args.think, args.budget))
             errors += len(tally.errors)
+            cpu = cpu_seconds(pid) - cpu
+            runs = len(tally.opens) + len(tally.steps)
             print(f"\n{sessions} session(s), {time.monotonic() - started:.0f} s, "
-                  f"{tally.bytes / 1e6:.1f} MB received")
+                  f"{tally.bytes / 1e6:.1f} MB received, server CPU {cpu:.1f} s "
+                  f"({cpu / max(runs, 1) * 1000:.0f} ms per run)")
             print(f"  open the page: {summary(tally.opens)}")
             print(f"  one step:      {summary(tally.steps)}")
             print(f"  errors:        {len(tally.errors)}")

@@ -130,11 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=150,
                         help="seconds to idle at the end (past the 120 s reconnection window)")
     parser.add_argument("--budget", type=float, default=3600, help="seconds for the whole run")
+    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                        help="a Streamlit option for the server, e.g. runner.postScriptGC=false")
     parser.add_argument("--huge", action="store_true",
                         help="type functions at the node limit (the largest decks) instead")
     args = parser.parse_args(argv)
 
-    process, url = start_app()
+    process, url = start_app(extra=[a for option in args.option for a in (
+        f"--{option.split('=')[0]}", option.split("=", 1)[1])])
     pid = process.pid
     deadline = time.monotonic() + args.budget
     tally, points = Tally(), []
