@@ -71,7 +71,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
        F("a/b", r"\frac{a}{b}"), (F("1/b", r"\frac{1}{b}"), F("−a/b²", r"-\frac{a}{b^2}")),
        "division by zero"),
     Op("pow", "^", np.power, (lambda a, b: b * np.power(a, b - 1), _pow_exponent_derivative),
-       F("a^b", "a^{b}"), (F("b·a^(b−1)", r"b\,a^{b-1}"), F("a^b·ln a", r"a^{b}\ln a")),
+       F("a^b", "a^{b}"), (F("b·a^(b−1)", r"b \cdot a^{b-1}"), F("a^b·ln a", r"a^{b}\ln a")),
        "a negative number to a fractional power, zero to a negative one, or a result beyond "
        "the largest float (about 1.8e308)"),
     Op("neg", "−", lambda z: -z, (lambda z: -1.0,), F("−z", "-z"), (F("−1", "-1"),)),
