@@ -105,6 +105,7 @@ def open_page(page: str, params: dict, recorder: Recorder | None = None) -> AppT
         if page != pages()[0]:
             at.run()  # the first run lands on the default page; then follow the link
             at.switch_page(page)
+            at.query_params.clear()  # only the link's own parameters, not the first page's
             if recorder is not None:
                 recorder.reads.clear()  # what the default page read is not this page's
     else:
