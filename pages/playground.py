@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import engine
-from ui.page import (clean_view, example_chooser, presenter_switch, presenting,
+from ui.page import (clean_view, example_chooser, past_the_end, presenter_switch, presenting,
                      show_link_problems, state_from_link, theme)
 from ui.player import player
 from ui.predict import ask, questions, score
@@ -116,7 +116,9 @@ if graph is not None:
         if previous is not None:
             state["step"] = state["step"] if same_shape else 0
         st.session_state[f"{PAGE}:deck"] = current
-    state["step"] = min(state["step"], len(current["frames"]) - 1)
+    last = len(current["frames"]) - 1
+    state["step"] = min(state["step"], last) if clean else \
+        past_the_end(PAGE, "step", state["step"], last)
     shown = current
 else:
     shown = st.session_state.get(f"{PAGE}:deck")

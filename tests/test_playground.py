@@ -106,10 +106,11 @@ def test_a_link_reproduces_function_values_and_step():
     assert query == {"expr": ["log(xy)+exp(xy)"], "x": ["1"], "y": ["2"], "step": ["12"]}
 
 
-def test_a_step_past_the_end_shows_the_last_step():
+def test_a_step_past_the_end_shows_the_last_step_and_says_so():
     at = run({"expr": "x^2", "x": "1", "step": "999"})
     data = player_data(at)
     assert data["options"]["step"] == len(data["deck"]["frames"]) - 1
+    assert "step=999 is past the last step" in at.warning[0].value
 
 
 def test_mode_eps_and_tree_come_from_the_link():
