@@ -12,7 +12,7 @@ from drawing.plots import (difference_error, difference_errors, function_and_der
                            secant_and_tangent)
 from ui.page import show_link_problems, state_from_link
 from ui.url import number_param
-from ui.work import parse
+from ui.work import parse, variables_of
 
 PAGE = "central-difference"
 EXAMPLES = ["sin(x)", "x^2", "x^3 - 2x", "exp(x)", "log(x)", "sqrt(x)", "tanh(x)",
@@ -24,10 +24,7 @@ LIMIT = 1e6  # the point's range, in the link as in the field
 
 def read_link(link) -> dict:
     expr = link.text("expr", DEFAULT)
-    try:
-        variables = parse(expr).variables
-    except engine.ParseError:
-        variables = ()
+    variables = variables_of(expr)
     name = variables[0] if len(variables) == 1 else "x"
     return {"expr": expr, "x": link.number(name, 1.0, -LIMIT, LIMIT),
             "eps": link.stop("eps", 1e-4, EPS_CHOICES)}

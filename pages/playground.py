@@ -10,7 +10,7 @@ from ui.page import (clean_view, example_chooser, past_the_end, presenter_switch
 from ui.player import player
 from ui.predict import ask, questions, score
 from ui.url import link, number_param
-from ui.work import deck, figure_of_function, parse, slides
+from ui.work import deck, figure_of_function, parse, slides, variables_of
 
 PAGE = "playground"
 EXAMPLES: dict[str, dict[str, float]] = {
@@ -30,10 +30,7 @@ EPS_CHOICES = [10.0 ** -k for k in range(1, 13)]
 def read_link(link) -> dict:
     expr = link.text("expr", DEFAULT)
     values = {}
-    try:
-        variables = parse(expr).variables
-    except engine.ParseError:
-        variables = ()
+    variables = variables_of(expr)
     defaults = EXAMPLES.get(expr, {})
     for name in variables:
         values[name] = link.number(name, defaults.get(name, 1.0))

@@ -15,7 +15,7 @@ from ui.page import (example_chooser, past_the_end, show_link_problems, state_fr
 from ui.player import player
 from ui.predict import ASK, ask, questions, score
 from ui.url import number_param
-from ui.work import deck, parse
+from ui.work import deck, parse, variables_of
 
 PAGE = "practice"
 EXAMPLES: dict[str, dict[str, float]] = {
@@ -31,10 +31,7 @@ LIMIT = 1e6  # each value's range, in the link as in the fields
 
 def read_link(link) -> dict:
     expr = link.text("expr", DEFAULT)
-    try:
-        variables = parse(expr).variables
-    except engine.ParseError:
-        variables = ()
+    variables = variables_of(expr)
     defaults = EXAMPLES.get(expr, {})
     return {"expr": expr,
             "values": {name: link.number(name, defaults.get(name, 1.0), -LIMIT, LIMIT)

@@ -22,6 +22,14 @@ def parse(text: str, merge: bool = True) -> engine.Graph:
     return engine.parse(text, merge=merge)
 
 
+def variables_of(text: str) -> tuple[str, ...]:
+    """A function's variables, or none where the text does not parse (the page says why)."""
+    try:
+        return parse(text).variables
+    except engine.ParseError:
+        return ()
+
+
 def deck(text: str, values: tuple[tuple[str, float], ...], local: str = "symbolic",
          eps: float = 1e-4, merge: bool = True, check_eps: float = 1e-4) -> dict:
     """The player's deck for a function at a point (see drawing.deck_data)."""
