@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import engine
+from engine.__main__ import assignment
 
 from .deck import deck_data, standalone_html
 from .diagram import build_diagram
@@ -37,17 +38,6 @@ class Output:
     text: str
 
 
-def _assignment(text: str) -> tuple[str, float]:
-    name, sep, value = text.partition("=")
-    if not sep or not name.strip():
-        raise argparse.ArgumentTypeError(f"expected name=value, e.g. x=1, not {text!r}")
-    try:
-        return name.strip(), float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"the value of {name.strip()} must be a number, "
-                                         f"not {value!r}") from None
-
-
 def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="Slides of backpropagation on a function: every forward, "
@@ -59,7 +49,7 @@ def arguments() -> argparse.ArgumentParser:
                '  python -m drawing -o slides.html -- "-x^2" x=1   '
                '(-- before a function that starts with -)')
     parser.add_argument("function", help='e.g. "log(xy)+exp(xy)"')
-    parser.add_argument("values", nargs="*", type=_assignment, metavar="NAME=VALUE",
+    parser.add_argument("values", nargs="*", type=assignment, metavar="NAME=VALUE",
                         help="one per variable, e.g. x=1 y=2")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE.html",
                         help="write the slides: one HTML file with the player, opens offline")

@@ -181,6 +181,18 @@ class Timeline:
     widest: dict[str, tuple[str, ...]]  # per element, the longest text each line ever has
 
 
+def record_look(patch: Patch, current: dict[str, Look], widest: dict[str, list[str]],
+                element: str, look: Look) -> None:
+    """Put a look into the frame's patch if it changed, and keep each line's widest text."""
+    if current.get(element) == look:
+        return
+    patch[element] = current[element] = look
+    longest = widest.setdefault(element, list(look.texts))
+    for i, text in enumerate(look.texts):
+        if len(text) > len(longest[i]):
+            longest[i] = text
+
+
 def timeline(trace: Trace) -> Timeline:
     graph = trace.graph
     ctx = _Context.of(trace)
@@ -210,13 +222,7 @@ def timeline(trace: Trace) -> Timeline:
             elements = sorted(_touched(ctx, previous_step) | _touched(ctx, step))
         patch: Patch = {}
         for element in elements:
-            new = look(element, state)
-            if current.get(element) != new:
-                patch[element] = current[element] = new
-                longest = widest.setdefault(element, list(new.texts))
-                for i, text in enumerate(new.texts):
-                    if len(text) > len(longest[i]):
-                        longest[i] = text
+            record_look(patch, current, widest, element, look(element, state))
         patches.append(patch)
         previous_step, previous_phase = step, state.phase
     return Timeline(tuple(patches), {k: tuple(v) for k, v in widest.items()})

@@ -11,8 +11,8 @@ from engine.explain import node_name, number_text
 from engine.forward_mode import ForwardModeTrace, explain_forward_mode
 
 from .deck import explanation_html
-from .diagram import Look, Patch, diagram_css, dot_source, edge_id, node_id, render_svg, \
-    svg_template
+from .diagram import (Look, Patch, diagram_css, dot_source, edge_id, node_id, record_look,
+                      render_svg, svg_template)
 
 PHASE = "forward"
 TITLE = "Forward mode"
@@ -85,12 +85,7 @@ def forward_mode_deck(trace: ForwardModeTrace, *, title: str = "") -> dict:
             else:
                 target, position = map(int, rest.split("-"))
                 look = _edge_look(trace, step_of, k, current, target, position)
-            if looks.get(element) != look:
-                patch[element] = looks[element] = look
-                longest = widest.setdefault(element, list(look.texts))
-                for i, text in enumerate(look.texts):
-                    if len(text) > len(longest[i]):
-                        longest[i] = text
+            record_look(patch, looks, widest, element, look)
         patches.append(patch)
         previous = current
 

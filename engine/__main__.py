@@ -11,14 +11,15 @@ from . import ParseError, parse
 from .explain import explain
 
 
-def _assignment(text: str) -> tuple[str, float]:
+def assignment(text: str) -> tuple[str, float]:
+    """An argparse type for `x=1`: a variable's name and value, shared by the drawing CLI."""
     name, sep, value = text.partition("=")
-    if not sep or not name:
+    if not sep or not name.strip():
         raise argparse.ArgumentTypeError(f"expected name=value, e.g. x=1, not {text!r}")
     try:
         return name.strip(), float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"the value of {name} must be a number, "
+        raise argparse.ArgumentTypeError(f"the value of {name.strip()} must be a number, "
                                          f"not {value!r}") from None
 
 
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m engine",
                                      description="Evaluate and differentiate a function.")
     parser.add_argument("function", help='e.g. "log(xy)+exp(xy)"')
-    parser.add_argument("values", nargs="*", type=_assignment, help="e.g. x=1 y=2")
+    parser.add_argument("values", nargs="*", type=assignment, help="e.g. x=1 y=2")
     parser.add_argument("--json", action="store_true", help="print value and gradient as JSON")
     parser.add_argument("--trace", action="store_true", help="print every step in words")
     parser.add_argument("--local", choices=["symbolic", "numerical"], default="symbolic",
