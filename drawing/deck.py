@@ -76,9 +76,10 @@ def _mark_early(trace: Trace, patches: tuple[Patch, ...]) -> list[dict]:
 
 
 def deck_data(trace: Trace, *, title: str = "", check_eps: float = 1e-4,
-              diagram: Diagram | None = None) -> dict:
-    """Everything the player needs, as JSON-ready data."""
-    diagram = diagram or build_diagram(trace)
+              diagram: Diagram | None = None, box_notes: dict[int, str] | None = None) -> dict:
+    """Everything the player needs, as JSON-ready data. `box_notes` adds a line under boxes
+    (node id → text), such as the name PyTorch gives each box."""
+    diagram = diagram or build_diagram(trace, box_notes)
     frames = []
     for k, patch in enumerate(_mark_early(trace, diagram.patches)):
         step = trace.steps[k - 1] if k else None

@@ -193,8 +193,10 @@ def record_look(patch: Patch, current: dict[str, Look], widest: dict[str, list[s
             longest[i] = text
 
 
-def timeline(trace: Trace) -> Timeline:
+def timeline(trace: Trace, notes: dict[int, str] | None = None) -> Timeline:
+    """`notes`: an extra last line under a box, the same at every step (node id → text)."""
     graph = trace.graph
+    notes = notes or {}
     ctx = _Context.of(trace)
     everything = [node_id(n.id) for n in graph.nodes] + \
         [edge_id(e.target, e.position) for e in graph.edges] + \
@@ -203,7 +205,9 @@ def timeline(trace: Trace) -> Timeline:
     def look(element: str, state: State) -> Look:
         kind, rest = element[3], element[4:]
         if kind == "n":
-            return node_look(ctx, state, int(rest))
+            box = node_look(ctx, state, int(rest))
+            note = notes.get(int(rest))
+            return box if note is None else Look(box.classes, box.texts + (note,))
         if kind == "e":
             target, position = rest.split("-")
             return edge_look(ctx, state, int(target), int(position))
@@ -348,7 +352,7 @@ def diagram_css() -> str:
     return STYLE_PATH.read_text(encoding="utf-8")
 
 
-def build_diagram(trace: Trace) -> Diagram:
-    frames = timeline(trace)
+def build_diagram(trace: Trace, notes: dict[int, str] | None = None) -> Diagram:
+    frames = timeline(trace, notes)
     svg = render_svg(dot_source(trace.graph, frames.widest))
     return Diagram(trace, svg_template(svg), frames.patches)

@@ -34,6 +34,8 @@ class Op:
     formula: Formula                # the forward, in the argument names: log z
     derivative_formulas: tuple[Formula, ...]  # each local derivative: d/dz log z = 1/z
     domain: str = ""                # why a value can be nan/inf, shown at the node where it appears
+    torch: str = ""                 # PyTorch's spelling: an operator (*) or a function (torch.log)
+    autograd: str = ""              # the node PyTorch's autograd records for it: MulBackward0
 
     @property
     def arity(self) -> int:
@@ -62,38 +64,46 @@ def _pow_exponent_derivative(a: Number, b: Number) -> Number:
 
 OPS: dict[str, Op] = {op.name: op for op in [
     Op("add", "+", lambda a, b: a + b, (lambda a, b: 1.0, lambda a, b: 1.0),
-       F("a + b"), (F("1"), F("1"))),
+       F("a + b"), (F("1"), F("1")), torch="+", autograd="AddBackward0"),
     Op("sub", "−", lambda a, b: a - b, (lambda a, b: 1.0, lambda a, b: -1.0),
-       F("a − b", "a - b"), (F("1"), F("−1", "-1"))),
+       F("a − b", "a - b"), (F("1"), F("−1", "-1")), torch="-", autograd="SubBackward0"),
     Op("mul", "×", lambda a, b: a * b, (lambda a, b: b, lambda a, b: a),
-       F("a·b", r"a \cdot b"), (F("b"), F("a"))),
+       F("a·b", r"a \cdot b"), (F("b"), F("a")), torch="*", autograd="MulBackward0"),
     Op("div", "÷", lambda a, b: a / b, (lambda a, b: 1 / b, lambda a, b: -a / (b * b)),
        F("a/b", r"\frac{a}{b}"), (F("1/b", r"\frac{1}{b}"), F("−a/b²", r"-\frac{a}{b^2}")),
-       "division by zero"),
+       "division by zero", torch="/", autograd="DivBackward0"),
     Op("pow", "^", np.power, (lambda a, b: b * np.power(a, b - 1), _pow_exponent_derivative),
        F("a^b", "a^{b}"), (F("b·a^(b−1)", r"b \cdot a^{b-1}"), F("a^b·ln a", r"a^{b}\ln a")),
        "a negative number to a fractional power, zero to a negative one, or a result beyond "
-       "the largest float (about 1.8e308)"),
-    Op("neg", "−", lambda z: -z, (lambda z: -1.0,), F("−z", "-z"), (F("−1", "-1"),)),
-    Op("sin", "sin", np.sin, (np.cos,), F("sin(z)", r"\sin(z)"), (F("cos(z)", r"\cos(z)"),)),
+       "the largest float (about 1.8e308)", torch="**", autograd="PowBackward0"),
+    Op("neg", "−", lambda z: -z, (lambda z: -1.0,), F("−z", "-z"), (F("−1", "-1"),),
+       torch="-", autograd="NegBackward0"),
+    Op("sin", "sin", np.sin, (np.cos,), F("sin(z)", r"\sin(z)"), (F("cos(z)", r"\cos(z)"),),
+       torch="torch.sin", autograd="SinBackward0"),
     Op("cos", "cos", np.cos, (lambda z: -np.sin(z),), F("cos(z)", r"\cos(z)"),
-       (F("−sin(z)", r"-\sin(z)"),)),
+       (F("−sin(z)", r"-\sin(z)"),), torch="torch.cos", autograd="CosBackward0"),
     Op("tan", "tan", np.tan, (lambda z: 1 / np.cos(z) ** 2,), F("tan(z)", r"\tan(z)"),
-       (F("1/cos²(z)", r"\frac{1}{\cos^2(z)}"),), "tan is undefined where cos z = 0"),
+       (F("1/cos²(z)", r"\frac{1}{\cos^2(z)}"),), "tan is undefined where cos z = 0",
+       torch="torch.tan", autograd="TanBackward0"),
     Op("exp", "exp", np.exp, (np.exp,), F("e^z", "e^{z}"), (F("e^z", "e^{z}"),),
-       "exp overflows above z ≈ 709"),
+       "exp overflows above z ≈ 709", torch="torch.exp", autograd="ExpBackward0"),
     Op("log", "log", np.log, (lambda z: 1 / z,), F("log(z)", r"\log(z)"),
-       (F("1/z", r"\frac{1}{z}"),), "log needs a positive number"),
+       (F("1/z", r"\frac{1}{z}"),), "log needs a positive number",
+       torch="torch.log", autograd="LogBackward0"),
     Op("sqrt", "√", np.sqrt, (lambda z: 0.5 / np.sqrt(z),), F("√z", r"\sqrt{z}"),
-       (F("1/(2√z)", r"\frac{1}{2\sqrt{z}}"),), "sqrt needs a number ≥ 0"),
+       (F("1/(2√z)", r"\frac{1}{2\sqrt{z}}"),), "sqrt needs a number ≥ 0",
+       torch="torch.sqrt", autograd="SqrtBackward0"),
     Op("tanh", "tanh", np.tanh, (lambda z: 1 - np.tanh(z) ** 2,), F("tanh(z)", r"\tanh(z)"),
-       (F("1 − tanh²(z)", r"1 - \tanh^2(z)"),)),
+       (F("1 − tanh²(z)", r"1 - \tanh^2(z)"),), torch="torch.tanh", autograd="TanhBackward0"),
     Op("sigmoid", "σ", _sigmoid, (lambda z: _sigmoid(z) * (1 - _sigmoid(z)),),
        F("σ(z) = 1/(1 + e^−z)", r"\sigma(z) = \frac{1}{1 + e^{-z}}"),
-       (F("σ(z)·(1 − σ(z))", r"\sigma(z)\,(1 - \sigma(z))"),)),
+       (F("σ(z)·(1 − σ(z))", r"\sigma(z)\,(1 - \sigma(z))"),),
+       torch="torch.sigmoid", autograd="SigmoidBackward0"),
     Op("relu", "relu", lambda z: np.maximum(z, 0.0), (lambda z: np.where(z > 0, 1.0, 0.0)[()],),
-       F("max(0, z)", r"\max(0, z)"), (F("1 if z > 0, else 0", r"[z > 0]"),)),
-    Op("abs", "abs", np.abs, (np.sign,), F("|z|"), (F("sign(z)", r"\operatorname{sign}(z)"),)),
+       F("max(0, z)", r"\max(0, z)"), (F("1 if z > 0, else 0", r"[z > 0]"),),
+       torch="torch.relu", autograd="ReluBackward0"),
+    Op("abs", "abs", np.abs, (np.sign,), F("|z|"), (F("sign(z)", r"\operatorname{sign}(z)"),),
+       torch="torch.abs", autograd="AbsBackward0"),
 ]}
 
 #: Functions a student can call by name; `ln` is the natural log, like `log`.

@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh requirements-dev.txt
+# PyTorch is optional: where it cannot be installed, the tests that need it are skipped. A
+# process of its own, so that a failed install stops there and writes no stamp.
+bash scripts/venv.sh requirements-torch.txt ||
+    echo "PyTorch (requirements-torch.txt) is not installed; the tests that compare the" \
+         "engine with PyTorch will be skipped." >&2
 if ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         apt-get update -qq
