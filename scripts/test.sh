@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh requirements-dev.txt
+source scripts/venv.sh requirements-notebook.txt
 # PyTorch is optional: where it cannot be installed, the tests that need it are skipped. A
 # process of its own, so that a failed install stops there and writes no stamp.
 bash scripts/venv.sh requirements-torch.txt ||
