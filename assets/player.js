@@ -56,7 +56,7 @@ function mountPlayer(root, deck, options) {
   player.className = themeClasses();
 
   const phaseLabel = el("span", { class: "bp-phase" });
-  const count = el("span", { class: "bp-count", "aria-live": "polite" });
+  const count = el("span", { class: "bp-count" });
   const title = el("span", { class: "bp-title", text: deck.title });
   const head = el("div", { class: "bp-head" }, [phaseLabel, count, title]);
 
@@ -74,7 +74,7 @@ function mountPlayer(root, deck, options) {
   }
   const order = el("div", { class: "bp-order" },
                    [el("span", { class: "bp-order-label", text: "Topological order" }), chips]);
-  const explain = el("div", { class: "bp-explain", "aria-live": "polite" });
+  const explain = el("div", { class: "bp-explain" });
   const body = el("div", { class: "bp-body" },
                   [el("div", { class: "bp-left" }, [stage, order]), explain]);
 
@@ -158,6 +158,7 @@ function mountPlayer(root, deck, options) {
     for (const b of phaseButtons) b.classList.remove("bp-on");
     const index = deck.phases.findIndex((p) => p.name === frame.phase);
     if (index >= 0) phaseButtons[index].classList.add("bp-on");
+    presenter.show(k, from);
     if (!playing) onStep(k);
   }
 
@@ -217,14 +218,20 @@ function mountPlayer(root, deck, options) {
     const typing = (tag === "input" && target !== slider) || tag === "textarea" ||
       tag === "select" || (target && target.isContentEditable);
     if (typing || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (presenter.onKey(event, tag)) return;  // blank, full screen, help, speaker view
     const keys = {
       ArrowRight: () => { pause(); goTo(current + 1); },
       ArrowLeft: () => { pause(); goTo(current - 1); },
+      // Presentation clickers send PageDown/PageUp; n/p as in reveal.js.
+      PageDown: () => { pause(); goTo(current + 1); },
+      PageUp: () => { pause(); goTo(current - 1); },
+      n: () => { pause(); goTo(current + 1); },
+      p: () => { pause(); goTo(current - 1); },
       Home: () => { pause(); goTo(0); },
       End: () => { pause(); goTo(last); },
       " ": toggle,
     };
-    const action = keys[event.key];
+    const action = keys[event.key.length === 1 ? event.key.toLowerCase() : event.key];
     if (!action) return;
     if (tag === "button" && event.key === " ") return;  // the button's own click handles it
     event.preventDefault();
@@ -282,12 +289,413 @@ function mountPlayer(root, deck, options) {
     destroy() {
       pause();
       document.removeEventListener("keydown", onKey);
+      presenter.destroy();
       if (mountPlayer.active === api) mountPlayer.active = null;
       root.textContent = "";
     },
   };
   if (!mountPlayer.active) mountPlayer.active = api;
+  const presenter = presenterMode({
+    player, deck, svg, elements, explain, options, phaseTitle, controls,
+    step: () => current, goTo, pause, toggle, keyHandler: () => onKey,
+  });
   goTo(options.step || 0);
   if (options.autoplay) start();
   return api;
+}
+
+// -- Presenting and reading: what a lecture hall and a screen reader need beyond the stepping.
+// A live region announces each step (its phase, number and first sentence); every box carries
+// a text alternative (operation, value, grad, state) kept up to date per step; keys as in
+// reveal.js blank the screen (b or .), go full screen (f), list the keys (?) and open the
+// speaker view (s): a second window with the full explanation, the next step and a timer,
+// stepping the main player and following it.
+// eslint-disable-next-line no-unused-vars
+function presenterMode(ctx) {
+  "use strict";
+  const { player, deck, svg, elements, explain, options } = ctx;
+  const frames = deck.frames;
+  const last = frames.length - 1;
+  const view = player.ownerDocument.defaultView || window;
+  const make = (doc, tag, attrs, text) => {
+    const node = doc.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+  const mk = (tag, attrs, text) => make(player.ownerDocument, tag, attrs, text);
+
+  // -- what a screen reader hears -------------------------------------------------------------
+  const live = mk("div", { class: "bp-sr", role: "status", "aria-live": "polite",
+                           "aria-atomic": "true" });
+  player.appendChild(live);
+  svg.setAttribute("role", "group");
+  svg.setAttribute("aria-label", "Diagram of " + deck.title +
+                   ": one box per input, constant and operation");
+
+  // MathML as words a screen reader speaks: v₃ = x · y reads "v3 = x · y", a fraction "a / b".
+  function mathText(node) {
+    if (node.nodeType === 3) return node.textContent;
+    if (node.nodeType !== 1) return "";
+    const name = node.localName;
+    const parts = [...node.childNodes].map(mathText);
+    if (name === "mfrac") return "(" + parts[0] + ") / (" + parts[1] + ")";
+    if (name === "msup") return parts[0] + "^" + parts[1];
+    if (name === "msub") return parts[0] + (/^\d+$/.test(parts[1]) ? "" : "_") + parts[1];
+    if (name === "msqrt") return "sqrt(" + parts.join("") + ")";
+    if (name === "mo") return " " + node.textContent.trim() + " ";
+    return parts.join("");
+  }
+  function readable(element) {
+    return element ? mathText(element).replace(/\s+/g, " ").trim() : "";
+  }
+  // The step's heading and its first sentence: short enough to hear at every step.
+  function sentence(container) {
+    const heading = readable(container.querySelector("h3"));
+    const first = readable(container.querySelector("p"));
+    const short = first.length > 220 ? first.slice(0, 220).replace(/\s\S*$/, "") + " …" : first;
+    return [heading, short].filter(Boolean).join(". ");
+  }
+
+  const KINDS = { "bp-variable": "input", "bp-constant": "constant", "bp-operation": "operation" };
+  // Every state in words, so neither a colour nor a line style is the only way to tell it.
+  const STATES = [
+    ["bp-output", "the output"], ["bp-pending", "not computed yet"], ["bp-known", "computed"],
+    ["bp-stacked", "on the search stack"], ["bp-ordered", "placed in the order"],
+    ["bp-waiting", "waiting for its gradient"], ["bp-done", "gradient complete"],
+    ["bp-warn", "warning"], ["bp-current", "current step"], ["bp-reading", "read by this step"],
+    ["bp-receiving", "receives d_out in this step"],
+  ];
+  function describeBox(g) {
+    const classes = (g.getAttribute("class") || "").split(/\s+/);
+    const lines = [];
+    for (const text of g.querySelectorAll("text")) {
+      lines[+text.dataset.line] = (text.textContent || "").trim();
+    }
+    const [symbol = "", tag = "", value = "", grad = ""] = lines;
+    const kind = Object.keys(KINDS).find((c) => classes.includes(c));
+    let name = (kind ? KINDS[kind] + " " : "") + symbol + (tag ? " (" + tag + ")" : "");
+    const facts = [];
+    if (kind !== "bp-constant" || value) facts.push(value ? "value " + value : "no value yet");
+    // The output starts the backward pass with grad 1; every other box sums the d_out it got.
+    if (grad) facts.push(grad + (classes.includes("bp-output") ? "" : " (d_out received)"));
+    const states = STATES.filter(([c]) => classes.includes(c)).map(([, words]) => words);
+    name += ": " + facts.concat(states).join(", ");
+    g.setAttribute("aria-label", name);
+  }
+  // An edge by the box it feeds: bp-e<target>-<position> is that box's input <position + 1>.
+  function describeEdge(g) {
+    const texts = [...g.querySelectorAll("text")].map((t) => (t.textContent || "").trim());
+    const [forward = "", backward = ""] = texts;
+    const facts = [];
+    if (forward) facts.push("passes " + forward + " forward");
+    if (backward) facts.push("sends d_out " + backward.replace(/^←\s*/, "") + " back");
+    const [, target, position] = /^bp-e(\d+)-(\d+)$/.exec(g.id) || [];
+    const box = elements.get("bp-n" + target);
+    let into = "";
+    if (box) {
+      const lines = [...box.querySelectorAll("text")].map((t) => (t.textContent || "").trim());
+      const tag = (lines[1] || "").split(" · ")[0];
+      into = " of " + lines[0] + (tag ? " (" + tag + ")" : "");
+    }
+    g.setAttribute("aria-label", "input " + (Number(position) + 1) + into + ": " +
+                   (facts.length ? facts.join(", ") : "nothing passed yet"));
+  }
+  for (const [id, g] of elements) {
+    if (id.startsWith("bp-n") || id.startsWith("bp-e")) g.setAttribute("role", "img");
+  }
+
+  // -- blank screen, full screen, the keys overlay -------------------------------------------
+  const blank = mk("div", { class: "bp-blank", hidden: "", role: "note", tabindex: "-1",
+                            "aria-label": "Screen blanked: press B or . to show the slide" });
+  blank.addEventListener("click", () => setBlank(false));
+  player.appendChild(blank);
+  let blanked = false;
+  function setBlank(on) {
+    blanked = on;
+    blank.hidden = !on;
+    player.classList.toggle("bp-blanked", on);
+    if (on) blank.focus({ preventScroll: true });
+    speakerShow();
+  }
+  function toggleFullscreen() {
+    const doc = player.ownerDocument;
+    if (doc.fullscreenElement) {
+      doc.exitFullscreen().catch(() => {});
+    } else if (player.requestFullscreen) {
+      player.requestFullscreen().catch(() => {});
+    }
+  }
+
+  const KEYS = [
+    ["→  PageDown  n", "Next step"],
+    ["←  PageUp  p", "Previous step"],
+    ["Home  End", "First step, last step"],
+    ["Space", "Play or pause"],
+    ["b  .", "Blank the screen (again to show it)"],
+    ["f", "Full screen (again to leave)"],
+    ["s", "Speaker view: explanation, next step and timer in a second window"],
+    ["?", "This list (Esc closes it)"],
+  ];
+  const helpId = "bp-help-" + Math.random().toString(36).slice(2, 8);
+  const help = mk("div", { class: "bp-help", hidden: "", role: "dialog", "aria-modal": "true",
+                           "aria-labelledby": helpId });
+  const helpBox = mk("div", { class: "bp-help-box" });
+  helpBox.appendChild(mk("h2", { id: helpId }, "Keyboard shortcuts"));
+  const table = mk("table", { class: "bp-keys" });
+  for (const [keys, what] of KEYS) {
+    const row = mk("tr");
+    const th = mk("th", { scope: "row" });
+    keys.split("  ").forEach((k, i) => {
+      if (i) th.appendChild(player.ownerDocument.createTextNode(" "));
+      th.appendChild(mk("kbd", {}, k));
+    });
+    row.append(th, mk("td", {}, what));
+    table.appendChild(row);
+  }
+  const closeHelp = mk("button", { type: "button", class: "bp-button bp-help-close" }, "Close");
+  helpBox.append(table, closeHelp);
+  help.appendChild(helpBox);
+  help.addEventListener("click", (event) => { if (event.target === help) setHelp(false); });
+  closeHelp.addEventListener("click", () => setHelp(false));
+  player.appendChild(help);
+  let helpOpen = false;
+  let returnFocus = null;
+  function setHelp(on) {
+    if (on === helpOpen) return;
+    helpOpen = on;
+    help.hidden = !on;
+    if (on) {
+      const root = player.getRootNode();
+      returnFocus = root.activeElement || null;
+      closeHelp.focus();
+    } else if (returnFocus && returnFocus.isConnected && returnFocus.focus) {
+      returnFocus.focus();
+    } else {
+      player.focus({ preventScroll: true });
+    }
+  }
+
+  // Buttons for the same, beside the downloads (hidden where the extras are, keys still work).
+  const keysButton = mk("button", { type: "button", class: "bp-button bp-keys-button",
+                                    "aria-label": "Keyboard shortcuts", title: "Keyboard shortcuts (?)" },
+                        "?");
+  keysButton.addEventListener("click", () => setHelp(true));
+  const speakerButton = mk("button", { type: "button", class: "bp-button bp-speaker-button",
+                                       "aria-label": "Speaker view",
+                                       title: "Speaker view (s): a second window" }, "Speaker");
+  speakerButton.addEventListener("click", () => openSpeaker());
+  const extra = ctx.controls.querySelector(".bp-extra");
+  if (extra) extra.append(speakerButton, keysButton);
+
+  // -- the speaker view -----------------------------------------------------------------------
+  // A window of the same origin (about:blank), written and updated from here: it needs no file
+  // or server of its own, so it works for the slide file opened from disk and inside the app.
+  let speaker = null;
+  let speakerParts = null;
+  let startedAt = 0;
+  let clock = null;
+  const SPEAKER_CSS = `
+    html, body { margin: 0; height: 100%; }
+    body { font: 20px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans",
+           Arial, sans-serif; background: #14161a; color: #eef1f6; display: flex;
+           flex-direction: column; }
+    header, footer { display: flex; gap: 16px; align-items: center; padding: 10px 18px;
+                     background: #1f232b; flex-wrap: wrap; }
+    header .sp-count { font-weight: 700; font-variant-numeric: tabular-nums; }
+    header .sp-phase { font-weight: 700; padding: 2px 10px; border-radius: 999px;
+                       background: #495057; color: #fff; }
+    header .sp-timer { font: 700 32px/1 ui-monospace, "DejaVu Sans Mono", monospace;
+                       margin-left: auto; font-variant-numeric: tabular-nums; }
+    header .sp-blank { color: #ffd43b; font-weight: 700; }
+    main { flex: 1 1 auto; display: grid; grid-template-columns: 3fr 2fr; gap: 14px;
+           padding: 14px 18px; min-height: 0; }
+    section { min-height: 0; overflow: auto; background: #1f232b; border-radius: 8px;
+              padding: 10px 16px; }
+    section > h2 { margin: 0 0 6px; font-size: 0.8em; text-transform: uppercase;
+                   letter-spacing: 0.06em; color: #c3cad6; }
+    .sp-now .sp-text { font-size: 1.25em; }
+    .sp-next { opacity: 0.9; }
+    .sp-diagram { background: #ffffff; border-radius: 6px; padding: 4px; margin-bottom: 8px; }
+    .sp-diagram svg { width: 100%; height: auto; max-height: 38vh; display: block; }
+    h3 { margin: 0 0 6px; font-size: 1.05em; }
+    p { margin: 6px 0; }
+    .bp-warning { color: #ffa94d; font-weight: 600; }
+    .bp-check { border-collapse: collapse; margin-top: 10px; font-size: 0.9em; }
+    .bp-check caption { text-align: left; font-weight: 600; }
+    .bp-check th, .bp-check td { border: 1px solid #3a404c; padding: 2px 8px; text-align: right; }
+    button { font: inherit; padding: 6px 16px; border-radius: 6px; border: 2px solid #9aa3b2;
+             background: #2b303b; color: #eef1f6; cursor: pointer; }
+    button:focus-visible { outline: 3px solid #ff922b; outline-offset: 2px; }
+    footer .sp-keys { color: #c3cad6; font-size: 0.8em; }
+  `;
+  function speakerKey(event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const tag = event.target && event.target.tagName ? event.target.tagName.toLowerCase() : "";
+    const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    const step = (d) => { ctx.pause(); ctx.goTo(ctx.step() + d); };
+    const actions = {
+      ArrowRight: () => step(1), PageDown: () => step(1), n: () => step(1),
+      ArrowLeft: () => step(-1), PageUp: () => step(-1), p: () => step(-1),
+      Home: () => { ctx.pause(); ctx.goTo(0); }, End: () => { ctx.pause(); ctx.goTo(last); },
+      " ": ctx.toggle, b: () => setBlank(!blanked), ".": () => setBlank(!blanked),
+      t: resetTimer,
+    };
+    const action = actions[key];
+    if (!action || (tag === "button" && (key === " " || key === "Enter"))) return;
+    event.preventDefault();
+    action();
+  }
+  function resetTimer() {
+    startedAt = presenterMode.startedAt = Date.now();
+    tick();
+  }
+  function tick() {
+    if (!speakerParts || !speaker || speaker.closed) {
+      clearInterval(clock);
+      clock = null;
+      return;
+    }
+    const seconds = Math.floor((Date.now() - startedAt) / 1000);
+    const mm = String(Math.floor(seconds / 60)).padStart(2, "0");
+    const ss = String(seconds % 60).padStart(2, "0");
+    speakerParts.timer.textContent = mm + ":" + ss;
+  }
+  function openSpeaker(adopt) {
+    if (!adopt && speaker && !speaker.closed) { speaker.focus(); return; }
+    const w = adopt || view.open("", "backprop-speaker", "popup,width=1100,height=760");
+    if (!w) return;  // a blocked pop-up: nothing to show
+    speaker = presenterMode.speaker = w;
+    const d = w.document;
+    d.open();
+    d.write("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title></title>" +
+            "</head><body></body></html>");
+    d.close();
+    d.title = "Speaker view · " + deck.title;
+    const style = make(d, "style");
+    style.textContent = SPEAKER_CSS + "\n" + deck.css;
+    d.head.appendChild(style);
+    const phase = make(d, "span", { class: "sp-phase" });
+    const count = make(d, "span", { class: "sp-count" });
+    const blankNote = make(d, "span", { class: "sp-blank" });
+    const timer = make(d, "span", { class: "sp-timer", role: "timer", "aria-label": "Time" },
+                       "00:00");
+    const reset = make(d, "button", { type: "button" }, "Reset timer");
+    const header = make(d, "header");
+    header.append(phase, count, blankNote, timer, reset);
+    const now = make(d, "section", { class: "sp-now", "aria-labelledby": "sp-now-title" });
+    const nowTitle = make(d, "h2", { id: "sp-now-title" }, "Now");
+    const diagram = make(d, "div", { class: "sp-diagram bp-theme-light", "aria-hidden": "true" });
+    const nowText = make(d, "div", { class: "sp-text", "aria-live": "polite" });
+    now.append(nowTitle, diagram, nowText);
+    const next = make(d, "section", { class: "sp-next", "aria-labelledby": "sp-next-title" });
+    const nextTitle = make(d, "h2", { id: "sp-next-title" }, "Next");
+    const nextText = make(d, "div", { class: "sp-text" });
+    next.append(nextTitle, nextText);
+    const main = make(d, "main");
+    main.append(now, next);
+    const back = make(d, "button", { type: "button" }, "◀ Previous step");
+    const forward = make(d, "button", { type: "button" }, "Next step ▶");
+    const footer = make(d, "footer");
+    footer.append(back, forward, make(d, "span", { class: "sp-keys" },
+      "Keys here step the slides too: → ← PageDown PageUp n p, Space plays, b blanks, " +
+      "t resets the timer."));
+    d.body.append(header, main, footer);
+    back.addEventListener("click", () => { ctx.pause(); ctx.goTo(ctx.step() - 1); });
+    forward.addEventListener("click", () => { ctx.pause(); ctx.goTo(ctx.step() + 1); });
+    reset.addEventListener("click", resetTimer);
+    d.addEventListener("keydown", speakerKey);
+    speakerParts = { phase, count, blankNote, timer, diagram, nowText, nextTitle, nextText,
+                     back, forward };
+    startedAt = adopt && presenterMode.startedAt ? presenterMode.startedAt : Date.now();
+    presenterMode.startedAt = startedAt;
+    clearInterval(clock);
+    clock = setInterval(tick, 1000);
+    speakerShow();
+  }
+  // A slide file that closes takes its speaker view along.
+  const closeSpeaker = () => { if (speaker && !speaker.closed) speaker.close(); };
+  view.addEventListener("pagehide", closeSpeaker);
+  // A player mounted again (the app shows a new function) takes over an open speaker view.
+  if (presenterMode.speaker && !presenterMode.speaker.closed) openSpeaker(presenterMode.speaker);
+
+  function speakerShow() {
+    if (!speakerParts || !speaker || speaker.closed) return;
+    const k = ctx.step();
+    if (k < 0) return;
+    const parts = speakerParts;
+    const frame = frames[k];
+    parts.phase.textContent = ctx.phaseTitle(frame);
+    parts.count.textContent = "Step " + k + " of " + last;
+    parts.blankNote.textContent = blanked ? "Screen blanked (b shows it)" : "";
+    const copy = svg.cloneNode(true);
+    copy.removeAttribute("style");
+    for (const node of copy.querySelectorAll("[aria-label]")) node.removeAttribute("aria-label");
+    parts.diagram.className = "sp-diagram bp-theme-" + (options.theme === "dark" ? "dark" : "light");
+    parts.diagram.style.background = options.theme === "dark" ? "#14161a" : "#ffffff";
+    parts.diagram.replaceChildren(copy);
+    parts.nowText.innerHTML = frame.html;
+    if (k < last) {
+      parts.nextTitle.textContent = "Next: step " + (k + 1);
+      parts.nextText.innerHTML = frames[k + 1].html;
+    } else {
+      parts.nextTitle.textContent = "Next";
+      parts.nextText.textContent = "This is the last step.";
+    }
+    parts.back.disabled = k === 0;
+    parts.forward.disabled = k === last;
+  }
+
+  // -- per step --------------------------------------------------------------------------------
+  function show(k, from) {
+    // Text alternatives of the elements this step's patches touched (all of them at a replay).
+    for (let i = from; i <= k; i++) {
+      for (const id of Object.keys(frames[i].patch)) {
+        const g = elements.get(id);
+        if (!g) continue;
+        if (id.startsWith("bp-n")) describeBox(g);
+        else if (id.startsWith("bp-e")) describeEdge(g);
+      }
+    }
+    live.textContent = "Step " + k + " of " + last + ". " + sentence(explain);
+    speakerShow();
+  }
+
+  // Keys of presenting; true when the key was one of them (or is held back by an overlay).
+  function onKey(event, tag) {
+    const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    if (helpOpen) {
+      if (key === "Escape" || key === "?") { event.preventDefault(); setHelp(false); return true; }
+      if (key === "Tab") { event.preventDefault(); closeHelp.focus(); return true; }
+      if (tag === "button" && (key === " " || key === "Enter")) return true;
+      event.preventDefault();
+      return true;
+    }
+    if (blanked) {
+      if (key === "b" || key === "." || key === "Escape") setBlank(false);
+      event.preventDefault();
+      return true;
+    }
+    const actions = {
+      b: () => setBlank(true), ".": () => setBlank(true), f: toggleFullscreen,
+      s: openSpeaker, "?": () => setHelp(true),
+    };
+    const action = actions[key];
+    if (!action) return false;
+    event.preventDefault();
+    action();
+    return true;
+  }
+
+  return {
+    show, onKey,
+    openSpeaker,
+    get blanked() { return blanked; },
+    destroy() {  // the speaker view stays open for the next player mounted in this page
+      view.removeEventListener("pagehide", closeSpeaker);
+      clearInterval(clock);
+      clock = null;
+      if (speaker && !speaker.closed) speaker.document.removeEventListener("keydown", speakerKey);
+    },
+  };
 }

@@ -134,10 +134,16 @@ html, body {{ margin: 0; height: 100%; }}
 body {{ background: {"#14161a" if theme == "dark" else "#ffffff"}; }}
 .bp-slide {{ box-sizing: border-box; width: 100vw; height: 100vh; padding: 1.5vh 1.5vw; }}
 {css}
+/* The slide fills the screen it is shown on: type sized from the screen (25 px at 1920×1080,
+   31 px in presenter mode), and the diagram as wide as the screen allows. */
+.bp-slide .bp-player {{ --bp-size: max(16px, min(1.3vw, 2.35vh)); }}
+.bp-slide .bp-player.bp-present {{ --bp-size: max(24px, min(1.6vw, 2.9vh)); }}
+.bp-slide .bp-stage svg {{ max-width: none !important; }}
 </style>
 </head>
 <body>
-<div class="bp-slide" id="player"></div>
+<h1 class="bp-sr">Backprop Lab: {title}</h1>
+<main class="bp-slide" id="player"></main>
 <script>{js}</script>
 <script>
 mountPlayer(document.getElementById("player"), {_script_json(deck)}, {_script_json(options)});

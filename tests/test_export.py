@@ -4,6 +4,7 @@ SVGs, and the app's presenter and embed views at projector and slide sizes."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 import sys
@@ -415,5 +416,224 @@ def test_clean_views_fit_and_read_from_afar(browser, app_url, query, width, heig
             size = player.locator(".bp-explain").evaluate("e => getComputedStyle(e).fontSize")
             assert float(size.removesuffix("px")) >= 24
         assert not errors
+    finally:
+        context.close()
+
+
+# -- a lecture hall: clicker keys, blank screen, full screen, the keys overlay, speaker view --
+
+def open_slides(browser, tmp_path, trace, *, width=1280, height=720, **options):
+    """The slide file opened from disk; returns (context, page) with page errors collected."""
+    path = tmp_path / "slides.html"
+    path.write_text(standalone_html(deck_data(trace, title=FUNCTION), **options),
+                    encoding="utf-8")
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(path.as_uri())
+    expect(page.locator(".bp-count")).to_have_text(re.compile(r"Step \d+ of \d+"))
+    return context, page
+
+
+def test_clicker_and_reveal_keys_step_the_slides(browser, tmp_path, trace):
+    context, page = open_slides(browser, tmp_path, trace)
+    count = page.locator(".bp-count")
+    last = len(trace)
+    try:
+        for key, expected in [("PageDown", 1), ("PageDown", 2), ("n", 3), ("N", 4),
+                              ("PageUp", 3), ("p", 2), ("ArrowLeft", 1), ("PageUp", 0),
+                              ("PageUp", 0)]:
+            page.keyboard.press(key)
+            assert count.inner_text() == f"Step {expected} of {last}", key
+        # Keys typed into a field are the field's: the speed chooser keeps them.
+        page.get_by_role("combobox", name="Seconds per step").focus()
+        for key in ("n", "b", "s", "?", "f"):
+            page.keyboard.press(key)
+        assert count.inner_text() == f"Step 0 of {last}"
+        expect(page.locator(".bp-blank")).to_be_hidden()
+        expect(page.get_by_role("dialog")).to_have_count(0)
+        assert len(context.pages) == 1
+        assert page.evaluate("document.fullscreenElement") is None
+        assert not page.errors
+    finally:
+        context.close()
+
+
+def test_b_and_dot_blank_the_screen_and_show_it_again(browser, tmp_path, trace):
+    context, page = open_slides(browser, tmp_path, trace)
+    count = page.locator(".bp-count")
+    blank = page.locator(".bp-blank")
+    black = "() => { const e = document.elementFromPoint(innerWidth / 2, innerHeight / 2);" \
+            " return [e.className, getComputedStyle(e).backgroundColor]; }"
+    try:
+        page.keyboard.press("PageDown")
+        for on, off in [("b", "b"), (".", "."), ("b", "."), (".", "Escape")]:
+            page.keyboard.press(on)
+            expect(blank).to_be_visible()
+            assert page.evaluate(black) == ["bp-blank", "rgb(0, 0, 0)"]
+            box = blank.bounding_box()
+            assert (box["width"], box["height"]) == (1280, 720)
+            page.keyboard.press("PageDown")  # held back while the screen is blank
+            assert count.inner_text() == f"Step 1 of {len(trace)}"
+            page.keyboard.press(off)
+            expect(blank).to_be_hidden()
+            assert page.evaluate(black)[0] != "bp-blank"
+        page.keyboard.press("PageDown")
+        assert count.inner_text() == f"Step 2 of {len(trace)}"
+        assert not page.errors
+    finally:
+        context.close()
+
+
+def test_question_mark_lists_the_keys_and_escape_closes_it(browser, tmp_path, trace):
+    context, page = open_slides(browser, tmp_path, trace)
+    try:
+        page.get_by_role("button", name="Next step").focus()
+        page.keyboard.press("?")
+        dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+        expect(dialog).to_be_visible()
+        text = dialog.inner_text()
+        for key in ("PageDown", "PageUp", "b", ".", "f", "s", "?", "Esc"):
+            assert key in text
+        close = dialog.get_by_role("button", name="Close")
+        expect(close).to_be_focused()
+        page.keyboard.press("Tab")  # focus stays in the dialog
+        expect(close).to_be_focused()
+        page.keyboard.press("ArrowRight")  # the slides wait under the dialog
+        assert page.locator(".bp-count").inner_text() == f"Step 0 of {len(trace)}"
+        page.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
+        expect(page.get_by_role("button", name="Next step")).to_be_focused()
+        # The same list from its button, closed with the button.
+        page.get_by_role("button", name="Keyboard shortcuts").click()
+        expect(dialog).to_be_visible()
+        dialog.get_by_role("button", name="Close").press("Enter")
+        expect(dialog).to_be_hidden()
+        assert not page.errors
+    finally:
+        context.close()
+
+
+def test_f_toggles_full_screen(browser, tmp_path, trace):
+    context, page = open_slides(browser, tmp_path, trace)
+    try:
+        page.keyboard.press("f")
+        page.wait_for_function("document.fullscreenElement !== null")
+        assert page.evaluate("document.fullscreenElement.classList.contains('bp-player')")
+        page.keyboard.press("f")
+        page.wait_for_function("document.fullscreenElement === null")
+        assert not page.errors
+    finally:
+        context.close()
+
+
+def test_speaker_view_follows_the_slides_and_steps_them(browser, tmp_path, trace):
+    context, page = open_slides(browser, tmp_path, trace)
+    last = len(trace)
+    count = page.locator(".bp-count")
+    try:
+        with context.expect_page() as opened:
+            page.keyboard.press("s")
+        speaker = opened.value
+        speaker_count = speaker.locator(".sp-count")
+        expect(speaker_count).to_have_text(f"Step 0 of {last}")
+        expect(speaker.locator(".sp-now")).to_contain_text("The inputs are")
+        expect(speaker.locator(".sp-next")).to_contain_text("Forward pass")
+
+        # Stepping the slides moves the speaker view, whatever steps them.
+        page.keyboard.press("PageDown")
+        expect(speaker_count).to_have_text(f"Step 1 of {last}")
+        page.get_by_role("button", name="Last step").click()
+        expect(speaker_count).to_have_text(f"Step {last} of {last}")
+        expect(speaker.locator(".sp-now")).to_contain_text("central difference")
+        expect(speaker.locator(".sp-next")).to_contain_text("last step")
+        page.keyboard.press("Home")
+        expect(speaker_count).to_have_text(f"Step 0 of {last}")
+
+        # And the speaker view steps the slides: its keys and its buttons.
+        speaker.keyboard.press("PageDown")
+        expect(count).to_have_text(f"Step 1 of {last}")
+        speaker.keyboard.press("ArrowRight")
+        expect(count).to_have_text(f"Step 2 of {last}")
+        speaker.get_by_role("button", name="Previous step").click()
+        expect(count).to_have_text(f"Step 1 of {last}")
+        expect(speaker_count).to_have_text(f"Step 1 of {last}")
+        expected = page.locator(".bp-explain").inner_text().split("\n")[0]
+        assert expected in speaker.locator(".sp-now").inner_text()
+
+        # The presenter blanks the projector from the laptop.
+        speaker.keyboard.press("b")
+        expect(page.locator(".bp-blank")).to_be_visible()
+        expect(speaker.locator(".sp-blank")).to_contain_text("blanked")
+        speaker.keyboard.press("b")
+        expect(page.locator(".bp-blank")).to_be_hidden()
+
+        # The timer runs, and starts again from zero.
+        expect(speaker.get_by_role("timer")).to_have_text(re.compile(r"00:0[1-9]"),
+                                                          timeout=5000)
+        speaker.get_by_role("button", name="Reset timer").click()
+        expect(speaker.get_by_role("timer")).to_have_text("00:00")
+
+        # s again brings the same window back, not a second one.
+        page.bring_to_front()
+        page.keyboard.press("s")
+        page.wait_for_timeout(300)
+        assert len(context.pages) == 2
+        assert not page.errors
+    finally:
+        context.close()
+
+
+# -- a screen reader: the step announced, every box named ------------------------------------
+
+NUMBER = r"-?(?:\d+(?:\.\d+)?(?:e[+-]?\d+)?|inf|nan)"
+
+
+def test_each_step_is_announced_and_every_box_has_its_value_and_d_out(browser, tmp_path,
+                                                                     trace):
+    context, page = open_slides(browser, tmp_path, trace)
+    status = page.get_by_role("status")
+    last = len(trace)
+    graph = trace.graph
+    try:
+        announced = []
+        for k in range(last + 1):
+            if k:
+                page.keyboard.press("n")
+            heading = page.locator(".bp-explain h3").inner_text()
+            expect(status).to_contain_text(f"Step {k} of {last}. {heading}")
+            announced.append(status.inner_text())
+        assert len(set(announced)) == last + 1
+        assert "x = 1" in announced[0]  # the math of the first sentence, in words
+        assert "received d_out = 15.78" in announced[-1]
+
+        # At the end every box says what it holds: its operation, its value and its grad
+        # (the sum of the d_out it received), matched against the trace and the closed form.
+        exact = {"x": 1 / 1 + 2 * math.exp(2), "y": 1 / 2 + 1 * math.exp(2)}
+        for node in graph.nodes:
+            box = page.locator(f"#{node_id(node.id)}")
+            assert box.get_attribute("role") == "img"
+            name = box.get_attribute("aria-label")
+            assert node.symbol in name
+            if node.kind == "constant":
+                continue
+            value = float(re.search(rf"value ({NUMBER})", name).group(1))
+            assert value == pytest.approx(trace.values[node.id], rel=1e-3), name
+            grad = float(re.search(rf"grad (?:[^,]*= )?({NUMBER})", name).group(1))
+            truth = exact.get(node.label, trace.grads[node.id])
+            assert grad == pytest.approx(truth, rel=1e-3), name
+            assert "gradient complete" in name
+            expect(page.get_by_role("img", name=name, exact=True)).to_have_count(1)
+
+        # Mid-way, the words say what the colours say.
+        page.keyboard.press("Home")
+        page.keyboard.press("n")
+        names = [page.locator(f"#{node_id(n.id)}").get_attribute("aria-label")
+                 for n in graph.nodes if n.kind == "operation"]
+        assert sum("current step" in n for n in names) == 1
+        assert sum("not computed yet" in n and "no value yet" in n for n in names) == \
+            len(names) - 1
+        assert not page.errors
     finally:
         context.close()
