@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up everything the tests need and run every test.
+# Set up everything the tests need and run every test, the slow ones included.
 # Browser tests use Debian's Chromium; as root this installs it with apt-get when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +19,12 @@ if ! command -v chromium >/dev/null 2>&1; then
              "packages chromium and chromium-driver to run them)." >&2
     fi
 fi
-exec .venv/bin/python -m pytest "$@"
+# The app's pinned wheels, for the container's install test, which runs offline.
+wheels=".venv/wheelhouse"
+stamp="$wheels/.requirements"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$(sha256sum < requirements.txt)" ]; then
+    .venv/bin/python -m pip download --quiet --disable-pip-version-check \
+        -r requirements.txt -d "$wheels"
+    sha256sum < requirements.txt > "$stamp"
+fi
+exec .venv/bin/python -m pytest -m "slow or not slow" "$@"

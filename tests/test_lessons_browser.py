@@ -26,7 +26,8 @@ def wait_rendered(page) -> None:
         chart.locator(".main-svg").first.wait_for(timeout=60_000)
     for table in page.locator('[data-testid="stDataFrame"]').all():
         table.locator("canvas").first.wait_for(timeout=60_000)
-    page.wait_for_timeout(500)  # let the last paint settle before the screenshot
+    # Two animation frames: the last layout has been painted before the screenshot.
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
 @pytest.mark.parametrize("path, heading, has_player", LESSONS)
