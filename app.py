@@ -26,6 +26,9 @@ pages = {
                 url_path="forward-mode"),
         st.Page("pages/practice.py", title="Practice", icon=":material/quiz:",
                 url_path="practice"),
+        st.Page("pages/gradient_descent.py", title="Gradient descent",
+                icon=":material/trending_down:", url_path="gradient-descent"),
+        st.Page("pages/pytorch.py", title="PyTorch", icon=":material/code:", url_path="pytorch"),
     ],
 }
 

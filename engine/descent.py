@@ -2,14 +2,16 @@
 why it stopped.
 
 A step is what the lesson shows: the parameters before, the loss there, the gradient from one
-backward pass, and each parameter's update p ← p − lr · ∂L/∂p with its numbers. Every number
-comes from the engine (`Graph.evaluate` and `Graph.gradient`); the loops are plain and bounded.
+backward pass, and each parameter's update p ← p − lr · ∂L/∂p with its numbers. Every
+number comes from the engine (`Graph.evaluate` and `Graph.gradient`); the loops are plain and
+bounded.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 from .explain import number_text
@@ -95,7 +97,7 @@ class Run:
         if len(losses) < 2:
             return False
         recent = losses[-window - 1:]
-        return all(b > a for a, b in zip(recent, recent[1:])) or \
+        return all(b > a for a, b in pairwise(recent)) or \
             (losses[-1] > losses[0] and losses[-1] > losses[-2])
 
 

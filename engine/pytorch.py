@@ -180,8 +180,8 @@ def program(graph: Graph, values: dict[str, float] | None = None) -> Program:
         result = text[graph.output][0]
     result_line = f"{output} = {result}"
 
-    head = ["import torch", "", "torch.set_default_dtype(torch.float64)  # as the engine: "
-            "64-bit floats", ""]
+    head = ["import torch", "",
+            "torch.set_default_dtype(torch.float64)  # as the engine: 64-bit floats", ""]
     for node in nodes:
         if node.kind == "variable":
             value = values.get(node.label, 1.0)

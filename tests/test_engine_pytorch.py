@@ -10,10 +10,10 @@ import sys
 
 import pytest
 from hypothesis import given
+from test_engine_properties import PROPERTY, cases, parse_at
 
 import engine
 from engine.pytorch import ACCUMULATE, program
-from test_engine_properties import PROPERTY, cases, parse_at
 
 COURSE = {"log(xy)+exp(xy)": {"x": 1.0, "y": 2.0},
           "(sigmoid(2w + b) - 1)^2 + (sigmoid(-w + b))^2": {"w": 0.5, "b": 0.0},
