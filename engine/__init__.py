@@ -13,7 +13,7 @@ Pure Python and NumPy, usable from a script or a notebook:
 from .graph import Edge, Graph, Node
 from .numeric import central_difference, forward_difference
 from .ops import FUNCTIONS, OPS, Op
-from .parser import MAX_DEPTH, MAX_LENGTH, MAX_NODES, ParseError, parse
+from .parser import MAX_DEPTH, MAX_LENGTH, MAX_NODES, ParseError, parse, read_as
 from .trace import (PHASE_TITLES, PHASES, BackwardStep, ForwardStep, OrderStep, Received, Send,
                     State, Step, Trace, backward_in_order, breadth_first_order,
                     first_visit_order)
@@ -24,5 +24,5 @@ __all__ = [
     "OrderStep", "BackwardStep", "Send", "Received", "PHASES", "PHASE_TITLES", "OPS", "Op",
     "FUNCTIONS", "central_difference", "forward_difference", "MAX_LENGTH", "MAX_NODES",
     "MAX_DEPTH", "backward_in_order", "first_visit_order", "breadth_first_order",
-    "forward_mode", "forward_mode_gradient", "ForwardModeTrace", "TangentStep",
+    "forward_mode", "forward_mode_gradient", "ForwardModeTrace", "TangentStep", "read_as",
 ]

@@ -1,4 +1,5 @@
-"""python -m engine "log(xy)+exp(xy)" x=1 y=2 [--json | --trace] [--local numerical --eps 1e-4]"""
+"""python -m engine "log(xy)+exp(xy)" x=1 y=2 [--json | --trace] [--read-as]
+[--local numerical --eps 1e-4]"""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import math
 import sys
 
-from . import ParseError, parse
+from . import ParseError, parse, read_as
 from .explain import explain
 
 
@@ -38,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="how local derivatives are taken (default: symbolic)")
     parser.add_argument("--eps", type=float, default=1e-4,
                         help="eps for numerical local derivatives (default: 1e-4)")
+    parser.add_argument("--read-as", action="store_true",
+                        help="print the function as read, with full parentheses")
     args = parser.parse_args(argv)
     try:
         graph = parse(args.function)
@@ -53,8 +56,14 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"function": args.function, "inputs": trace.inputs,
                           "value": _json_number(trace.value),
                           "gradient": {k: _json_number(v) for k, v in trace.gradient.items()},
-                          "warnings": [message for _, message in trace.warnings]}, indent=2))
+                          "warnings": [message for _, message in trace.warnings],
+                          "read_as": read_as(graph),
+                          "reading_notes": list(graph.reading_notes)}, indent=2))
         return 0
+    if args.read_as:
+        print(f"read as: {read_as(graph)}")
+    for note in graph.reading_notes:
+        print(f"note: {note}")
     if args.trace:
         for k in range(len(trace) + 1):
             print(f"[{k}/{len(trace)}] {explain(trace, k).as_text()}")

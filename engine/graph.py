@@ -140,6 +140,10 @@ def _as_number(name: str, value: object) -> Number:
 class Graph:
     """A function's computation graph. Build one with `engine.parse`."""
 
+    #: How `parse` read the parts of the text that people read differently, as sentences:
+    #: "1/2x is read as (1/2)·x". Empty for a graph not built from text.
+    reading_notes: tuple[str, ...] = ()
+
     def __init__(self, nodes: tuple[Node, ...], output: int, variables: tuple[str, ...],
                  text: str = ""):
         self.nodes = nodes
@@ -359,12 +363,11 @@ class Graph:
                 parts.append(node.label)
             elif node.kind == "constant":
                 parts.append(node.label)  # as typed (2, 2.50, 1e-3, π): it parses back the same
-            elif node.label in ("add", "sub", "mul", "div", "pow"):
-                operator = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"}
+            elif OPS[node.label].spellings and len(node.args) == 2:  # an operator: a + b
                 a, b = node.args
-                stack.extend([")", b, f" {operator[node.label]} ", a, "("])
-            elif node.label == "neg":
-                stack.extend([")", node.args[0], "(-"])
+                stack.extend([")", b, f" {OPS[node.label].spellings[0]} ", a, "("])
+            elif OPS[node.label].spellings:  # a prefix operator: -a
+                stack.extend([")", node.args[0], f"({OPS[node.label].spellings[0]}"])
             else:
                 stack.extend([")", node.args[0], f"{node.label}("])
         return "".join(parts)

@@ -36,6 +36,11 @@ class Op:
     domain: str = ""                # why a value can be nan/inf, shown at the node where it appears
     torch: str = ""                 # PyTorch's spelling: an operator (*) or a function (torch.log)
     autograd: str = ""              # the node PyTorch's autograd records for it: MulBackward0
+    # Operators written between or before their operands; functions leave these empty.
+    spellings: tuple[str, ...] = ()  # as a student may type it; the first is what to_text writes
+    written: str = ""               # as a reading of the function writes it: (1/2)·x
+    precedence: int = 0             # higher binds tighter: 1 + 2·3 is 1 + (2·3)
+    right_associative: bool = False  # 2^3^2 is 2^(3^2)
 
     @property
     def arity(self) -> int:
@@ -64,20 +69,25 @@ def _pow_exponent_derivative(a: Number, b: Number) -> Number:
 
 OPS: dict[str, Op] = {op.name: op for op in [
     Op("add", "+", lambda a, b: a + b, (lambda a, b: 1.0, lambda a, b: 1.0),
-       F("a + b"), (F("1"), F("1")), torch="+", autograd="AddBackward0"),
+       F("a + b"), (F("1"), F("1")), torch="+", autograd="AddBackward0",
+       spellings=("+",), written=" + ", precedence=1),
     Op("sub", "−", lambda a, b: a - b, (lambda a, b: 1.0, lambda a, b: -1.0),
-       F("a − b", "a - b"), (F("1"), F("−1", "-1")), torch="-", autograd="SubBackward0"),
+       F("a − b", "a - b"), (F("1"), F("−1", "-1")), torch="-", autograd="SubBackward0",
+       spellings=("-", "−", "–"), written=" − ", precedence=1),
     Op("mul", "×", lambda a, b: a * b, (lambda a, b: b, lambda a, b: a),
-       F("a·b", r"a \cdot b"), (F("b"), F("a")), torch="*", autograd="MulBackward0"),
+       F("a·b", r"a \cdot b"), (F("b"), F("a")), torch="*", autograd="MulBackward0",
+       spellings=("*", "×", "·", "⋅"), written="·", precedence=2),
     Op("div", "÷", lambda a, b: a / b, (lambda a, b: 1 / b, lambda a, b: -a / (b * b)),
        F("a/b", r"\frac{a}{b}"), (F("1/b", r"\frac{1}{b}"), F("−a/b²", r"-\frac{a}{b^2}")),
-       "division by zero", torch="/", autograd="DivBackward0"),
+       "division by zero", torch="/", autograd="DivBackward0",
+       spellings=("/", "÷"), written="/", precedence=2),
     Op("pow", "^", np.power, (lambda a, b: b * np.power(a, b - 1), _pow_exponent_derivative),
        F("a^b", "a^{b}"), (F("b·a^(b−1)", r"b \cdot a^{b-1}"), F("a^b·ln a", r"a^{b}\ln a")),
        "a negative number to a fractional power, zero to a negative one, or a result beyond "
-       "the largest float (about 1.8e308)", torch="**", autograd="PowBackward0"),
+       "the largest float (about 1.8e308)", torch="**", autograd="PowBackward0",
+       spellings=("^", "**"), written="^", precedence=4, right_associative=True),
     Op("neg", "−", lambda z: -z, (lambda z: -1.0,), F("−z", "-z"), (F("−1", "-1"),),
-       torch="-", autograd="NegBackward0"),
+       torch="-", autograd="NegBackward0", spellings=("-", "−", "–"), written="−", precedence=3),
     Op("sin", "sin", np.sin, (np.cos,), F("sin(z)", r"\sin(z)"), (F("cos(z)", r"\cos(z)"),),
        torch="torch.sin", autograd="SinBackward0"),
     Op("cos", "cos", np.cos, (lambda z: -np.sin(z),), F("cos(z)", r"\cos(z)"),
@@ -95,7 +105,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
        torch="torch.sqrt", autograd="SqrtBackward0"),
     Op("tanh", "tanh", np.tanh, (lambda z: 1 - np.tanh(z) ** 2,), F("tanh(z)", r"\tanh(z)"),
        (F("1 − tanh²(z)", r"1 - \tanh^2(z)"),), torch="torch.tanh", autograd="TanhBackward0"),
-    Op("sigmoid", "σ", _sigmoid, (lambda z: _sigmoid(z) * (1 - _sigmoid(z)),),
+    Op("sigmoid", "sigmoid", _sigmoid, (lambda z: _sigmoid(z) * (1 - _sigmoid(z)),),
        F("σ(z) = 1/(1 + e^−z)", r"\sigma(z) = \frac{1}{1 + e^{-z}}"),
        (F("σ(z)·(1 − σ(z))", r"\sigma(z)\,(1 - \sigma(z))"),),
        torch="torch.sigmoid", autograd="SigmoidBackward0"),
@@ -112,11 +122,21 @@ FUNCTIONS: dict[str, str] = {
     "ln": "log",
 }
 
-#: Greek variable names a student may type, spelled out or as the letter.
+#: Greek letters a student may type as variables, spelled out or as the letter; shown as the letter.
+#: pi is the number π, not a variable; `Pi` is the capital letter Π, a variable. Capitals that look
+#: like Latin letters (Alpha is A) are not here: the parser asks for the Latin letter instead.
 GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "theta": "θ",
-    "lambda": "λ", "mu": "μ", "sigma": "σ", "omega": "ω",
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ",
+    "eta": "η", "theta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν",
+    "xi": "ξ", "omicron": "ο", "rho": "ρ", "sigma": "σ", "tau": "τ", "upsilon": "υ",
+    "phi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω",
+    "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π",
+    "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
 }
 
-#: Binary operators as typed, with their precedence and associativity.
-BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow"}
+#: Operators as typed, read between two operands (BINARY) or before one (PREFIX).
+BINARY: dict[str, str] = {s: op.name for op in OPS.values() if op.arity == 2
+                          for s in op.spellings}
+PREFIX: dict[str, str] = {s: op.name for op in OPS.values() if op.arity == 1
+                          for s in op.spellings}
+

@@ -220,7 +220,7 @@ def test_syntax_form_has_the_right_value(text: str, expected: float) -> None:
     ("γδλμσω", ("gamma", "delta", "lambda", "mu", "sigma", "omega")),
     ("theta1 + θ_2", ("theta1", "theta_2")), ("thetax", ("theta", "x")),
     ("pi x + e", ("x",)), ("e^x", ("x",)), ("2", ()), ("sigmoid(w x + b)", ("w", "x", "b")),
-    ("theta(x + 1)", ("theta", "x")), ("sigma(x)", ("sigma", "x")),
+    ("theta(x + 1)", ("theta", "x")), ("sigma(x)", ("x",)), ("sigma*(x)", ("sigma", "x")),
 ])
 def test_variables_in_order_of_first_appearance(text: str, variables: tuple[str, ...]) -> None:
     assert engine.parse(text).variables == variables

@@ -23,7 +23,8 @@ FUZZ = settings(max_examples=400, deadline=None, derandomize=True, database=None
                                        HealthCheck.data_too_large])
 
 FUNCTIONS = sorted(engine.FUNCTIONS)
-NAMES = ["x", "y", "w", "b", "x1", "x_2", "theta", "θ", "α", "pi", "π", "e", "xy", "wx"]
+NAMES = ["x", "y", "w", "b", "x1", "x_2", "theta", "θ", "α", "pi", "π", "e", "xy", "wx", "xi",
+         "epsilon", "eta", "psi", "upsilon", "σ", "sigma", "Pi", "Π", "µ", "Omega"]
 NUMBERS = ["0", "2", "0.5", ".5", "1e3", "1e-3", "2E+2", "1.5e0", "9" * 30, "1e308", "1e309",
            "1e-400", "0" * 50 + "1"]
 OPERATORS = ["+", "-", "*", "/", "^", "**", "×", "·", "−", " "]
@@ -121,7 +122,8 @@ def test_random_unicode_parses_or_raises_parse_error(text):
 
 
 @FUZZ
-@given(st.lists(st.sampled_from(INTERESTING + FUNCTIONS + ["**"]), max_size=150))
+@given(st.lists(st.sampled_from(INTERESTING + FUNCTIONS + ["**", "Beta", "xi", "eta", "Pi"]),
+                max_size=150))
 def test_dense_syntax_parses_or_raises_parse_error(pieces):
     check("".join(pieces))
 
@@ -130,14 +132,21 @@ def test_dense_syntax_parses_or_raises_parse_error(pieces):
 @given(valid)
 def test_valid_functions_parse_or_hit_a_limit(text):
     # The grammar writes what the parser reads, except where two pieces glued together make
-    # something else: a size limit, a number too large for a float, 2 3 or 0.5.5, or a run of
-    # letters before ( that reads as a mistyped function (sinx(y)).
+    # something else: a size limit, a number too large or too small for a float, 2 3 or 0.5.5,
+    # a run of letters before ( that reads as a mistyped function (sinx(y)), or a capital Greek
+    # name written like a Latin letter (Beta).
     try:
-        engine.parse(text)
+        graph = engine.parse(text)
     except engine.ParseError as err:
-        expected = ("limit", "too large", "cannot directly follow", "decimal point",
-                    "unknown function")
+        expected = ("limit", "too large", "too small", "cannot directly follow",
+                    "decimal point", "unknown function", "capital of")
         assert any(word in err.message for word in expected), (text, err.message)
+        return
+    # What was read parses back, fully parenthesised, into the same graph, with nothing left to
+    # read two ways.
+    again = engine.parse(engine.read_as(graph), max_length=10**5, max_depth=10**4)
+    assert again == graph and again.reading_notes == ()
+    assert len(graph.reading_notes) <= engine.parser.MAX_NOTES
 
 
 @FUZZ
