@@ -139,4 +139,3 @@ BINARY: dict[str, str] = {s: op.name for op in OPS.values() if op.arity == 2
                           for s in op.spellings}
 PREFIX: dict[str, str] = {s: op.name for op in OPS.values() if op.arity == 1
                           for s in op.spellings}
-

@@ -410,7 +410,8 @@ class _Parser:
     def run(self) -> int:
         expect_operand = True
         previous: Token | None = None
-        for self.index, token in enumerate(self.tokens):
+        for index, token in enumerate(self.tokens):
+            self.index = index
             if expect_operand:
                 expect_operand = self.operand(token, previous)
             else:
