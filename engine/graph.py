@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Literal
 
 import numpy as np
 
-from .ops import GREEK, OPS, Number, Op
+from .ops import OPS, Number, Op, variable_symbol
 
 if TYPE_CHECKING:
     from .trace import Trace
@@ -41,10 +41,7 @@ class Node:
         """What the diagram's box shows: ×, log, 2, π, or the variable with Greek as letters."""
         if self.kind == "operation":
             return OPS[self.label].symbol
-        for name, letter in GREEK.items():
-            if self.label.startswith(name):
-                return letter + self.label[len(name):]
-        return self.label
+        return variable_symbol(self.label) if self.kind == "variable" else self.label
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,13 @@ GREEK = {
     "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
 }
 
+
+def variable_symbol(name: str) -> str:
+    """A variable as diagrams and labels show it, Greek as the letter: theta_1 -> θ_1, xi -> ξ."""
+    base = name.rstrip("0123456789_")
+    return GREEK.get(base, base) + name[len(base):]
+
+
 #: Operators as typed, read between two operands (BINARY) or before one (PREFIX).
 BINARY: dict[str, str] = {s: op.name for op in OPS.values() if op.arity == 2
                           for s in op.spellings}

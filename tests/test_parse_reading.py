@@ -65,6 +65,16 @@ def test_greek_names_take_digits_and_underscores(name: str) -> None:
     assert variable_symbols(g) == [f"{letter(name)}1", f"{letter(name)}_2", f"{letter(name)}_3"]
 
 
+def test_a_variable_name_is_shown_with_its_greek_letter() -> None:
+    # For labels of a function's variables outside the diagram (inputs, gradients).
+    from engine.ops import variable_symbol
+    cases = {"theta_1": "θ_1", "xi": "ξ", "Omega": "Ω", "x2": "x2", "w_10": "w_10", "b": "b",
+             "Pi3": "Π3", "eta": "η", "epsilon": "ε"}
+    for name, shown in cases.items():
+        assert variable_symbol(name) == shown
+        assert [n.symbol for n in engine.parse(name).nodes] == [shown]
+
+
 def test_the_examples_read_as_a_mathematician_reads_them() -> None:
     # Before, epsilon*x was e·p·s·i·l·o·n·x with e = 2.718…, sin(phi) was sin(p·h·i), tau^2 was
     # t·a·u².
