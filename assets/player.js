@@ -658,6 +658,13 @@ function presenterMode(ctx) {
       }
     }
     live.textContent = "Step " + k + " of " + last + ". " + sentence(explain);
+    // A button just disabled (Next at the last step) would drop the keyboard's focus to the
+    // page's start; the step slider beside it keeps the place instead.
+    const focused = player.getRootNode().activeElement;
+    if (focused && focused.disabled && player.contains(focused)) {
+      const slider = player.querySelector(".bp-slider");
+      if (slider) slider.focus({ preventScroll: true });
+    }
     speakerShow();
   }
 

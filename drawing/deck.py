@@ -139,6 +139,9 @@ body {{ background: {"#14161a" if theme == "dark" else "#ffffff"}; }}
 .bp-slide .bp-player {{ --bp-size: max(16px, min(1.3vw, 2.35vh)); }}
 .bp-slide .bp-player.bp-present {{ --bp-size: max(24px, min(1.6vw, 2.9vh)); }}
 .bp-slide .bp-stage svg {{ max-width: none !important; }}
+/* The last step's check in a second column beside its text, as in presenter mode. */
+.bp-slide .bp-explain:has(> .bp-check) {{ columns: 2; column-fill: auto; column-gap: 24px; }}
+.bp-slide .bp-explain > .bp-check {{ break-before: column; margin: 0; }}
 </style>
 </head>
 <body>

@@ -367,6 +367,7 @@ def test_presenter_slides_keep_every_text_legible_at_every_step(browser, tmp_pat
 
 
 VIEWS = {
+    "present-1920x1080": ("present=true", 1920, 1080),
     "present-1280x720": ("present=true", 1280, 720),
     "present-dark-1280x720": ("present=true&theme=dark", 1280, 720),
     "embed-960x540": ("embed=true", 960, 540),
@@ -415,6 +416,10 @@ def test_clean_views_fit_and_read_from_afar(browser, app_url, query, width, heig
             assert value.bounding_box()["height"] >= 20
             size = player.locator(".bp-explain").evaluate("e => getComputedStyle(e).fontSize")
             assert float(size.removesuffix("px")) >= 24
+            # The screen it is shown on, filled: the player nearly as tall as the window, and a
+            # graph that runs left to right across most of its width.
+            assert box["height"] >= height - 80
+            assert player.locator(".bp-stage svg").bounding_box()["width"] >= 0.85 * width
         assert not errors
     finally:
         context.close()
@@ -635,5 +640,253 @@ def test_each_step_is_announced_and_every_box_has_its_value_and_d_out(browser, t
         assert sum("not computed yet" in n and "no value yet" in n for n in names) == \
             len(names) - 1
         assert not page.errors
+    finally:
+        context.close()
+
+
+# Each piece of the player's own text (not the diagram's): its colour, faded by the opacity of
+# it and its parents, over the first opaque background behind it. Disabled buttons are left
+# out, as WCAG leaves out inactive controls; icons are checked against 3:1 (non-text).
+PLAYER_TEXT_COLOURS = """player => {
+  const rgba = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const out = [];
+  const walker = document.createTreeWalker(player, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  const items = [];
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!node.textContent.trim()) continue;
+    const e = node.parentElement;
+    if (!e || seen.has(e) || e.closest('svg, style, .bp-sr, [hidden], .bp-empty')) continue;
+    seen.add(e);
+    items.push([e, 'text']);
+  }
+  for (const icon of player.querySelectorAll('.bp-button > svg')) items.push([icon, 'icon']);
+  for (const [e, kind] of items) {
+    if (e.closest('button:disabled')) continue;
+    const box = e.getBoundingClientRect();
+    if (!box.width || !box.height) continue;
+    let opacity = 1;
+    let bg = null;
+    for (let a = e; a; a = a.parentElement || (a.getRootNode() && a.getRootNode().host)) {
+      const style = getComputedStyle(a);
+      opacity *= Number(style.opacity);
+      const c = rgba(style.backgroundColor);
+      if (!bg && c.length >= 3 && (c.length === 3 || c[3] > 0.99)) bg = c.slice(0, 3);
+    }
+    bg = bg || [255, 255, 255];
+    const ink = rgba(getComputedStyle(e).color);
+    const alpha = opacity * (ink.length > 3 ? ink[3] : 1);
+    const mixed = [0, 1, 2].map(i => Math.round(ink[i] * alpha + bg[i] * (1 - alpha)));
+    out.push([kind + ' ' + (e.className.baseVal ?? e.className) + ': ' +
+              e.textContent.trim().slice(0, 30),
+              'rgb(' + mixed.join(', ') + ')', 'rgb(' + bg.join(', ') + ')']);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("present", [False, True], ids=["slides", "present"])
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_player_text_and_chips_meet_aa_contrast(browser, tmp_path, theme, present):
+    """The phase chip, the order chips, the explanation (its warning too), the controls."""
+    trace = engine.parse("2 log(x) + pi").trace({"x": 0.0})  # log(0): a warning on the way
+    path = tmp_path / "slides.html"
+    path.write_text(standalone_html(deck_data(trace), theme=theme, present=present),
+                    encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        page.goto(path.as_uri())
+        player = page.locator(".bp-player")
+        checked = set()
+        for k in range(len(trace) + 1):
+            if k:
+                page.keyboard.press("n")
+            for label, ink, behind in player.evaluate(PLAYER_TEXT_COLOURS):
+                least = 3 if label.startswith("icon") else 4.5
+                assert contrast(ink, behind) >= least, f"step {k}, {label}: {ink} on {behind}"
+                checked.add(label.split(":")[0])
+        page.keyboard.press("?")
+        keys = page.locator(".bp-help-box").evaluate(PLAYER_TEXT_COLOURS)
+        assert len(keys) > 10
+        for label, ink, behind in keys:
+            assert contrast(ink, behind) >= 4.5, f"keys overlay, {label}: {ink} on {behind}"
+    finally:
+        context.close()
+    assert any("bp-phase-order" in c for c in checked) and any("bp-chip" in c for c in checked)
+    assert any("bp-warning" in c for c in checked)
+
+
+# What a slide shows, measured: type size, the diagram's width, and anything cut off.
+SLIDE_FIT = """() => {
+  const px = (e) => parseFloat(getComputedStyle(e).fontSize);
+  const explain = document.querySelector('.bp-explain');
+  const svg = document.querySelector('.bp-stage svg').getBoundingClientRect();
+  const outside = [...document.querySelectorAll('.bp-player button, .bp-player input, .bp-count,'
+                                                + ' .bp-phase, .bp-stage')]
+    .filter(e => e.getClientRects().length)
+    .map(e => [e.className || e.tagName, e.getBoundingClientRect()])
+    .filter(([, r]) => r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight)
+    .map(([name]) => name);
+  return {
+    text: px(explain), svgWidth: svg.width,
+    clipped: explain.scrollHeight > explain.clientHeight + 1,
+    scrolls: document.documentElement.scrollWidth > innerWidth ||
+             document.documentElement.scrollHeight > innerHeight,
+    outside,
+  };
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("present", [False, True], ids=["slides", "present"])
+def test_slide_file_fills_a_projector_and_clips_nothing_at_1280x720(browser, tmp_path, trace,
+                                                                    present, theme, request):
+    name = request.node.callspec.id
+    context, page = open_slides(browser, tmp_path, trace, width=1920, height=1080,
+                                present=present, theme=theme)
+    try:
+        page.keyboard.press("End")
+        fit = page.evaluate(SLIDE_FIT)
+        screenshot(page, f"slides-{name}-1920x1080")
+        assert fit["text"] >= 24
+        assert fit["svgWidth"] >= 0.85 * 1920  # a wide graph: most of the width
+        assert not fit["scrolls"] and not fit["outside"]
+
+        page.set_viewport_size({"width": 1280, "height": 720})
+        page.keyboard.press("Home")
+        for k in range(len(trace) + 1):
+            if k:
+                page.keyboard.press("PageDown")
+            fit = page.evaluate(SLIDE_FIT)
+            assert not fit["clipped"], f"step {k}: the explanation is cut off"
+            assert not fit["scrolls"] and not fit["outside"], f"step {k}: {fit}"
+        assert fit["svgWidth"] >= 0.85 * 1280
+        screenshot(page, f"slides-{name}-1280x720")
+        assert not page.errors
+    finally:
+        context.close()
+
+
+# Per box not in the step's spotlight: its state class, and what tells it without colour.
+BOX_SIGNALS = """() => [...document.querySelectorAll('g.bp-node')]
+  .filter(g => !/bp-(current|reading|receiving|warn)/.test(g.getAttribute('class')))
+  .map(g => {
+    const state = (g.getAttribute('class').match(/bp-(pending|known|stacked|ordered|waiting|done)/)
+                   || [null, 'untouched'])[1];
+    const dash = getComputedStyle(g.querySelector('path')).strokeDasharray;
+    const tag = g.querySelector('text[data-line="1"]').textContent;
+    return [g.id, state, dash + (/#\\d/.test(tag) ? ' #n' : '')];
+  })"""
+
+
+def test_states_differ_in_more_than_colour(browser, tmp_path, trace):
+    context, page = open_slides(browser, tmp_path, trace)
+    pairs: dict[str, set[tuple[str, str]]] = {}
+    try:
+        for k in range(len(trace) + 1):
+            if k:
+                page.keyboard.press("n")
+            phase = page.locator(".bp-player").get_attribute("data-phase")
+            signals = {}
+            for element, state, signal in page.evaluate(BOX_SIGNALS):
+                signals.setdefault(state, set()).add(signal)
+            for a in signals:
+                for b in signals:
+                    if a < b:
+                        assert not signals[a] & signals[b], \
+                            f"step {k}: {a} and {b} boxes differ only in colour"
+                        pairs.setdefault(phase, set()).add((a, b))
+            for chip in page.locator(".bp-chip.bp-done").all():
+                mark = chip.evaluate("c => getComputedStyle(c, '::before').content")
+                assert "✓" in mark
+        assert page.locator(".bp-chip.bp-done").count() == len(trace.order)  # all, at the end
+    finally:
+        context.close()
+    assert pairs["forward"] == {("known", "pending")}
+    assert {("ordered", "stacked"), ("stacked", "untouched")} <= pairs["order"]
+    assert pairs["backward"] == {("done", "waiting")}
+
+
+FOCUSED = """() => {
+  let e = document.activeElement;
+  while (e && e.shadowRoot && e.shadowRoot.activeElement) e = e.shadowRoot.activeElement;
+  if (!e || e === document.body) return [null, null, 0];
+  const style = getComputedStyle(e);
+  return [e.getAttribute('aria-label') || e.textContent.trim(), style.outlineStyle,
+          parseFloat(style.outlineWidth)];
+}"""
+
+
+def test_a_whole_trace_from_the_keyboard_alone_with_visible_focus(browser, tmp_path, trace):
+    context, page = open_slides(browser, tmp_path, trace)
+    count = page.locator(".bp-count")
+    last = len(trace)
+    try:
+        # Every control in the tab order, each with a focus ring that shows.
+        seen = []
+        for _ in range(30):
+            page.keyboard.press("Tab")
+            name, style, width = page.evaluate(FOCUSED)
+            if name in seen or (name is None and seen):  # round to the start again
+                break
+            seen.append(name)
+            assert style != "none" and width >= 2, f"{name}: no visible focus"
+        for name in ("Play", "Next step", "Step", "Seconds per step", "Go to Forward pass",
+                     "Download SVG", "Speaker view", "Keyboard shortcuts"):
+            assert name in seen
+
+        # Next step with Enter, to the end: the focus stays in the player when Next is disabled.
+        page.get_by_role("button", name="Next step").focus()
+        for k in range(1, last + 1):
+            page.keyboard.press("Enter")
+            assert count.inner_text() == f"Step {k} of {last}"
+        name, style, _ = page.evaluate(FOCUSED)
+        assert name == "Step" and style != "none"
+        page.keyboard.press("Home")  # the slider's own key: the first step
+        assert count.inner_text() == f"Step 0 of {last}"
+        for _ in range(3):  # back past Last step and Next step
+            page.keyboard.press("Shift+Tab")
+        assert page.evaluate(FOCUSED)[0] == "Play"
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("button", name="Pause")).to_be_visible()
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("button", name="Play")).to_be_visible()
+        assert not page.errors
+    finally:
+        context.close()
+
+
+def test_speaker_view_of_the_apps_presenter_mode(browser, app_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{app_url}/?expr=log(xy)%2Bexp(xy)&x=1&y=2&step=3&present=true")
+        page.get_by_role("button", name="Next step").wait_for(timeout=60_000)
+        count = player_frame(page).locator(".bp-count")
+        expect(count).to_have_text("Step 3 of 23")
+        with context.expect_page() as opened:
+            page.keyboard.press("s")
+        speaker = opened.value
+        speaker_count = speaker.locator(".sp-count")
+        expect(speaker_count).to_have_text("Step 3 of 23")
+        expect(speaker.locator(".sp-now")).to_contain_text("Forward pass: exp")
+        expect(speaker.locator(".sp-next")).to_contain_text("Forward pass: +")
+
+        page.keyboard.press("PageDown")
+        expect(speaker_count).to_have_text("Step 4 of 23")
+        page.get_by_role("button", name="Next step").click()
+        expect(speaker_count).to_have_text("Step 5 of 23")
+        speaker.keyboard.press("PageUp")
+        expect(count).to_have_text("Step 4 of 23")
+        speaker.get_by_role("button", name="Next step").click()
+        expect(count).to_have_text("Step 5 of 23")
+        # The app hears of the step as from the player itself: it lands in the link.
+        page.wait_for_url(re.compile(r"step=5"), timeout=15_000)
+        expect(speaker_count).to_have_text("Step 5 of 23")
+        assert not errors
     finally:
         context.close()

@@ -63,7 +63,9 @@ def player(deck: dict, *, key: str, step: int = 0, height: int = 600, theme: str
     options["step"] = step
     result = _component()(data={"deck": deck, "options": options, "key": digest,
                                 "height": height},
-                          key=key, default={"step": step}, height=height + 8,
+                          key=key, default={"step": step},
+                          # Presenter mode takes the window's height (player.css), not `height`.
+                          height="content" if present else height + 8,
                           on_step_change=lambda: None)
     reported = getattr(result, "step", None)
     return reported if isinstance(reported, int) and 0 <= reported < len(deck["frames"]) \
