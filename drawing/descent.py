@@ -105,7 +105,10 @@ def loss_contour(graph: engine.Graph, run: Run, x_var: str, y_var: str,
         notes.append("grey: loss undefined")
     _style(fig, f"The loss over ({x_var}, {y_var}) and the path", "; ".join(notes),
            height=STACKED_HEIGHT)
-    fig.update_layout(plot_bgcolor=UNDEFINED_BACKGROUND)
+    # The legend under the map, where it covers neither the path nor the subtitle.
+    fig.update_layout(plot_bgcolor=UNDEFINED_BACKGROUND,
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0),
+                      margin=dict(b=110))
     fig.update_xaxes(title_text=x_var, range=[x_lo, x_hi], zeroline=False, showgrid=False)
     fig.update_yaxes(title_text=y_var, range=[y_lo, y_hi], zeroline=False, showgrid=False)
     return fig

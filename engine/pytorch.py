@@ -21,7 +21,7 @@ from __future__ import annotations
 import keyword
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from .graph import Graph
 from .ops import OPS
@@ -155,7 +155,7 @@ def program(graph: Graph, values: dict[str, float] | None = None) -> Program:
         reflected = operands[0].kind == "number"  # 2 * x runs as x.__rmul__(2)
         order = tuple(None if o.kind != "tensor" or not needs[o.node] else o.node
                       for o in operands)
-        grad_fn, inputs = "", ()
+        grad_fn, inputs = "", cast(tuple[int | None, ...], ())
         if needs[node.id]:
             grad_fn, inputs = op.autograd, order[::-1] if reflected else order
             if op.name == "pow" and operands[1].kind == "number":
@@ -181,7 +181,7 @@ def program(graph: Graph, values: dict[str, float] | None = None) -> Program:
     result_line = f"{output} = {result}"
 
     head = ["import torch", "",
-            "torch.set_default_dtype(torch.float64)  # as the engine: 64-bit floats", ""]
+            "torch.set_default_dtype(torch.float64)  # 64-bit, as the engine", ""]
     for node in nodes:
         if node.kind == "variable":
             value = values.get(node.label, 1.0)
@@ -189,7 +189,7 @@ def program(graph: Graph, values: dict[str, float] | None = None) -> Program:
                         "requires_grad=True)")
     tail = [result_line, ""]
     if graph.variables and out_node.kind != "constant":
-        tail += [f"{output}.backward()  # backpropagation: d{output}/d{output} = 1 to start",
+        tail += [f"{output}.backward()  # the backward pass",
                  *[f'print("d{output}/d{names[n.id]} =", {names[n.id]}.grad)' for n in nodes
                    if n.kind == "variable"]]
     else:

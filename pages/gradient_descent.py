@@ -6,9 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 import engine
-from drawing.descent import loss_contour, loss_curve
 from engine.descent import MAX_STEPS
-from ui.descent import loss_text, run_of, show_health, show_update, step_shown
+from ui.descent import loss_text, run_of, show_health, show_plots, show_update, step_shown
 from ui.page import (
     clean_view,
     example_chooser,
@@ -79,7 +78,7 @@ if error is not None:
 names = graph.variables
 if not clean:
     columns = st.columns(len(names) + 1)
-    for column, name in zip(columns, names):
+    for column, name in zip(columns, names, strict=False):
         state["values"].setdefault(name, 0.5)
         st.session_state.setdefault(f"{PAGE}:value:{name}", state["values"][name])
         state["values"][name] = column.number_input(
@@ -147,18 +146,7 @@ def lesson() -> None:
     show_update(step, preview)
     if clean:
         return
-    left, right = st.columns(2)
-    left.plotly_chart(loss_curve(run), key=f"{PAGE}:curve")
-    with right:
-        if len(names) >= 2:
-            pair = names[:2]
-            if len(names) > 2:
-                x_var = st.selectbox("Map across", names, index=0, key=f"{PAGE}:x")
-                y_var = st.selectbox("and", [n for n in names if n != x_var], key=f"{PAGE}:y")
-                pair = (x_var, y_var)
-            st.plotly_chart(loss_contour(graph, run, *pair), key=f"{PAGE}:map")
-        else:
-            st.caption("With one parameter there is no map; the curve shows the loss.")
+    show_plots(graph, run, PAGE)
 
 
 lesson()

@@ -68,7 +68,8 @@ except engine.ParseError as err:
     st.stop()
 
 if not clean and graph.variables:
-    for column, name in zip(st.columns(max(len(graph.variables), 4)), graph.variables):
+    columns = st.columns(max(len(graph.variables), 4))
+    for column, name in zip(columns, graph.variables, strict=False):
         state["values"].setdefault(name, 1.0)
         st.session_state.setdefault(f"{PAGE}:value:{name}", state["values"][name])
         state["values"][name] = column.number_input(name, key=f"{PAGE}:value:{name}", step=0.1,

@@ -4,6 +4,7 @@ reason where the numbers run away."""
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import pytest
 
@@ -46,7 +47,7 @@ def test_one_step_moves_against_the_gradient_and_lowers_the_loss() -> None:
 def test_training_keeps_lowering_the_loss_with_a_small_rate() -> None:
     run = train(engine.parse(DEFAULT), {"w": 0.5, "b": 0.0}, 0.5, 50)
     assert run.stop is None and len(run.steps) == 50
-    assert all(b < a for a, b in zip(run.losses, run.losses[1:]))
+    assert all(b < a for a, b in pairwise(run.losses))
     assert run.path[-1] == run.steps[-1].after and not run.growing()
 
 

@@ -131,3 +131,12 @@ def test_malformed_links_warn(params, said) -> None:
 def test_a_loss_without_parameters_or_that_does_not_parse_is_refused() -> None:
     assert "at least one parameter" in run("gradient_descent", {"expr": "2 + 3"}).error[0].value
     assert "Cannot use this loss" in run("gradient_descent", {"expr": "w +* 2"}).error[0].value
+
+
+def test_the_presenter_view_keeps_the_step_and_its_update() -> None:
+    at = run("gradient_descent", {"present": "true", "steps": "2"})
+    assert not at.title and not at.text_input
+    assert loss(at) < by_hand(0.5, 0.0) and steps(at) == 2
+    [shown] = players(at)
+    assert shown["options"]["present"] is True and updates(at)
+    assert at.query_params["present"] == "true"

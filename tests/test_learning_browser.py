@@ -29,8 +29,16 @@ def test_a_gradient_step_by_click_lowers_the_loss(page, app_url):
     assert page.get_by_text(re.compile(r"w ← w − lr · ∂L/∂w = 0\.5 − 0\.5 ·")).count() == 1
     assert "steps=1" in page.url
     assert page.locator('[data-testid="stException"]').count() == 0
+    # Train runs steps on its own at the chosen pace until paused.
+    page.get_by_role("button", name="Train").click()
+    page.get_by_text(re.compile(r"^step [3-9]\d* · training…$")).wait_for(timeout=60_000)
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Train").wait_for(timeout=60_000)
+    wait_rendered(page)
+    trained = int(page.get_by_text(re.compile(r"^step \d+$")).inner_text().split()[1])
+    assert trained >= 3 and f"steps={trained}" in page.url
     page.set_viewport_size({"width": 1280, "height": 2600})
-    screenshot(page, "gradient-descent-step-1-full")
+    screenshot(page, "gradient-descent-trained-full")
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(800)
     screenshot(page, "gradient-descent-phone")

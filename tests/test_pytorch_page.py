@@ -97,3 +97,10 @@ def test_the_link_round_trip_and_a_bad_function() -> None:
     assert players(at)[0]["options"]["step"] == 3
     bad = run("pytorch", {"expr": "log(x"})
     assert "Cannot use this function" in bad.error[0].value
+
+
+def test_the_embedded_view_is_the_diagram_alone() -> None:
+    at = run("pytorch", {"embed": "true", "present": "true"})
+    [shown] = players(at)
+    assert shown["options"]["present"] is True and not at.title
+    assert not [c for c in at.code if c.language == "python"]

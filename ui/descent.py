@@ -7,12 +7,14 @@ import math
 
 import streamlit as st
 
+from drawing.descent import loss_contour, loss_curve
+from engine import Graph
 from engine.descent import Run, Step, gradient_step, train
 from engine.explain import number_text
 from ui.work import CACHE, parse
 
 
-@st.cache_data(**CACHE)
+@st.cache_data(max_entries=CACHE["max_entries"], ttl=CACHE["ttl"], show_spinner=False)
 def run_of(expr: str, start: tuple[tuple[str, float], ...], lr: float, steps: int) -> Run:
     """`steps` gradient steps from `start` (fewer where the loss or a parameter stops being a
     number). The run is a function of the link's state, so a link replays it exactly."""
@@ -54,3 +56,21 @@ def show_update(step: Step, preview: bool) -> None:
                    f" ({'+' if change > 0 else ''}{change:.3g}). It {verb} the gradient from "
                    "the backward pass above and moved each parameter a learning rate's worth "
                    "against it.")
+
+
+def show_plots(graph: Graph, run: Run, page: str) -> None:
+    """The loss against the step, and the map over two parameters (chosen where there are
+    more) with the path and the next step."""
+    names = graph.variables
+    left, right = st.columns(2)
+    left.plotly_chart(loss_curve(run), key=f"{page}:curve")
+    with right:
+        if len(names) < 2:
+            st.caption("With one parameter there is no map; the curve shows the loss.")
+            return
+        pair = names[:2]
+        if len(names) > 2:
+            x_var = st.selectbox("Map across", names, index=0, key=f"{page}:x")
+            y_var = st.selectbox("and", [n for n in names if n != x_var], key=f"{page}:y")
+            pair = (x_var, y_var)
+        st.plotly_chart(loss_contour(graph, run, *pair), key=f"{page}:map")

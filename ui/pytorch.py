@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from drawing import deck_data
+from engine import OPS
 from engine.explain import number_text
 from engine.pytorch import Program, program
 from ui import torch_run
@@ -31,13 +32,13 @@ def box_notes(made: Program) -> dict[int, str]:
     return notes
 
 
-@st.cache_data(**{**CACHE, "max_entries": 64})
+@st.cache_data(max_entries=64, ttl=CACHE["ttl"], show_spinner=False)
 def torch_deck(expr: str, values: tuple[tuple[str, float], ...]) -> dict:
     trace = parse(expr).trace(dict(values))
     return deck_data(trace, title=expr, box_notes=box_notes(built(expr, values)))
 
 
-@st.cache_data(**{**CACHE, "max_entries": 64})
+@st.cache_data(max_entries=64, ttl=CACHE["ttl"], show_spinner=False)
 def torch_result(expr: str, values: tuple[tuple[str, float], ...]) -> torch_run.TorchResult:
     return torch_run.run(parse(expr), dict(values), built(expr, values))
 
@@ -66,7 +67,7 @@ def comparison_rows(made: Program, engine_grads: dict[str, float],
     names = [made.names[n.id] for n in made.graph.nodes if n.kind == "variable"]
     rows: dict[str, list] = {"variable": [], "engine (backpropagation)": [],
                              "PyTorch .grad": [], "|difference|": []}
-    for variable, name in zip(made.graph.variables, names):
+    for variable, name in zip(made.graph.variables, names, strict=True):
         mine, theirs = float(engine_grads[variable]), torch_grads.get(variable)
         rows["variable"].append(f"{name}.grad")
         rows["engine (backpropagation)"].append(mine)
@@ -77,7 +78,6 @@ def comparison_rows(made: Program, engine_grads: dict[str, float],
 
 def local_at_zero(label: str) -> str:
     """What the engine's own table gives as the local derivative at 0."""
-    op = parse(f"{label}(x)").nodes[-1].op
-    assert op is not None
+    op = OPS[label]
     with np.errstate(all="ignore"):  # sqrt's is 1/(2·0): inf, which is the point
         return number_text(float(op.local_derivatives[0](np.float64(0.0))))

@@ -7,6 +7,7 @@ writes out, so no text is ever run: each line's operation is looked up and appli
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from engine import Graph
 from engine.pytorch import Program
@@ -39,7 +40,7 @@ def run(graph: Graph, values: dict[str, float], built: Program) -> TorchResult:
         "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
         "div": lambda a, b: a / b, "pow": lambda a, b: a ** b, "neg": lambda z: -z,
     }
-    tensors: dict[int, object] = {}
+    tensors: dict[int, Any] = {}
     for node in graph.nodes:
         if node.kind == "variable":
             tensors[node.id] = torch.tensor(float(values[node.label]), dtype=dtype,
@@ -51,8 +52,9 @@ def run(graph: Graph, values: dict[str, float], built: Program) -> TorchResult:
                 else o.value if o.kind == "number"
                 else torch.tensor(o.value, dtype=dtype) for o in line.operands]
         op = graph.nodes[line.node].op
-        assert op is not None
-        function = operations.get(op.name) or getattr(torch, op.torch.removeprefix("torch."))
+        if op is None:
+            raise ValueError(f"node {line.node} is not an operation")
+        function: Any = operations.get(op.name) or getattr(torch, op.torch.removeprefix("torch."))
         tensors[line.node] = function(*args)
     output = tensors[graph.output]
     if output.requires_grad:
