@@ -199,14 +199,15 @@ def _split_letters(run: str) -> list[str]:
     # best[i] = (single letters, pieces, where the first piece of run[i:] ends)
     best: list[tuple[int, int, int]] = [(0, 0, n)] * (n + 1)
     for i in range(n - 1, -1, -1):
-        singles, pieces, _ = best[i + 1]
-        choice = (singles + 1, pieces + 1, i + 1)
+        choice: tuple[int, int, int] | None = None
         for name in _NAMES_BY_FIRST_LETTER.get(run[i], ()):  # longest first: it wins a tie
             if run.startswith(name, i):
                 singles, pieces, _ = best[i + len(name)]
-                if (singles, pieces + 1) <= choice[:2]:
+                if choice is None or (singles, pieces + 1) < choice[:2]:
                     choice = (singles, pieces + 1, i + len(name))
-                    break
+        singles, pieces, _ = best[i + 1]  # or the letter on its own
+        if choice is None or (singles + 1, pieces + 1) < choice[:2]:
+            choice = (singles + 1, pieces + 1, i + 1)
         best[i] = choice
     cuts, i = [], 0
     while i < n:

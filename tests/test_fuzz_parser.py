@@ -191,7 +191,7 @@ def test_a_parsed_graph_evaluates_and_traces_anywhere(text):
     graph = check(text)
     if graph is None:
         return
-    point = {v: value for v, value in zip(graph.variables, [0.0, -1.0, 1e308, -0.5, 3.0] * 40)}
+    point = dict(zip(graph.variables, [0.0, -1.0, 1e308, -0.5, 3.0] * 40, strict=False))
     trace = graph.trace(point)
     assert len(trace.values) == len(graph.nodes)
     for node, message in trace.warnings:

@@ -14,9 +14,12 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import engine
 from engine.__main__ import main as cli_main
+from engine.parser import _split_letters
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -107,6 +110,38 @@ def test_the_examples_read_as_a_mathematician_reads_them() -> None:
 ])
 def test_greek_names_are_never_cut(text: str, variables: tuple[str, ...]) -> None:
     assert engine.parse(text).variables == variables
+
+
+def segmentations(run: str) -> list[list[str]]:
+    """Every way to cut a run into pieces, by brute force (2^(n-1) of them)."""
+    cuts = []
+    for mask in range(2 ** (len(run) - 1)):
+        pieces, start = [], 0
+        for k in range(1, len(run)):
+            if mask >> (k - 1) & 1:
+                pieces.append(run[start:k])
+                start = k
+        cuts.append(pieces + [run[start:]])
+    return cuts
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.text(alphabet="aehilmnopstuxz", min_size=1, max_size=11))
+@example("etau")
+@example("mupsilon")
+@example("thetaxi")
+def test_a_run_of_letters_is_cut_into_the_fewest_single_letters(run: str) -> None:
+    # Oracle: of all cuts into known names and single letters, the least (single letters,
+    # pieces), found by trying every cut.
+    known = {*engine.FUNCTIONS, "pi", "e", *LOWER}
+    allowed = [c for c in segmentations(run) if all(p in known or len(p) == 1 for p in c)]
+
+    def cost(cut: list[str]) -> tuple[int, int]:
+        return sum(p not in known for p in cut), len(cut)
+
+    cut = _split_letters(run)
+    assert "".join(cut) == run and cut in allowed
+    assert cost(cut) == min(map(cost, allowed))
 
 
 def test_pi_is_the_number_and_capital_pi_a_variable() -> None:
