@@ -349,7 +349,7 @@ class Graph:
         works. Shared nodes are written out at each use (parsing merges them again).
         """
         parts: list[str] = []
-        stack: list[object] = [self.output]
+        stack: list[str | int] = [self.output]
         while stack:
             item = stack.pop()
             if isinstance(item, str):
