@@ -107,31 +107,56 @@ def loss_at(graph: Graph, params: dict[str, float]) -> float:
 
 def gradient_step(graph: Graph, params: dict[str, float], lr: float, number: int = 1) -> Step:
     """One step of gradient descent: a forward and a backward pass, then the update."""
-    loss = loss_at(graph, params)
-    gradient = {k: float(v) for k, v in graph.gradient(params).items()}
+    return _step(graph, params, lr, number, None)[0]
+
+
+def _step(graph: Graph, params: dict[str, float], lr: float, number: int,
+          values: list | None) -> tuple[Step, list | None]:
+    """The step, and the forward pass at the point it leads to, which is the next step's: a
+    run does one forward and one backward pass per step (`values`: this point's forward)."""
+    if values is None:
+        values = graph.forward(graph.inputs(params))
+    grads = graph.backward(values)
+    gradient = dict.fromkeys(params, 0.0)
+    for node_id, name in graph._variable_nodes:  # with merge=False, one node per use
+        gradient[name] = float(gradient[name] + grads[node_id])
     after = {p: params[p] - lr * gradient[p] for p in params}
-    with_after = loss_at(graph, after) if all(math.isfinite(v) for v in after.values()) \
-        else math.nan
-    return Step(number, dict(params), loss, gradient, lr, after, with_after)
+    following = graph.forward(graph.inputs(after)) \
+        if all(math.isfinite(v) for v in after.values()) else None
+    loss_after = float(following[graph.output]) if following is not None else math.nan
+    step = Step(number, dict(params), float(values[graph.output]), gradient, lr, after,
+                loss_after)
+    return step, following
 
 
-def train(graph: Graph, start: dict[str, float], lr: float, steps: int) -> Run:
+def train(graph: Graph, start: dict[str, float], lr: float, steps: int,
+          previous: Run | None = None) -> Run:
     """Up to `steps` gradient steps from `start`; stops at the first nan or inf, and says why.
 
     A step is taken only from a point where the loss and its gradient are finite numbers; the
     step that leaves it with an infinite parameter or loss is kept, so the run shows where it
-    went, and then it stops.
+    went, and then it stops. With `previous`, a run from the same start at the same rate, its
+    steps are reused: training one more step costs one step, not all of them again.
     """
     start = {p: float(v) for p, v in start.items()}
-    params = dict(start)
-    taken: list[Step] = []
+    steps = min(steps, MAX_STEPS)
     stop: Stop | None = None
-    for k in range(min(steps, MAX_STEPS)):
-        loss = loss_at(graph, params)
+    if previous is not None and (previous.start, previous.lr) == (start, lr):
+        if len(previous.steps) >= steps or previous.stop is not None:
+            kept = previous.steps[:steps]
+            stop = previous.stop if len(kept) == len(previous.steps) else None
+            return Run(start, previous.start_loss, lr, kept, stop)
+    else:
+        previous = None
+    taken: list[Step] = list(previous.steps) if previous else []
+    params = dict(previous.current) if previous else dict(start)
+    values: list | None = None
+    for k in range(len(taken), steps):
+        loss = taken[-1].loss_after if taken else loss_at(graph, params)
         if not math.isfinite(loss):
             stop = Stop("not finite", k, _stopped(k, f"the loss is {number_text(loss)}"))
             break
-        step = gradient_step(graph, params, lr, k + 1)
+        step, values = _step(graph, params, lr, k + 1, values)
         bad = [p for p, g in step.gradient.items() if not math.isfinite(g)]
         if bad:
             stop = Stop("gradient not finite", k, _stopped(
@@ -148,7 +173,8 @@ def train(graph: Graph, start: dict[str, float], lr: float, steps: int) -> Run:
             stop = Stop("not finite", k + 1, _stopped(
                 k + 1, f"the loss became {number_text(step.loss_after)}"))
             break
-    return Run(start, loss_at(graph, start), lr, tuple(taken), stop)
+    start_loss = previous.start_loss if previous else loss_at(graph, start)
+    return Run(start, start_loss, lr, tuple(taken), stop)
 
 
 def _stopped(k: int, what: str) -> str:

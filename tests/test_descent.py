@@ -78,3 +78,16 @@ def test_a_start_outside_the_domain_takes_no_step() -> None:
 def test_no_run_is_longer_than_the_limit() -> None:
     run = train(engine.parse("(w-1)^2"), {"w": 0.0}, 1e-9, MAX_STEPS * 10)
     assert len(run.steps) == MAX_STEPS
+
+
+def test_a_run_continued_is_the_run_taken_at_once() -> None:
+    loss = engine.parse(DEFAULT)
+    whole = train(loss, {"w": 0.5, "b": 0.0}, 0.5, 30)
+    part = train(loss, {"w": 0.5, "b": 0.0}, 0.5, 10)
+    assert train(loss, {"w": 0.5, "b": 0.0}, 0.5, 30, previous=part) == whole
+    assert train(loss, {"w": 0.5, "b": 0.0}, 0.5, 10, previous=whole) == part
+    other = train(loss, {"w": 0.5, "b": 0.0}, 0.4, 10, previous=part)  # another rate
+    assert other == train(loss, {"w": 0.5, "b": 0.0}, 0.4, 10) and other != part
+    bowl = engine.parse("(w - 1)^2 + 4(b + 2)^2")
+    stopped = train(bowl, {"w": 0.0, "b": 0.0}, 0.3, MAX_STEPS)
+    assert train(bowl, {"w": 0.0, "b": 0.0}, 0.3, MAX_STEPS, previous=stopped) == stopped

@@ -11,14 +11,18 @@ from drawing.descent import loss_contour, loss_curve
 from engine import Graph
 from engine.descent import Run, Step, gradient_step, train
 from engine.explain import number_text
-from ui.work import CACHE, parse
+from ui.work import parse
 
 
-@st.cache_data(max_entries=CACHE["max_entries"], ttl=CACHE["ttl"], show_spinner=False)
 def run_of(expr: str, start: tuple[tuple[str, float], ...], lr: float, steps: int) -> Run:
     """`steps` gradient steps from `start` (fewer where the loss or a parameter stops being a
-    number). The run is a function of the link's state, so a link replays it exactly."""
-    return train(parse(expr), dict(start), lr, steps)
+    number). The run is a function of the link's state, so a link replays it exactly; the
+    session's last run is extended, so that training step by step costs a step per tick."""
+    last = st.session_state.get("gradient-descent:run")
+    previous = last[1] if last is not None and last[0] == expr else None
+    run = train(parse(expr), dict(start), lr, steps, previous)
+    st.session_state["gradient-descent:run"] = (expr, run)
+    return run
 
 
 def step_shown(expr: str, run: Run) -> tuple[Step, bool]:
@@ -73,4 +77,4 @@ def show_plots(graph: Graph, run: Run, page: str) -> None:
             x_var = st.selectbox("Map across", names, index=0, key=f"{page}:x")
             y_var = st.selectbox("and", [n for n in names if n != x_var], key=f"{page}:y")
             pair = (x_var, y_var)
-        st.plotly_chart(loss_contour(graph, run, *pair), key=f"{page}:map")
+        st.plotly_chart(loss_contour(graph, run, pair[0], pair[1]), key=f"{page}:map")
