@@ -431,9 +431,10 @@ class _Parser:
         seen: set[str] = set()
         for start, end, node, more in sorted(self.notes):
             typed = self.text[start:end].strip()
-            if typed in seen:
+            key = more or typed  # a convention explained once: σ(x)σ(y) needs one note
+            if key in seen:
                 continue
-            seen.add(typed)
+            seen.add(key)
             if len(notes) == MAX_NOTES:
                 break
             notes.append(f"{typed} is read as {_reading(self.builder.nodes, node)}{more}")

@@ -230,6 +230,9 @@ def test_readings_everyone_agrees_on_get_no_note(text: str) -> None:
 def test_notes_come_once_each_in_the_order_of_the_text_and_are_few() -> None:
     g = engine.parse("2^3^2 + 1/2x + 1/2x - y^2")
     assert g.reading_notes == ("2^3^2 is read as 2^(3^2)", "1/2x is read as (1/2)·x")
+    # The convention behind σ(…) is explained once, however often σ( is typed.
+    sigmoids = engine.parse("σ(x)σ(y) + σ(x y)").reading_notes
+    assert len(sigmoids) == 1 and sigmoids[0].startswith("σ(x) is read as sigmoid(x)")
     many = engine.parse(" + ".join(f"1/{k}x" for k in range(2, 40)))
     assert 1 <= len(many.reading_notes) <= engine.parser.MAX_NOTES
     assert engine.parse("1/2x", merge=False).reading_notes == ("1/2x is read as (1/2)·x",)
