@@ -16,6 +16,7 @@ from pathlib import Path
 from latex2mathml.converter import convert as latex_to_mathml
 
 from engine import PHASE_TITLES, PHASES, BackwardStep, Trace
+from engine.check import gradient_check
 from engine.explain import Explanation, explain, number_text
 
 from .diagram import Diagram, Patch, build_diagram, diagram_css, node_id
@@ -40,17 +41,22 @@ def explanation_html(explanation: Explanation) -> str:
 
 
 def gradient_check_html(trace: Trace, eps: float) -> str:
-    """The gradient by backpropagation beside central difference on the whole function."""
-    numerical = trace.graph.numerical_gradient(trace.inputs, eps=eps)
-    rows = []
-    for name, backprop in trace.gradient.items():
-        central = float(numerical[name])
-        difference = abs(backprop - central) if math.isfinite(backprop - central) else math.nan
-        rows.append(f"<tr><th>{html.escape(name)}</th><td>{number_text(backprop)}</td>"
-                    f"<td>{number_text(central)}</td><td>{difference:.1e}</td></tr>")
+    """The gradient by backpropagation beside central difference on the whole function, and
+    why they differ where they do."""
+    rows, reasons = [], []
+    for check in gradient_check(trace, eps):
+        difference = abs(check.backprop - check.central)
+        rows.append(f"<tr><th>{html.escape(check.variable)}</th>"
+                    f"<td>{number_text(check.backprop)}</td><td>{number_text(check.central)}"
+                    f"</td><td>{number_text(difference, 2) if math.isfinite(difference) else 'nan'}"
+                    "</td></tr>")
+        if check.reason:
+            reasons.append(f'<p class="bp-check-why">{html.escape(check.variable)}: '
+                           f"{html.escape(check.reason)}.</p>")
     return ('<table class="bp-check"><caption>Gradient: backpropagation and central '
             f'difference (eps = {number_text(eps)})</caption><tr><th></th><th>backprop</th>'
-            '<th>central diff.</th><th>|difference|</th></tr>' + "".join(rows) + "</table>")
+            '<th>central diff.</th><th>|difference|</th></tr>' + "".join(rows) + "</table>"
+            + "".join(reasons))
 
 
 def _patch_json(patch) -> dict:

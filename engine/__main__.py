@@ -1,15 +1,15 @@
-"""python -m engine "log(xy)+exp(xy)" x=1 y=2 [--json | --trace] [--read-as]
+"""python -m engine "log(xy)+exp(xy)" x=1 y=2 [--json | --trace] [--read-as] [--tree]
 [--local numerical --eps 1e-4]"""
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 
 from . import ParseError, parse, read_as
 from .explain import explain
+from .format import json_number
 
 
 def assignment(text: str) -> tuple[str, float]:
@@ -24,10 +24,6 @@ def assignment(text: str) -> tuple[str, float]:
                                          f"not {value!r}") from None
 
 
-def _json_number(v: float) -> float | str:
-    return v if math.isfinite(v) else str(v)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m engine",
                                      description="Evaluate and differentiate a function.")
@@ -35,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("values", nargs="*", type=assignment, help="e.g. x=1 y=2")
     parser.add_argument("--json", action="store_true", help="print value and gradient as JSON")
     parser.add_argument("--trace", action="store_true", help="print every step in words")
+    parser.add_argument("--tree", action="store_true",
+                        help="the expression tree: a variable used twice is two leaves")
     parser.add_argument("--local", choices=["symbolic", "numerical"], default="symbolic",
                         help="how local derivatives are taken (default: symbolic)")
     parser.add_argument("--eps", type=float, default=1e-4,
@@ -43,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="print the function as read, with full parentheses")
     args = parser.parse_args(argv)
     try:
-        graph = parse(args.function)
+        graph = parse(args.function, merge=not args.tree)
     except ParseError as err:
         print(f"error: {err}\n{err.pointer()}", file=sys.stderr)
         return 2
@@ -53,12 +51,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({"function": args.function, "inputs": trace.inputs,
-                          "value": _json_number(trace.value),
-                          "gradient": {k: _json_number(v) for k, v in trace.gradient.items()},
+        print(json.dumps({"function": args.function,
+                          "inputs": {k: json_number(v) for k, v in trace.inputs.items()},
+                          "value": json_number(trace.value),
+                          "gradient": {k: json_number(v) for k, v in trace.gradient.items()},
                           "warnings": [message for _, message in trace.warnings],
+                          "notes": [{"node": n.node + 1, "kind": n.kind, "text": n.text}
+                                    for n in trace.notes],
                           "read_as": read_as(graph),
-                          "reading_notes": list(graph.reading_notes)}, indent=2))
+                          "reading_notes": list(graph.reading_notes)},
+                         indent=2, ensure_ascii=False, allow_nan=False))
         return 0
     if args.read_as:
         print(f"read as: {read_as(graph)}")
@@ -73,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"d/d{name}: {g:.10g}")
     for _, message in trace.warnings:
         print(f"warning: {message}")
+    for note in trace.notes:
+        if not note.warning:
+            print(f"note: {note.text}")
     return 0
 
 

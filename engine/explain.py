@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import Enum
+from typing import Any
 
+from .format import number_latex, number_text, paren_text, subscript, times_text
 from .graph import Graph
-from .ops import OPS
+from .ops import GREEK, OPS, Formula
 from .trace import BackwardStep, ForwardStep, OrderStep, PHASE_TITLES, Trace
+
+__all__ = ["Segment", "Line", "Kind", "Explanation", "W", "M", "explain", "node_name", "who",
+           "substitute", "arguments", "group", "forms", "number_text", "number_latex",
+           "paren_text"]
 
 
 @dataclass(frozen=True)
@@ -22,15 +30,65 @@ class Segment:
     latex: str | None = None  # set for math; None for words
 
 
+class Kind(Enum):
+    """What a line of an explanation says, so a reader can pick lines without their wording."""
+    TEXT = "text"              # anything else: the start, the order, a definition
+    COMPUTE = "compute"        # a forward step's arithmetic
+    RECEIVED = "received"      # the d_out a node received, from one user or summed
+    SHARE = "share"            # a variable's leaf in the tree: its d_out is a share only
+    GRADIENT = "gradient"      # a variable's gradient, stated as the gradient
+    NO_GRADIENT = "no-gradient"  # a variable's d_out that is not a gradient (nan, inf)
+    SEND = "send"              # what a node sends to one input: d_out · local derivative
+    LATE = "late"              # a send that arrives after its receiver fired
+    KINK = "kink"              # the operation is not differentiable here: the convention used
+    UNDEFINED = "undefined"    # the operation has no value here, so no derivative
+    MODE = "mode"              # how the local derivatives were taken
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of an explanation: its segments and what kind of statement it is. Iterates
+    and indexes as its segments."""
+    segments: tuple[Segment, ...]
+    kind: Kind = Kind.TEXT
+
+    def __iter__(self) -> Iterator[Segment]:
+        return iter(self.segments)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.segments[index]
+
+    def __len__(self) -> int:
+        return len(self.segments)
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.segments)
+
+
 @dataclass(frozen=True)
 class Explanation:
     title: str
-    lines: tuple[tuple[Segment, ...], ...]
+    lines: tuple[Line, ...]
     warning: str | None = None
 
+    def __post_init__(self) -> None:
+        # Lines given as plain tuples of segments are lines of kind TEXT.
+        if any(not isinstance(line, Line) for line in self.lines):
+            object.__setattr__(self, "lines", tuple(
+                line if isinstance(line, Line) else Line(tuple(line)) for line in self.lines))
+
     def as_text(self) -> str:
-        body = "\n".join("  " + "".join(s.text for s in line) for line in self.lines)
+        body = "\n".join("  " + line.text for line in self.lines)
         return f"{self.title}\n{body}" + (f"\n  ⚠ {self.warning}" if self.warning else "")
+
+    def of_kind(self, *kinds: Kind) -> list[Line]:
+        return [line for line in self.lines if line.kind in kinds]
+
+
+def L(*segments: Segment, kind: Kind = Kind.TEXT) -> Line:
+    """A line of segments."""
+    return Line(tuple(segments), kind)
 
 
 def W(text: str) -> Segment:
@@ -43,42 +101,11 @@ def M(text: str, latex: str) -> Segment:
     return Segment(text, latex)
 
 
-def number_text(v: float, digits: int = 4) -> str:
-    """Four significant digits, as the course prints them; nan and inf spelled out."""
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "−inf"
-    text = f"{v:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text.replace("-", "−")
-
-
-def number_latex(v: float, wrap_negative: bool = False, digits: int = 4) -> str:
-    if math.isnan(v):
-        return r"\mathrm{nan}"
-    if math.isinf(v):
-        return r"\infty" if v > 0 else r"-\infty"
-    text = f"{v:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
-    # An argument (wrap_negative) in powers of ten is grouped too: as the base of a power it
-    # would read 10^{12}^{2}, which is not LaTeX.
-    return f"({text})" if wrap_negative and (v < 0 or "times" in text) else text
-
-
-def _paren_text(v: float, digits: int = 4) -> str:
-    return f"({number_text(v, digits)})" if v < 0 else number_text(v, digits)
-
-
 def node_name(graph: Graph, node_id: int) -> tuple[str, str]:
     """How formulas name a node: x, 2, π for inputs; v₃ (text) / v_{3} (LaTeX) for operations."""
     node = graph.nodes[node_id]
     if node.kind == "operation":
-        return f"v{_subscript(node_id + 1)}", f"v_{{{node_id + 1}}}"
+        return f"v{subscript(node_id + 1)}", f"v_{{{node_id + 1}}}"
     if node.kind == "constant":
         return node.symbol, (r"\pi" if node.symbol == "π" else node.symbol)
     symbol = node.symbol
@@ -89,32 +116,33 @@ def node_name(graph: Graph, node_id: int) -> tuple[str, str]:
 
 
 def _greek_latex(symbol: str) -> str:
-    from .ops import GREEK
     for name, letter in GREEK.items():
         if symbol == letter:
             return "\\" + name
     return symbol
 
 
-def _subscript(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-
-
-def _who(graph: Graph, node_id: int) -> str:
+def who(graph: Graph, node_id: int) -> str:
     """A node in words: 'log (v₄)', 'x'."""
     node = graph.nodes[node_id]
     name = node_name(graph, node_id)[0]
     return f"{node.symbol} ({name})" if node.kind == "operation" else name
 
 
-def _substitute(formula: str, names: dict[str, str]) -> str:
-    """Put argument names (a, b, z) into a formula, leaving LaTeX commands alone."""
-    return re.sub(r"(?<![\\A-Za-z])([abz])(?![A-Za-z])",
-                  lambda m: names.get(m.group(1), m.group(1)), formula)
+def substitute(formula: str, names: dict[str, str]) -> str:
+    """Put argument names (a, b, z) into a formula, leaving LaTeX commands alone. A value
+    already in parentheses, (−1), loses them where the formula has its own: log(−1)."""
+    def put(m: re.Match[str]) -> str:
+        value = names.get(m.group(2), m.group(2))
+        if m.group(1) and m.group(3) and re.fullmatch(r"\([^()]*\)", value):
+            value = value[1:-1]
+        return m.group(1) + value + m.group(3)
+    return re.sub(r"(\(?)(?<![\\A-Za-z])([abz])(?![A-Za-z])(\)?)", put, formula)
 
 
-def _arguments(trace: Trace, node_id: int, how: str) -> dict[str, str]:
-    """The op's argument names mapped to the inputs' names (how='name') or values."""
+def arguments(trace: Any, node_id: int, how: str) -> dict[str, str]:
+    """The op's argument names mapped to the inputs' names (how='text' or 'latex') or values
+    ('value_text' or 'value_latex'). `trace` is anything with `graph` and `values`."""
     graph = trace.graph
     node = graph.nodes[node_id]
     names = OPS[node.label].argument_names
@@ -125,10 +153,37 @@ def _arguments(trace: Trace, node_id: int, how: str) -> dict[str, str]:
         elif how == "latex":
             result[arg_name] = node_name(graph, a)[1]
         elif how == "value_text":
-            result[arg_name] = _paren_text(trace.values[a])
+            result[arg_name] = paren_text(trace.values[a])
         else:
             result[arg_name] = number_latex(trace.values[a], wrap_negative=True)
     return result
+
+
+def forms(graph: Graph, node_id: int) -> tuple[Formula, tuple[Formula, ...]]:
+    """The operation's formula and local-derivative formulas with its constant arguments
+    written in, as the course writes them (a square: x² and 2·x)."""
+    node = graph.nodes[node_id]
+    constants = tuple(graph.nodes[a].value if graph.nodes[a].kind == "constant" else None
+                      for a in node.args)
+    return OPS[node.label].forms(constants)
+
+
+def formula_math(trace: Any, node_id: int, formula: Formula) -> tuple[str, str, str, str]:
+    """A formula with the inputs' names, and with their values: text, LaTeX, text, LaTeX."""
+    return (substitute(formula.text, arguments(trace, node_id, "text")),
+            substitute(formula.latex, arguments(trace, node_id, "latex")),
+            substitute(formula.text, arguments(trace, node_id, "value_text")),
+            substitute(formula.latex, arguments(trace, node_id, "value_latex")))
+
+
+def group(latex: str) -> str:
+    """Parenthesise a substituted formula when it is more than one number."""
+    return latex if re.fullmatch(r"\(?-?[\d.]+( \\times 10\^\{-?\d+\})?\)?", latex) \
+        else rf"\left({latex}\right)"
+
+
+# The names these had before they were public.
+_who, _substitute, _arguments, _group = who, substitute, arguments, group
 
 
 def explain(trace: Trace, k: int) -> Explanation:
@@ -148,15 +203,22 @@ def _start(trace: Trace) -> Explanation:
     given = [M(f"{node_name(graph, n.id)[0]} = {number_text(trace.values[n.id])}",
                f"{node_name(graph, n.id)[1]} = {number_latex(trace.values[n.id])}")
              for n in graph.nodes if n.kind == "variable"]
-    lines: list[tuple[Segment, ...]] = []
+    lines: list[Line] = []
     if given:
         inputs: list[Segment] = [W("The inputs are ")]
         for i, segment in enumerate(given):
             inputs += ([W(", ")] if i else []) + [segment]
-        lines.append(tuple(inputs) + (W("."),))
+        lines.append(L(*inputs, W(".")))
     operations = sum(1 for n in graph.nodes if n.kind == "operation")
-    lines.append((W(f"The forward pass computes the {operations} operation"
-                    f"{'s' if operations != 1 else ''}, each once its inputs are known."),))
+    if operations == 0:
+        lines.append(L(W("There is no operation to compute: the function is its input "
+                         f"{who(graph, graph.output)} itself.")))
+    elif operations == 1:
+        lines.append(L(W("The forward pass computes the one operation once its inputs are "
+                         "known.")))
+    else:
+        lines.append(L(W(f"The forward pass computes the {operations} operations, each once "
+                         "its inputs are known.")))
     return Explanation("Start", tuple(lines))
 
 
@@ -165,47 +227,46 @@ def _forward(trace: Trace, step: ForwardStep) -> Explanation:
     node = graph.nodes[step.node]
     op = OPS[node.label]
     name_text, name_latex = node_name(graph, step.node)
-    by_name = _substitute(op.formula.latex, _arguments(trace, step.node, "latex"))
-    by_value = _substitute(op.formula.latex, _arguments(trace, step.node, "value_latex"))
-    by_name_text = _substitute(op.formula.text, _arguments(trace, step.node, "text"))
-    by_value_text = _substitute(op.formula.text, _arguments(trace, step.node, "value_text"))
-    if node.label == "sigmoid":  # its formula carries its definition; keep only σ(…)
-        by_name, by_value = (s.split(" = ")[0] for s in (by_name, by_value))
-        by_name_text, by_value_text = (s.split(" = ")[0] for s in (by_name_text, by_value_text))
-    line = (M(f"{name_text} = {by_name_text} = {by_value_text} = {number_text(step.value)}",
-              f"{name_latex} = {by_name} = {by_value} = {number_latex(step.value)}"),)
-    return Explanation(f"{PHASE_TITLES['forward']}: {_who(graph, step.node)}", (line,),
+    by_name_text, by_name, by_value_text, by_value = formula_math(
+        trace, step.node, forms(graph, step.node)[0])
+    lines = [L(M(f"{name_text} = {by_name_text} = {by_value_text} = {number_text(step.value)}",
+                 f"{name_latex} = {by_name} = {by_value} = {number_latex(step.value)}"),
+               kind=Kind.COMPUTE)]
+    if op.definition is not None:
+        z_text, z_latex = op.formula.text, op.formula.latex
+        lines.append(L(W(f"{op.symbol} is {op.name}: "),
+                       M(f"{z_text} = {op.definition.text}",
+                         f"{z_latex} = {op.definition.latex}"), W(".")))
+    return Explanation(f"{PHASE_TITLES['forward']}: {who(graph, step.node)}", tuple(lines),
                        step.warning)
 
 
-def _search(trace: Trace, k: int) -> tuple[list[int], set[int], list[int]]:
+def search_state(trace: Trace, k: int) -> tuple[list[int], set[int], list[int]]:
     """The depth-first search after step k: its stack (bottom first), visited set and order.
 
-    Only the search's own steps change these, so only they are replayed, not the whole state.
+    Only the search's own steps change these, so only they are replayed (with `State.apply`,
+    the one place a step's effect is written), not the whole state.
     """
     start = k
     while start > 0 and trace.steps[start - 1].phase == "order":
         start -= 1
-    path: list[int] = []
-    seen: set[int] = set()
-    order: list[int] = []
+    state = trace.initial_state()
     for step in trace.steps[start:k]:
-        if step.action == "enter":
-            path.append(step.node)
-            seen.add(step.node)
-        elif step.action == "finish":
-            order.append(path.pop())
-    return path, seen, order
+        state.apply(step)
+    return state.stack, state.visited, state.order
 
 
-def _search_line(trace: Trace, k: int) -> tuple[Segment, ...]:
+_search = search_state
+
+
+def _search_line(trace: Trace, k: int) -> Line:
     graph = trace.graph
-    path, seen, _ = _search(trace, k)
+    path, seen, _ = search_state(trace, k)
     stack = ", ".join(node_name(graph, n)[0] for n in path) or "empty"
     # Named one by one while a student can take them in; a large graph gets a count.
     visited = ", ".join(node_name(graph, n)[0] for n in sorted(seen)) if len(seen) <= 12 \
         else f"{len(seen)} nodes"
-    return (W(f"Stack: {stack}. Visited: {visited}."),)
+    return L(W(f"Stack: {stack}. Visited: {visited}."))
 
 
 def _order(trace: Trace, step: OrderStep, k: int) -> Explanation:
@@ -217,81 +278,166 @@ def _order(trace: Trace, step: OrderStep, k: int) -> Explanation:
 def _order_moves(trace: Trace, step: OrderStep, k: int) -> Explanation:
     graph = trace.graph
     node = graph.nodes[step.node]
-    who = _who(graph, step.node)
-    title = f"{PHASE_TITLES['order']}: {who}"
+    name = who(graph, step.node)
+    title = f"{PHASE_TITLES['order']}: {name}"
     if step.action == "enter":
-        came = f", reached from {_who(graph, step.via)}" if step.via is not None else \
+        came = f", reached from {who(graph, step.via)}" if step.via is not None else \
             ", the output: the search starts here"
         if node.args:
-            inputs = ", ".join(dict.fromkeys(_who(graph, a) for a in node.args))
-            line = W(f"Visit {who}{came}. Before it can be placed, its inputs must be: "
+            inputs = ", ".join(dict.fromkeys(who(graph, a) for a in node.args))
+            line = W(f"Visit {name}{came}. Before it can be placed, its inputs must be: "
                      f"{inputs}.")
         else:
-            line = W(f"Visit {who}{came}. It has no inputs.")
-        return Explanation(title, ((line,),))
+            line = W(f"Visit {name}{came}. It has no inputs.")
+        return Explanation(title, (L(line),))
     if step.action == "skip":
         users = sorted({u for u, _ in graph.consumers()[step.node]})
-        fan = ", ".join(_who(graph, u) for u in users)
-        return Explanation(title, ((W(f"{who} was visited already: it fans out to {fan}. "
-                                      "Nothing to do."),),))
-    order = ", ".join(node_name(graph, n)[0] for n in _search(trace, k)[2])
+        fan = ", ".join(who(graph, u) for u in users)
+        return Explanation(title, (L(W(f"{name} was visited already: it fans out to {fan}. "
+                                       "Nothing to do.")),))
+    order = ", ".join(node_name(graph, n)[0] for n in search_state(trace, k)[2])
+    assert step.position is not None
     return Explanation(title, (
-        (W(f"Every input of {who} is placed, so {who} goes at position "
-           f"{step.position + 1} of the order."),),
-        (W(f"Order so far: {order}."),),
+        L(W(f"Every input of {name} is placed, so {name} goes at position "
+            f"{step.position + 1} of the order.")),
+        L(W(f"Order so far: {order}.")),
     ))
 
 
-def _backward(trace: Trace, step: BackwardStep) -> Explanation:
+def _gradient_symbol(trace: Trace, name_text: str, name_latex: str) -> tuple[str, str]:
+    out_text, out_latex = node_name(trace.graph, trace.graph.output)
+    return (f"∂{out_text}/∂{name_text}",
+            rf"\frac{{\partial {out_latex}}}{{\partial {name_latex}}}")
+
+
+def _origin_notes(trace: Trace, step: BackwardStep) -> list[str]:
+    """The reasons recorded where a non-finite d_out arose, most telling first."""
+    if step.origin is None:
+        return []
+    graph = trace.graph
+    node = step.origin
+    return [n.text for n in trace.notes if n.node == node and n.kind != "kink"] + \
+        [n.text for n in trace.notes if n.node == node] + \
+        [text for n, text in trace.warnings if n == node] + \
+        [text for n, text in trace.warnings if n in graph.nodes[node].args]
+
+
+def _overflowed(trace: Trace, step: BackwardStep) -> bool:
+    return step.origin is not None and any(n.node == step.origin and n.kind == "overflow"
+                                           for n in trace.notes)
+
+
+def _cause(trace: Trace, step: BackwardStep) -> str:
+    """Why a d_out is not finite: the first reason found where it arose."""
+    if step.origin is None:
+        return ""
+    reasons = _origin_notes(trace, step)
+    return f"; it arose at {who(trace.graph, step.origin)}" + \
+        (f": {reasons[0]}" if reasons else "")
+
+
+def _not_a_gradient(trace: Trace, step: BackwardStep, name: str, value: float) -> str:
+    """Why a variable's non-finite d_out is not its gradient, in words."""
+    if _overflowed(trace, step):
+        return (f"{number_text(value)}, which is not the gradient: a number on the way went "
+                f"beyond the largest float, so the gradient with respect to {name} cannot be "
+                f"computed this way{_cause(trace, step)}.")
+    return (f"{number_text(value)}, which is not a gradient: there is no gradient with "
+            f"respect to {name} here{_cause(trace, step)}.")
+
+
+def _variable_lines(trace: Trace, step: BackwardStep) -> list[Line]:
     graph = trace.graph
     node = graph.nodes[step.node]
     name_text, name_latex = node_name(graph, step.node)
-    who = _who(graph, step.node)
+    grad_text, grad_latex = _gradient_symbol(trace, name_text, name_latex)
+    copies = step.copies
+    if copies is not None and not copies.last:
+        return [L(W(f"{name_text} is used {times_text(copies.count)}, so the tree draws it as "
+                    f"{copies.count} leaves. This leaf's d_out, {number_text(step.d_out)}, is "
+                    f"a share of the gradient, not the gradient: the gradient is the sum over "
+                    f"the leaves, added up when the last one is reached."), kind=Kind.SHARE)]
+    total = step.d_out if copies is None else copies.total
+    assert total is not None
+    if copies is not None:
+        shares = sorted(copies.shares)  # in node order, as they are added
+        sum_text = " + ".join(paren_text(d) for _, d in shares)
+        sum_latex = " + ".join(number_latex(d, True) for _, d in shares)
+        intro = (f"{name_text} is used {times_text(copies.count)}: the leaves' shares add up "
+                 "to ")
+        if not math.isfinite(total):
+            return [L(W(intro + _not_a_gradient(trace, step, name_text, total)),
+                      kind=Kind.NO_GRADIENT)]
+        return [L(W(intro + "the gradient: "),
+                  M(f"{grad_text} = {sum_text} = {number_text(total)}",
+                    f"{grad_latex} = {sum_latex} = {number_latex(total)}"), W("."),
+                  kind=Kind.GRADIENT)]
+    if not math.isfinite(total):
+        return [L(W("d_out is " + _not_a_gradient(trace, step, name_text, total)),
+                  kind=Kind.NO_GRADIENT)]
+    kinks = [n for n in trace.notes if n.kind == "kink"]
+    by_convention = " (by convention, at a point that has no derivative: see " + \
+        ", ".join(dict.fromkeys(who(graph, n.node) for n in kinks)) + ")" if kinks else ""
+    return [L(W("This is the gradient" + by_convention + ": "),
+              M(f"{grad_text} = {number_text(total)}", f"{grad_latex} = {number_latex(total)}"),
+              W("."), kind=Kind.GRADIENT)]
+
+
+def _received_lines(trace: Trace, step: BackwardStep) -> list[Line]:
+    graph = trace.graph
+    name = who(graph, step.node)
     out_text, out_latex = node_name(graph, graph.output)
-    lines: list[tuple[Segment, ...]] = []
     d_out = number_text(step.d_out)
     if not step.received:
-        lines.append((W(f"Start at the output {who} with "),
-                      M(f"d_out = d{out_text}/d{out_text} = 1",
-                        rf"d_{{\mathrm{{out}}}} = \frac{{\partial {out_latex}}}{{\partial {out_latex}}}"
-                        " = 1"), W(".")))
-    elif len(step.received) == 1:
+        return [L(W(f"Start at the output {name} with "),
+                  M(f"d_out = d{out_text}/d{out_text} = 1",
+                    rf"d_{{\mathrm{{out}}}} = \frac{{\partial {out_latex}}}"
+                    rf"{{\partial {out_latex}}} = 1"), W("."), kind=Kind.RECEIVED)]
+    if len(step.received) == 1:
         r = step.received[0]
-        lines.append((W(f"{who} received "), M(f"d_out = {d_out}",
-                                                rf"d_{{\mathrm{{out}}}} = {number_latex(step.d_out)}"),
-                      W(f" from {_who(graph, r.sender)}.")))
-    else:
-        parts = " and ".join(f"{number_text(r.amount)} from {_who(graph, r.sender)}"
-                             for r in step.received)
-        total_text = " + ".join(_paren_text(r.amount) for r in step.received)
-        total_latex = " + ".join(number_latex(r.amount, True) for r in step.received)
-        lines.append((W(f"{who} fans out, so the contributions add up: it received {parts}."),))
-        lines.append((M(f"d_out = {total_text} = {d_out}",
-                        rf"d_{{\mathrm{{out}}}} = {total_latex} = {number_latex(step.d_out)}"),))
-    if node.kind == "variable":
-        lines.append((W("This is the gradient: "),
-                      M(f"∂{out_text}/∂{name_text} = {d_out}",
-                        rf"\frac{{\partial {out_latex}}}{{\partial {name_latex}}} = "
-                        f"{number_latex(step.d_out)}"), W(".")))
-    op = OPS[node.label] if node.kind == "operation" else None
+        return [L(W(f"{name} received "),
+                  M(f"d_out = {d_out}", rf"d_{{\mathrm{{out}}}} = {number_latex(step.d_out)}"),
+                  W(f" from {who(graph, r.sender)}."), kind=Kind.RECEIVED)]
+    parts = " and ".join(f"{number_text(r.amount)} from {who(graph, r.sender)}"
+                         for r in step.received)
+    total_text = " + ".join(paren_text(r.amount) for r in step.received)
+    total_latex = " + ".join(number_latex(r.amount, True) for r in step.received)
+    return [L(W(f"{name} fans out, so the contributions add up: it received {parts}."),
+              kind=Kind.RECEIVED),
+            L(M(f"d_out = {total_text} = {d_out}",
+                rf"d_{{\mathrm{{out}}}} = {total_latex} = {number_latex(step.d_out)}"),
+              kind=Kind.RECEIVED)]
+
+
+def _send_lines(trace: Trace, step: BackwardStep) -> list[Line]:
+    graph = trace.graph
+    node = graph.nodes[step.node]
+    lines: list[Line] = []
+    if node.kind != "operation":
+        return lines
+    d_out = number_text(step.d_out)
+    derivative_formulas = forms(graph, step.node)[1]
     for send in step.sends:
         to_text, to_latex = node_name(graph, send.to)
-        formula = op.derivative_formulas[send.position]
-        local_text = _substitute(formula.text, _arguments(trace, step.node, "text"))
-        local_latex = _substitute(formula.latex, _arguments(trace, step.node, "latex"))
-        if send.numerical is None:
-            value_text = _substitute(formula.text, _arguments(trace, step.node, "value_text"))
-            value_latex = _substitute(formula.latex,
-                                      _arguments(trace, step.node, "value_latex"))
+        formula = derivative_formulas[send.position]
+        local_text, local_latex, value_text, value_latex = formula_math(trace, step.node,
+                                                                         formula)
+        how: tuple[Segment, ...]
+        if send.undefined:
+            how = (M("nan", r"\mathrm{nan}"),
+                   W(f": {node_name(graph, step.node)[0]} has no finite value, so there is no "
+                     "derivative to send"),)
+        elif send.numerical is None:
             how = (M(f"d_out · {local_text} = {d_out} · {value_text} = "
                      f"{number_text(send.contribution)}",
-                     rf"d_{{\mathrm{{out}}}} \cdot {local_latex} = {number_latex(step.d_out)} \cdot "
-                     rf"{_group(value_latex)} = {number_latex(send.contribution)}"),)
+                     rf"d_{{\mathrm{{out}}}} \cdot {local_latex} = "
+                     rf"{number_latex(step.d_out)} \cdot {group(value_latex)} = "
+                     f"{number_latex(send.contribution)}"),)
         else:
             # f(z ± eps) differ only in the later digits: show enough of them to see it.
             f_plus, f_minus = send.numerical
             eps_text, eps_latex = number_text(trace.eps), number_latex(trace.eps)
-            how = (M(f"d_out · ({number_text(f_plus, 9)} − {_paren_text(f_minus, 9)}) / "
+            how = (M(f"d_out · ({number_text(f_plus, 9)} − {paren_text(f_minus, 9)}) / "
                      f"(2·{eps_text}) = {d_out} · {number_text(send.local)} = "
                      f"{number_text(send.contribution)}",
                      rf"d_{{\mathrm{{out}}}} \cdot \frac{{{number_latex(f_plus, digits=9)} - "
@@ -300,26 +446,45 @@ def _backward(trace: Trace, step: BackwardStep) -> Explanation:
                      rf"{number_latex(send.contribution)}"),
                    W(f" (central difference of {node.symbol} in {to_text}, eps = {eps_text}; "
                      f"symbolically {local_text})"))
-        lines.append((W(f"To {to_text}: "),) + how)
+        lines.append(L(W(f"To {to_text}: "), *how, kind=Kind.SEND))
         if send.late:
-            lines.append((W(f"{to_text} has fired already: this arrives too late and is never "
-                            "passed on."),))
-    if step.sends and node.kind == "operation":
+            lines.append(L(W(f"{to_text} has fired already: this arrives too late and is "
+                             "never passed on."), kind=Kind.LATE))
+    return lines
+
+
+def _backward(trace: Trace, step: BackwardStep) -> Explanation:
+    graph = trace.graph
+    node = graph.nodes[step.node]
+    name = who(graph, step.node)
+    lines = _received_lines(trace, step)
+    if node.kind == "variable":
+        lines += _variable_lines(trace, step)
+    elif step.sends and not math.isfinite(step.d_out) and step.origin is not None:
+        lines.append(L(W(f"d_out is {number_text(step.d_out)}, not a derivative"
+                         f"{_cause(trace, step)}. What it sends is not finite either."),
+                       kind=Kind.NO_GRADIENT))
+    if step.sends and any(send.undefined for send in step.sends):
+        op = OPS[node.label]
+        value = trace.values[step.node]
+        reason = f" ({op.domain})" if op.domain else ""
+        lines.append(L(W(f"{name} has no finite value here, {number_text(value)}{reason}: "
+                         "where a function has no value it has no derivative, so there is no "
+                         "gradient through it."), kind=Kind.UNDEFINED))
+    for note in step.notes:
+        if note.kind == "kink":
+            lines.append(L(W(f"{note.text[0].upper()}{note.text[1:]}."), kind=Kind.KINK))
+    lines += _send_lines(trace, step)
+    if step.sends and node.kind == "operation" and not all(s.undefined for s in step.sends):
         # The mode can differ from box to box; a numerical send carries its f(z ± eps).
-        numerical = step.sends[0].numerical is not None
+        numerical = any(s.numerical is not None for s in step.sends)
         mode = "by central difference" if numerical else "symbolic"
-        lines.append((W(f"Local derivatives: {mode}."),))
+        lines.append(L(W(f"Local derivatives: {mode}."), kind=Kind.MODE))
     warning = step.warning
     if step.early_by:
-        waiting = ", ".join(_who(graph, u) for u in step.early_by)
-        early = f"{who} fired too early: {waiting} had not sent its d_out yet. " + (
+        waiting = ", ".join(who(graph, u) for u in step.early_by)
+        early = f"{name} fired too early: {waiting} had not sent its d_out yet. " + (
             "Its gradient here is not complete." if node.kind == "variable" else
             "What arrives later is never passed on, so the gradient below it comes out wrong.")
         warning = f"{warning}; {early}" if warning else early
-    return Explanation(f"{PHASE_TITLES['backward']}: {who}", tuple(lines), warning)
-
-
-def _group(latex: str) -> str:
-    """Parenthesise a substituted formula when it is more than one number."""
-    return latex if re.fullmatch(r"\(?-?[\d.]+( \\times 10\^\{-?\d+\})?\)?", latex) \
-        else rf"\left({latex}\right)"
+    return Explanation(f"{PHASE_TITLES['backward']}: {name}", tuple(lines), warning)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .explain import (Explanation, M, Segment, W, _arguments, _group, _substitute, node_name,
+from .explain import (Explanation, M, Segment, W, forms, formula_math, group, node_name,
                       number_latex, number_text)
 from .graph import Graph, Values
 from .ops import OPS
@@ -152,16 +152,11 @@ def explain_forward_mode(trace: ForwardModeTrace, k: int) -> Explanation:
         ))
     step = trace.steps[k - 1]
     node = graph.nodes[step.node]
-    op = OPS[node.label]
     name_text, name_latex = node_name(graph, step.node)
     dot_text, dot_latex = dot_name(graph, step.node)
     # The value, exactly as the reverse-mode trace writes it.
-    formula_text = op.formula.text.split(" = ")[0]
-    formula_latex = op.formula.latex.split(" = ")[0]
-    by_name = _substitute(formula_text, _arguments(trace, step.node, "text"))
-    by_value = _substitute(formula_text, _arguments(trace, step.node, "value_text"))
-    by_name_l = _substitute(formula_latex, _arguments(trace, step.node, "latex"))
-    by_value_l = _substitute(formula_latex, _arguments(trace, step.node, "value_latex"))
+    formula, derivative_formulas = forms(graph, step.node)
+    by_name, by_name_l, by_value, by_value_l = formula_math(trace, step.node, formula)
     lines: list[tuple[Segment, ...]] = [(
         M(f"{name_text} = {by_name} = {by_value} = {number_text(step.value)}",
           f"{name_latex} = {by_name_l} = {by_value_l} = {number_latex(step.value)}"),)]
@@ -170,12 +165,11 @@ def explain_forward_mode(trace: ForwardModeTrace, k: int) -> Explanation:
     for position, a in enumerate(node.args):
         if not step.used[position]:
             continue
-        formula = op.derivative_formulas[position]
-        local_text = _substitute(formula.text, _arguments(trace, step.node, "text"))
-        local_latex = _substitute(formula.latex, _arguments(trace, step.node, "latex"))
+        local_text, local_latex, _, _ = formula_math(trace, step.node,
+                                                     derivative_formulas[position])
         in_text, in_latex = dot_name(graph, a)
         terms_text.append(f"{local_text} · {in_text}")
-        terms_latex.append(rf"{_group(local_latex)} \cdot {in_latex}")
+        terms_latex.append(rf"{group(local_latex)} \cdot {in_latex}")
         values_text.append(f"{number_text(step.locals[position])} · "
                            f"{number_text(step.tangents[position])}")
         values_latex.append(rf"{number_latex(step.locals[position], True)} \cdot "

@@ -11,14 +11,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Callable, Literal
+from typing import Callable, Literal
 
 import numpy as np
 
+from .numeric import central_difference
 from .ops import OPS, Number, Op, variable_symbol
-
-if TYPE_CHECKING:
-    from .trace import Trace
+from .trace import Trace, build_trace
 
 Values = Mapping[str, Number]
 Function = Callable[..., Number]  # an op's forward or one of its local derivatives
@@ -134,6 +133,21 @@ def _as_number(name: str, value: object) -> Number:
     return np.float64(array) if array.ndim == 0 else array
 
 
+@dataclass(frozen=True)
+class VariablesWording:
+    """How a caller words a mismatch between a function's variables and the values given.
+
+    Fields are format strings: {missing} and {extra} are the names joined by ", ", {example}
+    every variable as `example_item` joined by `example_separator`, {function} the function's
+    text and {known} its variables.
+    """
+    missing: str = "missing a value for {missing}: pass every variable, e.g. ({example})"
+    extra: str = "{extra} is not a variable of {function}; its variables are: {known}"
+    example_item: str = "{}=1.0"
+    example_separator: str = ", "
+    no_variables: str = "none (it is a constant)"
+
+
 class Graph:
     """A function's computation graph. Build one with `engine.parse`."""
 
@@ -221,20 +235,36 @@ class Graph:
                 yield "finish", node, stack[-1][0] if stack else None
 
     # -- forward and reverse mode -------------------------------------------------------------
+    def variables_problem(self, given: Mapping[str, object],
+                          wording: VariablesWording = VariablesWording()) -> str | None:
+        """What is wrong with the names given, in the caller's words: a missing variable
+        first, then a name that is not a variable; None when they are exactly the variables."""
+        missing = [v for v in self.variables if v not in given]
+        if missing:
+            example = wording.example_separator.join(wording.example_item.format(v)
+                                                     for v in self.variables)
+            return wording.missing.format(missing=", ".join(missing), example=example)
+        extra = [v for v in given if v not in self.variables]
+        if extra:
+            known = ", ".join(self.variables) or wording.no_variables
+            return wording.extra.format(extra=", ".join(map(str, extra)), known=known,
+                                        function=self.text or "this function")
+        return None
+
     def inputs(self, values: Values | None = None, **more: Number) -> dict[str, Number]:
         """Check that exactly this graph's variables have values; return them as NumPy numbers."""
         given = {**(values or {}), **more}
-        missing = [v for v in self.variables if v not in given]
-        if missing:
-            example = ", ".join(f"{v}=1.0" for v in self.variables)
-            raise ValueError(f"missing a value for {', '.join(missing)}: pass every variable, "
-                             f"e.g. ({example})")
-        extra = [v for v in given if v not in self.variables]
-        if extra:
-            known = ", ".join(self.variables) or "none (it is a constant)"
-            raise ValueError(f"{', '.join(map(str, extra))} is not a variable of "
-                             f"{self.text or 'this function'}; its variables are: {known}")
+        problem = self.variables_problem(given)
+        if problem:
+            raise ValueError(problem)
         return {v: _as_number(v, given[v]) for v in self.variables}
+
+    def leaves_of_variables(self) -> dict[str, tuple[int, ...]]:
+        """Each variable's nodes: one in the graph, one per use in the tree (merge=False)."""
+        result: dict[str, list[int]] = {v: [] for v in self.variables}
+        for node_id, name in self._variable_nodes:
+            result[name].append(node_id)
+        return {v: tuple(ids) for v, ids in result.items()}
 
     def forward(self, inputs: Mapping[str, Number]) -> list[Number]:
         """The value of every node, in node order (inputs come before their users)."""
@@ -250,7 +280,9 @@ class Graph:
         """Reverse mode: d output / d node for every node, walking the topological order back.
 
         Each argument position gets its own contribution, d_out · local derivative, and the
-        contributions add up where a value fans out.
+        contributions add up where a value fans out. An operation with no finite value has no
+        derivative: it sends nan, whatever its formulas would give (log at −1 is undefined,
+        not a function of slope −1). The trace does the same, step by step.
         """
         grads: list[Number] = [0.0] * len(self.nodes)
         grads[self.output] = 1.0
@@ -258,8 +290,19 @@ class Graph:
             for node_id, args, sends in self._backward_plan:
                 d_out = grads[node_id]
                 arg_values = [values[a] for a in args]
-                for a, local in sends:
-                    grads[a] = grads[a] + d_out * local(*arg_values)
+                value = values[node_id]
+                if isinstance(value, float):  # a NumPy float is one
+                    if value - value == 0:    # finite
+                        for a, local in sends:
+                            grads[a] = grads[a] + d_out * local(*arg_values)
+                    else:
+                        for a, _ in sends:
+                            grads[a] = grads[a] + np.nan
+                else:
+                    defined = np.isfinite(value)
+                    for a, local in sends:
+                        grads[a] = grads[a] + np.where(defined, d_out * local(*arg_values),
+                                                       np.nan)
         return grads
 
     # A graph never changes, so what evaluation and reverse mode look up per node is worked out
@@ -321,7 +364,6 @@ class Graph:
     def numerical_gradient(self, values: Values | None = None, *, eps: float = 1e-4,
                            **more: Number) -> dict[str, Number]:
         """Each partial derivative by central difference on the whole function."""
-        from .numeric import central_difference
         inputs = self.inputs(values, **more)
 
         def along(name: str):
@@ -331,7 +373,6 @@ class Graph:
     def trace(self, values: Values | None = None, *, local: str = "symbolic", eps: float = 1e-4,
               **more: Number) -> Trace:
         """The whole lesson as data: forward, topological order, backward, step by step."""
-        from .trace import build_trace
         inputs = self.inputs(values, **more)
         with cycle_collector_paused():
             return build_trace(self, inputs, local=local, eps=eps)

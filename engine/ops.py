@@ -26,12 +26,28 @@ class Formula:
 
 
 @dataclass(frozen=True)
+class Kink:
+    """Points where an operation has a value but no derivative, and what the engine uses there.
+
+    `at` takes the operation's arguments (floats) and is true at such a point; `why` says what
+    goes wrong there and `uses` which value the engine takes by convention, and why central
+    difference, which looks at both sides, disagrees with it.
+    """
+    at: Callable[..., bool]
+    why: str
+    uses: str
+
+
+Forms = tuple[Formula, tuple[Formula, ...]]  # a formula and its local derivatives' formulas
+
+
+@dataclass(frozen=True)
 class Op:
     name: str                       # identifier used in the graph and in `to_text`
     symbol: str                     # what the diagram's box shows
     forward: Callable[..., Number]
     local_derivatives: tuple[Callable[..., Number], ...]  # one per argument position
-    formula: Formula                # the forward, in the argument names: log z
+    formula: Formula                # the forward, in the argument names: log(z), σ(z)
     derivative_formulas: tuple[Formula, ...]  # each local derivative: d/dz log z = 1/z
     domain: str = ""                # why a value can be nan/inf, shown at the node where it appears
     torch: str = ""                 # PyTorch's spelling: an operator (*) or a function (torch.log)
@@ -41,6 +57,25 @@ class Op:
     written: str = ""               # as a reading of the function writes it: (1/2)·x
     precedence: int = 0             # higher binds tighter: 1 + 2·3 is 1 + (2·3)
     right_associative: bool = False  # 2^3^2 is 2^(3^2)
+    definition: Formula | None = None  # what a named formula means: σ(z) = 1/(1 + e^−z)
+    kink: Kink | None = None        # where it has a value but no derivative (relu at 0)
+    class_name: str = ""            # the op as a Python class in the course's code: Sine
+    # The formulas with constant arguments written in, as the course writes them: a square is
+    # x² with local derivative 2·x, not x^2 and 2·x^(2−1). Given each argument's value where
+    # it is a constant (None where it is not); None to keep the general formulas.
+    with_constants: Callable[[tuple[float | None, ...]], Forms | None] | None = None
+
+    def forms(self, constants: tuple[float | None, ...] = ()) -> Forms:
+        """The formula and local-derivative formulas, with constant arguments written in."""
+        special = self.with_constants(constants) if self.with_constants and constants else None
+        return special or (self.formula, self.derivative_formulas)
+
+    def has_kink(self, *args: float) -> bool:
+        """True where the operation has no derivative although it has a value."""
+        if self.kink is None:
+            return False
+        with np.errstate(all="ignore"):
+            return bool(self.kink.at(*args))
 
     @property
     def arity(self) -> int:
@@ -61,6 +96,23 @@ def _sigmoid(z: Number) -> Number:
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))[()]
 
 
+def _pow_base_derivative(a: Number, b: Number) -> Number:
+    # d/da a^b = b·a^(b−1); a^0 is the constant 1, whose slope is 0 even at a = 0 (where
+    # 0·0^(−1) would be 0·inf = nan).
+    return np.where(b == 0, 0.0, b * np.power(a, b - 1))[()]
+
+
+def _pow_with_constants(constants: tuple[float | None, ...]) -> Forms | None:
+    """x² and 2·x, x³ and 3·x²: an integer power from 2 to 9 as the course writes it."""
+    b = constants[1] if len(constants) == 2 else None
+    if b is None or not float(b).is_integer() or not 2 <= b <= 9:
+        return None
+    n = int(b)
+    sup = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+    base = F("2·a", r"2 \cdot a") if n == 2 else F(f"{n}·a{sup[n - 1]}", rf"{n} \cdot a^{{{n - 1}}}")
+    return F(f"a{sup[n]}", f"a^{{{n}}}"), (base, F("a^b·ln a", r"a^{b}\ln a"))
+
+
 def _pow_exponent_derivative(a: Number, b: Number) -> Number:
     # d/db a^b = a^b ln a; where a^b is 0 the product is 0 even though ln 0 = -inf.
     p = np.power(a, b)
@@ -70,50 +122,88 @@ def _pow_exponent_derivative(a: Number, b: Number) -> Number:
 OPS: dict[str, Op] = {op.name: op for op in [
     Op("add", "+", lambda a, b: a + b, (lambda a, b: 1.0, lambda a, b: 1.0),
        F("a + b"), (F("1"), F("1")), torch="+", autograd="AddBackward0",
-       spellings=("+",), written=" + ", precedence=1),
+       spellings=("+",), written=" + ", precedence=1,
+       class_name="Add"),
     Op("sub", "−", lambda a, b: a - b, (lambda a, b: 1.0, lambda a, b: -1.0),
        F("a − b", "a - b"), (F("1"), F("−1", "-1")), torch="-", autograd="SubBackward0",
-       spellings=("-", "−", "–"), written=" − ", precedence=1),
+       spellings=("-", "−", "–"), written=" − ", precedence=1,
+       class_name="Subtract"),
     Op("mul", "×", lambda a, b: a * b, (lambda a, b: b, lambda a, b: a),
        F("a·b", r"a \cdot b"), (F("b"), F("a")), torch="*", autograd="MulBackward0",
-       spellings=("*", "×", "·", "⋅"), written="·", precedence=2),
+       spellings=("*", "×", "·", "⋅"), written="·", precedence=2,
+       class_name="Multiply"),
     Op("div", "÷", lambda a, b: a / b, (lambda a, b: 1 / b, lambda a, b: -a / (b * b)),
        F("a/b", r"\frac{a}{b}"), (F("1/b", r"\frac{1}{b}"), F("−a/b²", r"-\frac{a}{b^2}")),
        "division by zero", torch="/", autograd="DivBackward0",
-       spellings=("/", "÷"), written="/", precedence=2),
-    Op("pow", "^", np.power, (lambda a, b: b * np.power(a, b - 1), _pow_exponent_derivative),
+       spellings=("/", "÷"), written="/", precedence=2,
+       class_name="Divide"),
+    Op("pow", "^", np.power, (_pow_base_derivative, _pow_exponent_derivative),
        F("a^b", "a^{b}"), (F("b·a^(b−1)", r"b \cdot a^{b-1}"), F("a^b·ln a", r"a^{b}\ln a")),
        "a negative number to a fractional power, zero to a negative one, or a result beyond "
-       "the largest float (about 1.8e308)", torch="**", autograd="PowBackward0",
-       spellings=("^", "**"), written="^", precedence=4, right_associative=True),
-    Op("neg", "−", lambda z: -z, (lambda z: -1.0,), F("−z", "-z"), (F("−1", "-1"),),
-       torch="-", autograd="NegBackward0", spellings=("-", "−", "–"), written="−", precedence=3),
+       "the largest float (about 1.8·10³⁰⁸)",
+       kink=Kink(lambda a, b: a == 0 and b > 0 and not float(b).is_integer(),
+                 "a^b with a fractional exponent b exists only for a ≥ 0, so at a = 0 it has "
+                 "a slope from the right only",
+                 "the engine uses that one-sided slope, b·0^(b−1) (inf when b < 1, 0 when "
+                 "b > 1), as PyTorch does; central difference needs (0 − eps)^b, which does "
+                 "not exist, so it gives nan"),
+       torch="**", autograd="PowBackward0",
+       spellings=("^", "**"), written="^", precedence=4, right_associative=True,
+       class_name="Power", with_constants=_pow_with_constants),
+    Op("neg", "−", lambda z: -z, (lambda z: -1.0,), F("−z", "-z"), (F("−1", "-1"),), torch="-", autograd="NegBackward0",
+       spellings=("-", "−", "–"), written="−", precedence=3,
+       class_name="Negate"),
     Op("sin", "sin", np.sin, (np.cos,), F("sin(z)", r"\sin(z)"), (F("cos(z)", r"\cos(z)"),),
-       torch="torch.sin", autograd="SinBackward0"),
+       torch="torch.sin", autograd="SinBackward0",
+       class_name="Sine"),
     Op("cos", "cos", np.cos, (lambda z: -np.sin(z),), F("cos(z)", r"\cos(z)"),
-       (F("−sin(z)", r"-\sin(z)"),), torch="torch.cos", autograd="CosBackward0"),
+       (F("−sin(z)", r"-\sin(z)"),), torch="torch.cos", autograd="CosBackward0",
+       class_name="Cosine"),
     Op("tan", "tan", np.tan, (lambda z: 1 / np.cos(z) ** 2,), F("tan(z)", r"\tan(z)"),
        (F("1/cos²(z)", r"\frac{1}{\cos^2(z)}"),), "tan is undefined where cos z = 0",
-       torch="torch.tan", autograd="TanBackward0"),
+       torch="torch.tan", autograd="TanBackward0",
+       class_name="Tangent"),
     Op("exp", "exp", np.exp, (np.exp,), F("e^z", "e^{z}"), (F("e^z", "e^{z}"),),
-       "exp overflows above z ≈ 709", torch="torch.exp", autograd="ExpBackward0"),
+       "exp overflows above z ≈ 709", torch="torch.exp", autograd="ExpBackward0",
+       class_name="Exp"),
     Op("log", "log", np.log, (lambda z: 1 / z,), F("log(z)", r"\log(z)"),
-       (F("1/z", r"\frac{1}{z}"),), "log needs a positive number",
-       torch="torch.log", autograd="LogBackward0"),
+       (F("1/z", r"\frac{1}{z}"),), "log needs a positive number", torch="torch.log", autograd="LogBackward0",
+       class_name="Log"),
     Op("sqrt", "√", np.sqrt, (lambda z: 0.5 / np.sqrt(z),), F("√z", r"\sqrt{z}"),
        (F("1/(2√z)", r"\frac{1}{2\sqrt{z}}"),), "sqrt needs a number ≥ 0",
-       torch="torch.sqrt", autograd="SqrtBackward0"),
+       kink=Kink(lambda z: z == 0,
+                 "sqrt is not differentiable at z = 0: it exists only for z ≥ 0 and its "
+                 "slope grows without bound as z → 0",
+                 "the engine uses the limit 1/(2√0) = inf, as PyTorch does; central "
+                 "difference needs √(0 − eps), which does not exist, so it gives nan"),
+       torch="torch.sqrt", autograd="SqrtBackward0",
+       class_name="Sqrt"),
     Op("tanh", "tanh", np.tanh, (lambda z: 1 - np.tanh(z) ** 2,), F("tanh(z)", r"\tanh(z)"),
-       (F("1 − tanh²(z)", r"1 - \tanh^2(z)"),), torch="torch.tanh", autograd="TanhBackward0"),
+       (F("1 − tanh²(z)", r"1 - \tanh^2(z)"),), torch="torch.tanh", autograd="TanhBackward0",
+       class_name="Tanh"),
     Op("sigmoid", "sigmoid", _sigmoid, (lambda z: _sigmoid(z) * (1 - _sigmoid(z)),),
-       F("σ(z) = 1/(1 + e^−z)", r"\sigma(z) = \frac{1}{1 + e^{-z}}"),
-       (F("σ(z)·(1 − σ(z))", r"\sigma(z)\,(1 - \sigma(z))"),),
-       torch="torch.sigmoid", autograd="SigmoidBackward0"),
+       F("σ(z)", r"\sigma(z)"), (F("σ(z)·(1 − σ(z))", r"\sigma(z)\,(1 - \sigma(z))"),),
+       definition=F("1/(1 + e^−z)", r"\frac{1}{1 + e^{-z}}"), torch="torch.sigmoid", autograd="SigmoidBackward0",
+       class_name="Sigmoid"),
     Op("relu", "relu", lambda z: np.maximum(z, 0.0), (lambda z: np.where(z > 0, 1.0, 0.0)[()],),
        F("max(0, z)", r"\max(0, z)"), (F("1 if z > 0, else 0", r"[z > 0]"),),
-       torch="torch.relu", autograd="ReluBackward0"),
+       kink=Kink(lambda z: z == 0,
+                 "relu is not differentiable at z = 0: its slope is 0 on the left and 1 on "
+                 "the right",
+                 "the engine uses 0 there, as PyTorch does (any slope from 0 to 1 is a valid "
+                 "subgradient); central difference straddles the corner and measures the "
+                 "average of the two slopes"),
+       torch="torch.relu", autograd="ReluBackward0",
+       class_name="ReLU"),
     Op("abs", "abs", np.abs, (np.sign,), F("|z|"), (F("sign(z)", r"\operatorname{sign}(z)"),),
-       torch="torch.abs", autograd="AbsBackward0"),
+       kink=Kink(lambda z: z == 0,
+                 "abs is not differentiable at z = 0: its slope is −1 on the left and 1 on "
+                 "the right",
+                 "the engine uses sign(0) = 0 there, as PyTorch does (0 is the subgradient "
+                 "halfway between); central difference straddles the corner and measures the "
+                 "average of the two slopes"),
+       torch="torch.abs", autograd="AbsBackward0",
+       class_name="Abs"),
 ]}
 
 #: Functions a student can call by name; `ln` is the natural log, like `log`.

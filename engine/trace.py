@@ -10,12 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal, Union
+from typing import TYPE_CHECKING, ClassVar, Literal, Union
 
 import numpy as np
 
-from .graph import Graph, Node
+from .format import not_finite_text, number_text, paren_text
 from .ops import OPS, Op
+
+if TYPE_CHECKING:
+    from .graph import Graph, Node
 
 Phase = Literal["forward", "order", "backward"]
 PHASES: tuple[Phase, ...] = ("forward", "order", "backward")
@@ -48,6 +51,26 @@ class OrderStep:
     phase: ClassVar[Phase] = "order"
 
 
+NoteKind = Literal["undefined", "overflow", "kink", "eps"]
+
+
+@dataclass(frozen=True)
+class Note:
+    """Why a number in the backward pass is not a plain derivative, where the reason arises.
+
+    undefined: the operation has no finite value there, so it has no derivative; overflow: a
+    product or sum went beyond the largest float; kink: the operation is not differentiable
+    there and the engine uses a conventional value (`Op.kink`); eps: the numerical local
+    derivative cannot be trusted with this eps. `warning` is False for a kink whose
+    conventional value is finite: that is a convention to know, not a failure.
+    """
+    node: int                  # the operation whose backward step it concerns
+    kind: NoteKind
+    text: str
+    to: int | None = None      # the input along whose edge it arose, if one
+    warning: bool = True
+
+
 @dataclass(frozen=True)
 class Send:
     """What a node sends back along one input edge during its backward step."""
@@ -58,6 +81,8 @@ class Send:
     total: float           # the receiver's d_out so far, this contribution included
     numerical: tuple[float, float] | None = None  # f(input + eps), f(input - eps) if numerical
     late: bool = False     # the receiver had fired already (a wrong order): it is never passed on
+    # The sender has no finite value, so it has no derivative: local and contribution are nan.
+    undefined: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,6 +91,20 @@ class Received:
     sender: int
     position: int
     amount: float
+
+
+@dataclass(frozen=True)
+class Copies:
+    """A variable drawn as several leaves (the tree view): each leaf's d_out is a share of the
+    gradient, and the gradient is their sum, complete once the last leaf has fired."""
+    name: str
+    count: int                              # how many leaves the variable has
+    shares: tuple[tuple[int, float], ...]   # (leaf, d_out) of the leaves fired so far, this one last
+    total: float | None = None              # the gradient, the sum of all shares: at the last leaf
+
+    @property
+    def last(self) -> bool:
+        return len(self.shares) == self.count
 
 
 @dataclass(frozen=True)
@@ -79,6 +118,9 @@ class BackwardStep:
     # Users that had not sent yet when the node fired: only in a wrong order (see
     # `backward_in_order`); what they send later never reaches the node's inputs.
     early_by: tuple[int, ...] = ()
+    notes: tuple[Note, ...] = ()     # reasons found at this step (see `Note`)
+    copies: Copies | None = None     # a variable's leaf in the tree view
+    origin: int | None = None        # where a non-finite d_out first arose, if it is one
     phase: ClassVar[Phase] = "backward"
 
 
@@ -136,6 +178,7 @@ class Trace:
     order: tuple[int, ...]           # the topological order: inputs first, output last
     steps: tuple[Step, ...]
     warnings: tuple[tuple[int, str], ...]  # (node, message) where nan/inf first appeared
+    notes: tuple[Note, ...] = ()     # every reason a backward number is not a plain derivative
 
     @property
     def value(self) -> float:
@@ -179,26 +222,75 @@ class Trace:
             yield state
 
 
-def _fmt(v: float) -> str:
-    return f"{v:.4g}"
+LARGEST = "the largest float (about 1.8·10³⁰⁸)"
 
 
-def _call_text(node: Node, inputs: tuple[float, ...]) -> str:
+def call_text(node: Node, inputs: Sequence[float]) -> str:
+    """An operation applied to numbers, in plain text: 1 × 1e−10, log(−1), √0."""
     if len(inputs) == 2:
-        return f"{_fmt(inputs[0])} {node.symbol} {_fmt(inputs[1])}"
-    return f"{node.label}({_fmt(inputs[0])})"
+        return f"{number_text(inputs[0])} {node.symbol} {paren_text(inputs[1])}"
+    return f"{node.label}({number_text(inputs[0])})"
 
 
-def _not_finite(v: float) -> str:
-    return "nan (not a number)" if np.isnan(v) else ("inf" if v > 0 else "−inf")
+def _who(graph: Graph, node_id: int) -> str:
+    node = graph.nodes[node_id]
+    return f"{node.symbol} (node {node_id + 1})" if node.kind == "operation" else node.label
 
 
-def _numerical_local(op: Op, args: list[np.float64], position: int, eps: float):
-    plus, minus = list(args), list(args)
+@dataclass(frozen=True)
+class NumericalLocal:
+    value: float
+    f_plus: float
+    f_minus: float
+    problem: str | None   # why this central difference cannot be trusted, if it cannot
+
+
+def numerical_local(op: Op, args: Sequence[float], position: int, eps: float,
+                    name: str | None = None) -> NumericalLocal:
+    """The local derivative by central difference in one argument, and whether eps is usable:
+    a step that leaves the operation's domain, one so small that z ± eps rounds back to z
+    (the difference is 0), or one so large that the arithmetic overflows."""
+    x = [np.float64(v) for v in args]
+    plus, minus = list(x), list(x)
     plus[position] += eps
     minus[position] -= eps
-    f_plus, f_minus = float(op.forward(*plus)), float(op.forward(*minus))
-    return (f_plus - f_minus) / (2 * eps), (f_plus, f_minus)
+    with np.errstate(all="ignore"):
+        f_plus, f_minus = float(op.forward(*plus)), float(op.forward(*minus))
+        value = float((np.float64(f_plus) - np.float64(f_minus)) / (2 * np.float64(eps)))
+        symbolic = float(op.local_derivatives[position](*x))
+    name = name or op.argument_names[position]
+    eps_text = number_text(eps)
+    problem = None
+    if not math.isfinite(value):
+        if not math.isfinite(2 * eps) or not (math.isfinite(plus[position])
+                                              and math.isfinite(minus[position])):
+            problem = (f"eps = {eps_text} is so large that {name} ± eps or 2·eps is beyond "
+                       f"{LARGEST}: the central difference is {number_text(value)}")
+        else:
+            for side, f_side, arg in (("−", f_minus, minus), ("+", f_plus, plus)):
+                if not math.isfinite(f_side):
+                    where = f"{name} {side} eps = {number_text(arg[position])}"
+                    reason = f" ({op.domain})" if op.domain else ""
+                    problem = (f"{where} leaves the domain of {op.name}{reason}: "
+                               f"f({number_text(arg[position])}) = {number_text(f_side)}, so "
+                               f"the central difference is {number_text(value)}; the symbolic "
+                               f"local derivative is {number_text(symbolic)}")
+                    break
+            else:
+                problem = (f"the central difference overflows: ({number_text(f_plus)} − "
+                           f"{paren_text(f_minus)}) / (2·{eps_text}) is beyond {LARGEST}")
+    elif f_plus == f_minus and symbolic != 0 and math.isfinite(symbolic):
+        rounds = plus[position] == x[position] and minus[position] == x[position]
+        why = (f"{name} ± eps rounds back to {name} = {number_text(x[position])}" if rounds
+               else f"f({name} + eps) and f({name} − eps) are the same float")
+        problem = (f"eps = {eps_text} is too small: {why}, so the difference is 0, not the "
+                   f"derivative (symbolically {number_text(symbolic)})")
+    elif math.isfinite(symbolic) and abs(value - symbolic) > 1e-3 * max(1.0, abs(symbolic)) \
+            and not op.has_kink(*x):
+        problem = (f"eps = {eps_text} gives {number_text(value)} where the symbolic local "
+                   f"derivative is {number_text(symbolic)}: eps is too large for the "
+                   "curvature here or too small for the float round-off")
+    return NumericalLocal(value, f_plus, f_minus, problem)
 
 
 def _local_modes(graph: Graph, local: str | Mapping[int, str]) -> list[str]:
@@ -237,19 +329,20 @@ def build_trace(graph: Graph, inputs: Mapping[str, object], *,
     nodes = graph.nodes
     steps: list[Step] = []
     warnings: dict[int, str] = {}
+    notes: list[Note] = []
 
     # 1. Forward, in node order: every input was created, and so computed, before its user.
     for node in nodes:
         if node.kind != "operation":
             if not math.isfinite(values[node.id]):
-                warnings[node.id] = f"{node.label} = {_not_finite(values[node.id])} at node " \
-                                    f"{node.id + 1}"
+                warnings[node.id] = f"{node.label} = {not_finite_text(values[node.id])} at " \
+                                    f"node {node.id + 1}"
             continue
         args = tuple(values[a] for a in node.args)
         warning = None
         if not math.isfinite(values[node.id]) and all(map(math.isfinite, args)):
             op = OPS[node.label]
-            warning = (f"{_call_text(node, args)} = {_not_finite(values[node.id])} at node "
+            warning = (f"{call_text(node, args)} = {not_finite_text(values[node.id])} at node "
                        f"{node.id + 1}" + (f": {op.domain}" if op.domain else ""))
             warnings[node.id] = warning
         steps.append(ForwardStep(node.id, args, values[node.id], warning))
@@ -270,9 +363,12 @@ def build_trace(graph: Graph, inputs: Mapping[str, object], *,
     # 3. Backward along the order reversed: each node fires once all its users have sent.
     grads = [0.0] * len(nodes)
     grads[graph.output] = 1.0
+    origin: list[int | None] = [None] * len(nodes)  # where a non-finite d_out first arose
     received: list[list[Received]] = [[] for _ in nodes]
     needs = graph.needs_gradient
     users = graph.consumers() if backward_order is not None else None
+    leaves = graph.leaves_of_variables()
+    fired_leaves: dict[str, list[tuple[int, float]]] = {}
     fired: set[int] = set()
     with np.errstate(all="ignore"):
         for node_id in (reversed(order) if backward_order is None else backward_order):
@@ -285,32 +381,70 @@ def build_trace(graph: Graph, inputs: Mapping[str, object], *,
                 fired.add(node_id)
             d_out = grads[node_id]
             sends: list[Send] = []
-            warning = None
+            step_notes: list[Note] = []
+            copies = None
+            if node.kind == "variable" and len(leaves[node.label]) > 1:
+                shares = fired_leaves.setdefault(node.label, [])
+                shares.append((node_id, d_out))
+                count = len(leaves[node.label])
+                total = None
+                if len(shares) == count:
+                    total = 0.0
+                    for leaf in leaves[node.label]:  # in node order, as `Trace.gradient` adds
+                        total += grads[leaf]
+                copies = Copies(node.label, count, tuple(shares), total)
             if node.kind == "operation":
                 op = OPS[node.label]
                 # NumPy floats, as in the forward pass: 1/0 is then inf, not ZeroDivisionError.
                 args = [np.float64(values[a]) for a in node.args]
+                # No finite value, no derivative: what the formulas would give is not one.
+                undefined = not math.isfinite(values[node_id])
+                kink = not undefined and op.has_kink(*args)
+                if kink:
+                    assert op.kink is not None
+                    finite = all(math.isfinite(float(op.local_derivatives[p](*args)))
+                                 for p, a in enumerate(node.args) if needs[a])
+                    step_notes.append(Note(node_id, "kink", f"{op.kink.why}; {op.kink.uses}",
+                                           warning=not finite))
                 for position, a in enumerate(node.args):
                     if not needs[a]:
                         continue
                     numerical = None
-                    if modes[node_id] == "symbolic":
-                        local_value = float(op.local_derivatives[position](*args))
+                    if undefined:
+                        local_value = contribution = math.nan
                     else:
-                        local_value, numerical = _numerical_local(op, args, position, eps)
-                    contribution = d_out * local_value
-                    grads[a] = grads[a] + contribution
+                        if modes[node_id] == "symbolic":
+                            local_value = float(op.local_derivatives[position](*args))
+                        else:
+                            result = numerical_local(op, args, position, eps,
+                                                     graph.nodes[a].label
+                                                     if graph.nodes[a].kind != "operation"
+                                                     else None)
+                            local_value = result.value
+                            numerical = (result.f_plus, result.f_minus)
+                            if result.problem:
+                                step_notes.append(Note(node_id, "eps", f"{op.name} at node "
+                                                       f"{node_id + 1}: {result.problem}", a))
+                        contribution = d_out * local_value
+                    before = grads[a]
+                    grads[a] = before + contribution
                     received[a].append(Received(node_id, position, contribution))
                     sends.append(Send(a, position, local_value, contribution, grads[a],
-                                      numerical, a in fired))
-                    if not math.isfinite(local_value) and math.isfinite(d_out) \
-                            and all(map(math.isfinite, args)) and warning is None:
-                        warning = (f"the local derivative of {node.symbol} at node "
-                                   f"{node_id + 1} is {_not_finite(local_value)} at "
-                                   f"{_call_text(node, tuple(args))}")
-                        warnings.setdefault(node_id, warning)
+                                      numerical, a in fired, undefined))
+                    step_notes += _first_non_finite(graph, node_id, args, a, d_out, local_value,
+                                                    contribution, before, grads[a], kink,
+                                                    undefined, numerical is not None)
+                    if not math.isfinite(grads[a]) and origin[a] is None:
+                        origin[a] = origin[node_id] if not math.isfinite(d_out) \
+                            and origin[node_id] is not None else node_id
+            notes += step_notes
+            messages = [n.text for n in step_notes if n.warning]
+            for n in step_notes:
+                if n.warning:
+                    warnings.setdefault(n.node, n.text)
             steps.append(BackwardStep(node_id, d_out, tuple(received[node_id]), tuple(sends),
-                                      warning, early_by))
+                                      "; ".join(messages) or None, early_by, tuple(step_notes),
+                                      copies, origin[node_id]))
 
     used = {modes[n.id] for n in nodes if n.kind == "operation" and needs[n.id]}
     summary = local if isinstance(local, str) else \
@@ -318,7 +452,38 @@ def build_trace(graph: Graph, inputs: Mapping[str, object], *,
     return Trace(graph=graph, inputs={k: float(v) for k, v in inputs.items()}, local=summary,
                  eps=float(eps), values=tuple(values), grads=tuple(float(g) for g in grads),
                  order=tuple(order), steps=tuple(steps),
-                 warnings=tuple(sorted(warnings.items())))
+                 warnings=tuple(sorted(warnings.items())), notes=tuple(notes))
+
+
+def _first_non_finite(graph: Graph, node_id: int, args: Sequence[float], to: int, d_out: float,
+                      local: float,
+                      contribution: float, before: float, total: float, kink: bool,
+                      undefined: bool, numerical: bool) -> list[Note]:
+    """A note where nan or inf first appears on an edge: in the local derivative, in the d_out
+    sent (d_out · local) or in the receiver's running sum, each from finite numbers."""
+    if undefined or not math.isfinite(d_out):
+        return []  # said at the node that has no value, or where the d_out arose
+    node = graph.nodes[node_id]
+    edge = f"from {_who(graph, node_id)} to {_who(graph, to)}"
+    if not math.isfinite(local):
+        if kink or numerical:
+            return []  # the kink's or the eps's note says why
+        kind: NoteKind = "overflow" if math.isinf(local) else "undefined"
+        why = f"beyond {LARGEST}" if kind == "overflow" else \
+            "the derivative does not exist there"
+        return [Note(node_id, kind, f"the local derivative of {node.symbol} {edge} is "
+                                    f"{not_finite_text(local)} at {call_text(node, [float(v) for v in args])}: "
+                                    f"{why}", to)]
+    if not math.isfinite(contribution):
+        return [Note(node_id, "overflow", f"the d_out sent {edge} overflows: "
+                                          f"{number_text(d_out)} · {paren_text(local)} = "
+                                          f"{not_finite_text(contribution)}, beyond {LARGEST}, "
+                                          "though the true gradient may be finite", to)]
+    if not math.isfinite(total) and math.isfinite(before):
+        return [Note(node_id, "overflow", f"the running sum at {_who(graph, to)} overflows: "
+                                          f"{number_text(before)} + {paren_text(contribution)} "
+                                          f"= {not_finite_text(total)}, beyond {LARGEST}", to)]
+    return []
 
 
 # -- the backward pass in an order of one's choosing --------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 import engine
-from engine.explain import Explanation, Segment, explain, node_name, number_text
+from engine.explain import Explanation, Kind, Segment, explain, node_name, number_text
 
 ASK = {"sends": "What each box sends back", "grads": "The d_out each node fires with"}
 RELATIVE, ABSOLUTE = 0.01, 0.005  # within 1 %, or 0.005 near zero, counts as right
@@ -74,10 +74,9 @@ def markdown(segments: tuple[Segment, ...]) -> str:
 
 def arithmetic(explanation: Explanation, question: Question) -> list[str]:
     """The lines of the step's explanation that compute this answer."""
-    sends = [line for line in explanation.lines if line[0].text.startswith("To ")]
-    received = [line for line in explanation.lines if not line[0].text.startswith("To ")
-                and not line[0].text.startswith("Local derivatives")]
-    lines = [sends[question.send]] if question.send is not None else received
+    sends = explanation.of_kind(Kind.SEND)
+    lines = [sends[question.send]] if question.send is not None else \
+        explanation.of_kind(Kind.RECEIVED)
     return [markdown(line) for line in lines]
 
 

@@ -1,0 +1,259 @@
+"""Nothing false in what the engine says: shares are not gradients, nan and inf are flagged
+where they arise, points without a derivative are named, numerical local derivatives say
+when eps cannot be trusted, and the JSON is JSON.
+
+Oracles: central difference on the whole function (engine.central_difference over
+Graph.evaluate), plain calculus written out here, and json.loads in strict mode.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+import engine
+from engine.__main__ import main
+from engine.check import gradient_check
+from engine.explain import Kind, explain
+from engine.trace import BackwardStep
+
+
+def backward_explanations(trace: engine.Trace) -> list[tuple[BackwardStep, object]]:
+    return [(step, explain(trace, k)) for k, step in enumerate(trace.steps, 1)
+            if isinstance(step, BackwardStep)]
+
+
+def variable_steps(trace: engine.Trace, name: str) -> list[tuple[BackwardStep, object]]:
+    return [(s, e) for s, e in backward_explanations(trace)
+            if trace.graph.nodes[s.node].kind == "variable"
+            and trace.graph.nodes[s.node].label == name]
+
+
+def strict_json(text: str) -> dict:
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not strict JSON: {constant}")
+    return json.loads(text, parse_constant=refuse)
+
+
+# -- the tree view: a leaf's d_out is a share -------------------------------------------------
+
+def test_tree_leaves_are_shares_and_the_last_leaf_states_the_sum() -> None:
+    graph = engine.parse("log(xy)+exp(xy)", merge=False)
+    trace = graph.trace(x=1.0, y=2.0)
+    for name in ("x", "y"):
+        f = lambda t, name=name: graph.evaluate({"x": 1.0, "y": 2.0, name: t})  # noqa: E731
+        true = float(engine.central_difference(f, {"x": 1.0, "y": 2.0}[name], 1e-6))
+        steps = variable_steps(trace, name)
+        assert len(steps) == 2  # one leaf per use
+        first, last = steps
+        # The first leaf reached is a share: never called the gradient.
+        assert [line.kind for line in first[1].lines if line.kind in
+                (Kind.GRADIENT, Kind.SHARE)] == [Kind.SHARE]
+        assert "share" in first[1].as_text() and "This is the gradient" not in first[1].as_text()
+        assert not math.isclose(first[0].d_out, true, rel_tol=1e-3)
+        # The last leaf adds the shares up, and the sum is the true gradient.
+        [line] = last[1].of_kind(Kind.GRADIENT)
+        shares = sorted((node, d) for node, d in last[0].copies.shares)
+        assert math.isclose(sum(d for _, d in shares), true, rel_tol=1e-6)
+        written = " + ".join(engine.explain.number_text(d) for _, d in shares)
+        assert f"{written} = {engine.explain.number_text(true)}" in line.text
+    assert "1 + 14.78 = 15.78" in variable_steps(trace, "x")[-1][1].as_text()
+    assert "0.5 + 7.389 = 7.889" in variable_steps(trace, "y")[-1][1].as_text()
+
+
+def test_cli_trace_of_the_tree_states_the_sum(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["log(xy)+exp(xy)", "x=1", "y=2", "--trace", "--tree"]) == 0
+    out = capsys.readouterr().out
+    assert "x is used twice" in out and "1 + 14.78 = 15.78" in out
+    assert "This is the gradient: ∂v₉/∂x = 1." not in out
+
+
+def test_a_variable_used_once_is_the_gradient_as_before() -> None:
+    trace = engine.parse("log(xy)+exp(xy)").trace(x=1.0, y=2.0)
+    for name in ("x", "y"):
+        [(step, explanation)] = variable_steps(trace, name)
+        assert step.copies is None
+        assert len(explanation.of_kind(Kind.GRADIENT)) == 1
+
+
+# -- nan and inf in the backward pass ---------------------------------------------------------
+
+def test_overflow_in_a_sent_d_out_is_flagged_at_its_edge() -> None:
+    graph = engine.parse("x^2*1e300*1e10")
+    trace = graph.trace(x=1e-10)
+    assert math.isfinite(trace.value) and trace.gradient["x"] == math.inf
+    [note] = [n for n in trace.notes if n.kind == "overflow"]
+    # the product 1e10 · 1e300 overflows on the edge into x^2
+    assert graph.nodes[note.to].label == "pow" and "overflows" in note.text
+    assert note.node in dict(trace.warnings)
+    [(_, explanation)] = variable_steps(trace, "x")
+    assert not explanation.of_kind(Kind.GRADIENT)
+    assert "not the gradient" in explanation.of_kind(Kind.NO_GRADIENT)[0].text
+
+
+def test_cli_json_warns_about_backward_overflow(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["x^2*1e300*1e10", "x=1e-10", "--json"]) == 0
+    data = strict_json(capsys.readouterr().out)
+    assert data["gradient"]["x"] == "inf"
+    assert any("overflows" in w for w in data["warnings"])
+
+
+def test_overflow_in_a_running_sum_is_flagged() -> None:
+    trace = engine.parse("x*1e308 + x*1.5e308").trace(x=1e-10)  # each d_out finite, not the sum
+    assert math.isfinite(trace.value) and trace.gradient["x"] == math.inf
+    assert any(n.kind == "overflow" and "running sum" in n.text for n in trace.notes)
+
+
+def test_overflow_in_a_local_derivative_is_flagged() -> None:
+    trace = engine.parse("1/x").trace(x=1e-200)   # value 1e200, slope −1e400
+    assert math.isfinite(trace.value)
+    [note] = [n for n in trace.notes if n.kind == "overflow"]
+    assert "local derivative" in note.text
+
+
+# -- points without a derivative --------------------------------------------------------------
+
+@pytest.mark.parametrize("expr, convention, finite", [
+    ("relu(x)", 0.0, True), ("abs(x)", 0.0, True), ("sqrt(x)", math.inf, False),
+    ("x^0.5", math.inf, False), ("x^1.5", 0.0, True)])
+def test_kinks_are_named_with_the_convention_used(expr: str, convention: float,
+                                                   finite: bool) -> None:
+    trace = engine.parse(expr).trace(x=0.0)
+    assert trace.gradient["x"] == convention
+    [note] = [n for n in trace.notes if n.kind == "kink"]
+    assert "not differentiable" in note.text or "slope from the right only" in note.text
+    assert "PyTorch" in note.text
+    assert note.warning is not finite  # an infinite slope is also a warning
+    assert any(e.of_kind(Kind.KINK) for _, e in backward_explanations(trace))
+    [(_, explanation)] = variable_steps(trace, "x")
+    if finite:
+        [line] = explanation.of_kind(Kind.GRADIENT)
+        assert "by convention" in line.text
+    else:
+        assert not explanation.of_kind(Kind.GRADIENT)
+
+
+@pytest.mark.parametrize("expr", ["relu(x)", "sqrt(x)", "x^0.5"])
+def test_the_final_check_says_why_central_difference_disagrees(expr: str) -> None:
+    trace = engine.parse(expr).trace(x=0.0)
+    [check] = gradient_check(trace)
+    assert not check.agree and check.reason
+    assert "central difference" in check.reason
+
+
+def test_relu_just_off_its_kink_has_no_note() -> None:
+    trace = engine.parse("relu(x)").trace(x=1e-3)
+    assert trace.notes == () and gradient_check(trace)[0].agree
+
+
+@pytest.mark.parametrize("expr, x", [("log(x)", -1.0), ("log(x)", 0.0), ("1/x", 0.0),
+                                     ("sqrt(x)", -4.0)])
+def test_where_the_function_is_undefined_the_backward_states_no_gradient(expr: str,
+                                                                          x: float) -> None:
+    trace = engine.parse(expr).trace(x=x)
+    assert not math.isfinite(trace.value)
+    assert math.isnan(trace.gradient["x"])
+    assert math.isnan(trace.graph.gradient(x=x)["x"])  # the fast path agrees
+    [(_, explanation)] = variable_steps(trace, "x")
+    text = explanation.as_text()
+    assert not explanation.of_kind(Kind.GRADIENT) and "no gradient" in text
+    assert any(e.of_kind(Kind.UNDEFINED) for _, e in backward_explanations(trace))
+
+
+def test_the_fast_gradient_of_an_array_is_nan_only_where_undefined() -> None:
+    import numpy as np
+    g = engine.parse("log(x)").gradient(x=np.array([-1.0, 2.0]))["x"]
+    assert math.isnan(g[0]) and g[1] == 0.5
+
+
+# -- numerical local derivatives --------------------------------------------------------------
+
+def test_numerical_local_says_x_minus_eps_leaves_the_domain() -> None:
+    trace = engine.parse("log(x)").trace(x=0.00001, local="numerical")
+    [note] = [n for n in trace.notes if n.kind == "eps"]
+    assert "x − eps" in note.text and "leaves the domain" in note.text
+    assert "local derivative of log is nan" not in " ".join(t for _, t in trace.warnings)
+    assert gradient_check(trace)[0].reason
+
+
+@pytest.mark.parametrize("expr, eps", [("log(x)", 1e-300), ("x^2", 1e-300)])
+def test_an_eps_too_small_to_move_x_is_a_warning(expr: str, eps: float) -> None:
+    trace = engine.parse(expr).trace(x=1.0, local="numerical", eps=eps)
+    assert trace.gradient["x"] == 0.0
+    [note] = [n for n in trace.notes if n.kind == "eps"]
+    assert note.warning and "too small" in note.text
+    assert trace.warnings
+
+
+def test_an_eps_too_large_is_a_warning() -> None:
+    trace = engine.parse("sin(x)").trace(x=1.0, local="numerical", eps=1e308)
+    assert [n.kind for n in trace.notes] == ["eps"] and trace.warnings
+
+
+def test_a_good_eps_has_no_note() -> None:
+    trace = engine.parse("sin(x)*log(x)").trace(x=2.0, local="numerical", eps=1e-5)
+    assert trace.notes == () and trace.warnings == ()
+
+
+# -- x^0 -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("local", ["symbolic", "numerical"])
+def test_x_to_the_zero_has_slope_zero_at_zero(local: str) -> None:
+    trace = engine.parse("x^0").trace(x=0.0, local=local)
+    assert trace.gradient["x"] == 0.0 and trace.warnings == ()
+    assert engine.parse("x^0").gradient(x=0.0)["x"] == 0.0
+
+
+# -- strict JSON ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [["x", "x=nan"], ["x", "x=inf"], ["x*y", "x=-inf", "y=0"],
+                                  ["log(x)", "x=-1"], ["x^2*1e300*1e10", "x=1e-10"]])
+def test_cli_json_is_strict_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args + ["--json"]) == 0
+    data = strict_json(capsys.readouterr().out)
+    for value in [*data["inputs"].values(), data["value"], *data["gradient"].values()]:
+        assert isinstance(value, float) or value in ("nan", "inf", "-inf")
+
+
+# -- wording ---------------------------------------------------------------------------------
+
+def test_a_function_without_operations_is_not_zero_operations() -> None:
+    text = explain(engine.parse("x").trace(x=2.0), 0).as_text()
+    assert "0 operations" not in text and "no operation" in text
+
+
+def test_a_negative_argument_has_one_pair_of_parentheses() -> None:
+    trace = engine.parse("log(x)").trace(x=-1.0)
+    text = explain(trace, 1).as_text()
+    assert "log(−1)" in text and "((" not in text
+
+
+def test_a_square_is_written_as_the_course_writes_it() -> None:
+    trace = engine.parse("x^2").trace(x=3.0)
+    text = "\n".join(explain(trace, k).as_text() for k in range(len(trace) + 1))
+    assert "x² = 3² = 9" in text and "2·x = 1 · 2·3 = 6" in text
+    assert "^(2−1)" not in text and "x^2" not in text
+
+
+def test_sigmoid_shows_its_definition_once() -> None:
+    trace = engine.parse("sigmoid(x)").trace(x=0.0)
+    text = explain(trace, 1).as_text()
+    assert "v₂ = σ(x) = σ(0) = 0.5" in text and "1/(1 + e^−z)" in text
+
+
+def test_sends_and_received_lines_carry_their_kind() -> None:
+    trace = engine.parse("log(xy)+exp(xy)").trace(x=1.0, y=2.0)
+    for step, explanation in backward_explanations(trace):
+        sends = explanation.of_kind(Kind.SEND)
+        assert len(sends) == len(step.sends)
+        for send, line in zip(step.sends, sends):
+            assert line.text.endswith(engine.explain.number_text(send.contribution))
+        assert explanation.of_kind(Kind.RECEIVED)
+
+
+def test_warnings_and_explanations_write_numbers_alike() -> None:
+    trace = engine.parse("log(x)").trace(x=-1.0)
+    [(_, warning)] = trace.warnings
+    assert "log(−1)" in warning and "-1" not in warning
