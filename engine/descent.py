@@ -171,10 +171,20 @@ def train(graph: Graph, start: dict[str, float], lr: float, steps: int,
             break
         if not math.isfinite(step.loss_after):
             stop = Stop("not finite", k + 1, _stopped(
-                k + 1, f"the loss became {number_text(step.loss_after)}"))
+                k + 1, f"the loss became {number_text(step.loss_after)}"
+                + _where(graph, values)))
             break
     start_loss = previous.start_loss if previous else loss_at(graph, start)
     return Run(start, start_loss, lr, tuple(taken), stop)
+
+
+def _where(graph: Graph, values: list | None) -> str:
+    """Why the first operation whose value is not a number has none: its domain."""
+    for node in graph.nodes if values is not None else ():
+        value = values[node.id]
+        if node.op is not None and node.op.domain and not math.isfinite(float(value)):
+            return f" ({node.op.domain} at {graph.node_text(node.id)})"
+    return ""
 
 
 def _stopped(k: int, what: str) -> str:

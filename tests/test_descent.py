@@ -67,6 +67,7 @@ def test_leaving_the_domain_stops_with_nan() -> None:
     # h = log(xy) + exp(xy) falls as xy falls to 0, and past it log is undefined.
     run = train(engine.parse("log(xy)+exp(xy)"), {"x": 1.0, "y": 2.0}, 0.01, MAX_STEPS)
     assert run.stop is not None and "nan" in run.stop.message
+    assert engine.OPS["log"].domain in run.stop.message  # and where, from the ops table
     assert math.isnan(run.losses[-1]) and all(math.isfinite(v) for v in run.losses[:-1])
 
 
