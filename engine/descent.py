@@ -180,9 +180,10 @@ def train(graph: Graph, start: dict[str, float], lr: float, steps: int,
 
 def _where(graph: Graph, values: list | None) -> str:
     """Why the first operation whose value is not a number has none: its domain."""
-    for node in graph.nodes if values is not None else ():
-        value = values[node.id]
-        if node.op is not None and node.op.domain and not math.isfinite(float(value)):
+    if values is None:
+        return ""
+    for node in graph.nodes:
+        if node.op is not None and node.op.domain and not math.isfinite(float(values[node.id])):
             return f" ({node.op.domain} at {graph.node_text(node.id)})"
     return ""
 
