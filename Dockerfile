@@ -39,7 +39,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", \
          "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4)"]
 
-# `python -m ui.serve` is `streamlit run app.py` (see ui/serve.py for why). Exec form: the
-# server is PID 1 and gets SIGTERM directly, so `docker stop` and Kubernetes shut it down
-# cleanly. 0.0.0.0 so the published port reaches it from outside the container.
-CMD ["python", "-m", "ui.serve", "--server.port=8501", "--server.address=0.0.0.0"]
+# The conventional start, as hosting services run it. Exec form: the server is PID 1 and gets
+# SIGTERM directly, so `docker stop` and Kubernetes shut it down cleanly. 0.0.0.0 so the
+# published port reaches it from outside the container.
+CMD ["streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0"]

@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh requirements.txt
-exec .venv/bin/python -m ui.serve "$@"
+exec .venv/bin/streamlit run app.py "$@"

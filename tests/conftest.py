@@ -45,12 +45,19 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> No
     raise RuntimeError(f"the server at {url} did not become healthy in {timeout} s")
 
 
-def start_app(cwd: Path = ROOT, python: str = sys.executable, extra: list[str] | None = None):
-    """Start the app as its start script does (`python -m ui.serve`, which is
-    `streamlit run app.py`) in its own process group; returns (process, url)."""
+def streamlit_command(python: str = sys.executable) -> list[str]:
+    """`streamlit run app.py` with the `streamlit` script that sits beside `python`, as the start
+    script, the image and hosting services start the app."""
+    return [str(Path(python).parent / "streamlit"), "run", "app.py"]
+
+
+def start_app(cwd: Path = ROOT, python: str = sys.executable, extra: list[str] | None = None,
+              command: list[str] | None = None):
+    """Start the app as its start script does (`streamlit run app.py`, or `command`) in its
+    own process group; returns (process, url)."""
     port = free_port()
     process = subprocess.Popen(
-        [python, "-m", "ui.serve", "--server.headless", "true",
+        [*(command or streamlit_command(python)), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "false", *(extra or [])],
         cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

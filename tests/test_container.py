@@ -228,10 +228,10 @@ def test_dockerfile_has_what_a_deployment_relies_on():
     assert probe[0] == "python", probe
     assert f":{IMAGE_PORT}/_stcore/health" in probe[-1], probe
 
-    # The start command is the app's own (`streamlit run app.py`, see ui/serve.py), on the
-    # exposed port and every interface.
+    # The start command is the conventional `streamlit run app.py`, on the exposed port and
+    # every interface.
     command = start_command(instructions)
-    assert command[:3] == ["python", "-m", "ui.serve"], command
+    assert command[:3] == ["streamlit", "run", "app.py"], command
     assert f"--server.port={IMAGE_PORT}" in command, command
     assert "--server.address=0.0.0.0" in command, command
 
@@ -386,7 +386,7 @@ def test_image_steps_install_and_serve_the_app(tmp_path):
         for word in start_command(instructions)
     ]
     command += ["--server.scriptHealthCheckEnabled=true", "--logger.hideWelcomeMessage=true"]
-    # The `python` of the environment pip just installed into, not one from elsewhere on PATH.
+    # The `streamlit` of the environment pip just installed into, not one from elsewhere on PATH.
     command[0] = shutil.which(command[0], path=environment["PATH"])
     assert command[0] and Path(command[0]).parent == venv / "bin", command[0]
     log_path = tmp_path / "server.log"
