@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, screenshot, start_app, stop_app, streamlit_command
 
 STARTS = {
@@ -30,11 +29,10 @@ def test_app_py_is_served_as_an_st_app():
     assert found.is_asgi_app and found.import_string == "app:app", found
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("start", list(STARTS))
 @pytest.mark.parametrize("path, heading", [
     ("chain-rule", "Chain rule"),
-    ("central-difference", "Central difference"),
+    pytest.param("central-difference", "Central difference", marks=pytest.mark.slow),
 ])
 def test_the_first_visitor_after_a_start_opens_a_lesson_link(browser, start, path, heading):
     process, url = start_app(command=STARTS[start])
@@ -58,9 +56,8 @@ def test_the_first_visitor_after_a_start_opens_a_lesson_link(browser, start, pat
         stop_app(process)
 
 
-@pytest.mark.slow
 def test_the_first_visitor_to_a_page_that_does_not_exist_is_told_so(browser):
-    """The dialog the test above looks for is real: an unknown path shows it, then the playground."""
+    """The dialog the test above looks for is real: an unknown path shows it."""
     process, url = start_app()
     try:
         context = browser.new_context(viewport={"width": 1280, "height": 800})
