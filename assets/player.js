@@ -372,13 +372,25 @@ function presenterMode(ctx) {
     for (const text of g.querySelectorAll("text")) {
       lines[+text.dataset.line] = (text.textContent || "").trim();
     }
-    const [symbol = "", tag = "", value = "", grad = ""] = lines;
     const kind = Object.keys(KINDS).find((c) => classes.includes(c));
+    // Lines: name, tag, value, grad, then any note (PyTorch's name for the box). A constant
+    // has a value line only where it is a named number (π, e), so its note may come sooner.
+    const [symbol = "", tag = ""] = lines;
+    let value = lines[2] || "";
+    let grad = lines[3] || "";
+    let notes = lines.slice(4);
+    if (kind === "bp-constant") {
+      const numeric = /^[−-]?(\d|\.\d|inf|nan)/.test(value);
+      notes = lines.slice(numeric ? 3 : 2);
+      value = numeric ? value : "";
+      grad = "";
+    }
     let name = (kind ? KINDS[kind] + " " : "") + symbol + (tag ? " (" + tag + ")" : "");
     const facts = [];
     if (kind !== "bp-constant" || value) facts.push(value ? "value " + value : "no value yet");
     // The output starts the backward pass with grad 1; every other box sums the d_out it got.
     if (grad) facts.push(grad + (classes.includes("bp-output") ? "" : " (d_out received)"));
+    facts.push(...notes.filter(Boolean));
     const states = STATES.filter(([c]) => classes.includes(c)).map(([, words]) => words);
     name += ": " + facts.concat(states).join(", ");
     g.setAttribute("aria-label", name);
@@ -646,6 +658,26 @@ function presenterMode(ctx) {
     parts.forward.disabled = k === last;
   }
 
+  // -- a long step on a slide: smaller type rather than a cut-off explanation -----------------
+  // On a slide (the file, presenter mode, an embed) the explanation has a fixed share of the
+  // height; a step too long for it (a warning, the last step's check) steps its type down,
+  // to no less than 70 %, so nothing is cut off.
+  const fitted = () => player.closest(".bp-slide") || options.present || options.embed;
+  function fitExplanation() {
+    explain.style.fontSize = "";
+    if (!fitted()) return;
+    for (let scale = 0.95; scale >= 0.7 && explain.scrollHeight > explain.clientHeight + 1;
+      scale -= 0.05) {
+      explain.style.fontSize = scale.toFixed(2) + "em";
+    }
+  }
+  let refit = null;
+  const onResize = () => {
+    cancelAnimationFrame(refit);
+    refit = requestAnimationFrame(fitExplanation);
+  };
+  view.addEventListener("resize", onResize);
+
   // -- per step --------------------------------------------------------------------------------
   function show(k, from) {
     // Text alternatives of the elements this step's patches touched (all of them at a replay).
@@ -657,6 +689,7 @@ function presenterMode(ctx) {
         else if (id.startsWith("bp-e")) describeEdge(g);
       }
     }
+    fitExplanation();
     live.textContent = "Step " + k + " of " + last + ". " + sentence(explain);
     // A button just disabled (Next at the last step) would drop the keyboard's focus to the
     // page's start; the step slider beside it keeps the place instead.
@@ -700,6 +733,7 @@ function presenterMode(ctx) {
     get blanked() { return blanked; },
     destroy() {  // the speaker view stays open for the next player mounted in this page
       view.removeEventListener("pagehide", closeSpeaker);
+      view.removeEventListener("resize", onResize);
       clearInterval(clock);
       clock = null;
       if (speaker && !speaker.closed) speaker.document.removeEventListener("keydown", speakerKey);

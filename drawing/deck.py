@@ -145,7 +145,11 @@ body {{ background: {"#14161a" if theme == "dark" else "#ffffff"}; }}
 .bp-slide .bp-player {{ --bp-size: max(16px, min(1.3vw, 2.35vh)); }}
 .bp-slide .bp-player.bp-present {{ --bp-size: max(24px, min(1.6vw, 2.9vh)); }}
 .bp-slide .bp-stage svg {{ max-width: none !important; }}
-/* The last step's check in a second column beside its text, as in presenter mode. */
+/* As in presenter mode: the heading runs into its first line, and the last step's check sits
+   in a second column beside its text, so a long step fits under the diagram. */
+.bp-slide .bp-explain h3 {{ display: inline; margin-right: 0.6em; }}
+.bp-slide .bp-explain h3 + p {{ display: inline; }}
+.bp-slide .bp-explain p {{ margin: 3px 0; }}
 .bp-slide .bp-explain:has(> .bp-check) {{ columns: 2; column-fill: auto; column-gap: 24px; }}
 .bp-slide .bp-explain > .bp-check {{ break-before: column; margin: 0; }}
 </style>

@@ -890,3 +890,70 @@ def test_speaker_view_of_the_apps_presenter_mode(browser, app_url):
         assert not errors
     finally:
         context.close()
+
+
+def _lesson_decks() -> dict[str, object]:
+    """Decks as the lessons build them, each with its own settings."""
+    from engine.forward_mode import forward_mode
+    from drawing.forward_mode import forward_mode_deck
+
+    graph = engine.parse(FUNCTION)
+    # The product fires before log and exp have sent to it: the topological sort lesson's
+    # wrong order, with its warnings.
+    wrong = (graph.output, *(n.id for n in graph.nodes if n.label == "mul"),
+             *(n.id for n in graph.nodes if n.label in ("log", "exp")),
+             *(n.id for n in graph.nodes if n.kind == "variable"))
+    return {
+        "playground": lambda: deck_data(engine.parse(FUNCTION).trace(VALUES), title=FUNCTION),
+        "tree, numerical": lambda: deck_data(
+            engine.parse(FUNCTION, merge=False).trace(VALUES, local="numerical", eps=1e-3)),
+        "order chosen": lambda: deck_data(engine.backward_in_order(graph, VALUES, wrong)),
+        "forward mode": lambda: forward_mode_deck(forward_mode(graph, VALUES, wrt="x")),
+        "constants and a warning": lambda: deck_data(
+            engine.parse("2 log(x) + pi").trace({"x": 0.0})),
+        "box notes": lambda: deck_data(engine.parse("x*y + 3").trace({"x": 2.0, "y": 5.0}),
+                                       box_notes={0: "AccumulateGrad", 1: "AccumulateGrad",
+                                                  2: "MulBackward0", 3: "a number: no node",
+                                                  4: "AddBackward0"}),
+        "a constant function": lambda: deck_data(engine.parse("2 + 3").trace({})),
+    }
+
+
+@pytest.mark.parametrize("present", [False, True], ids=["slides", "present"])
+@pytest.mark.parametrize("lesson", list(_lesson_decks()))
+def test_every_lessons_deck_makes_slides_that_step_speak_and_fit(browser, tmp_path, lesson,
+                                                               present):
+    deck = _lesson_decks()[lesson]()
+    last = len(deck["frames"]) - 1
+    path = tmp_path / "slides.html"
+    path.write_text(standalone_html(deck, theme="dark" if present else "light",
+                                    present=present), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(path.as_uri())
+        status = page.get_by_role("status")
+        for k in range(last + 1):
+            if k:
+                page.keyboard.press("PageDown")
+            expect(status).to_contain_text(f"Step {k} of {last}. ")
+            fit = page.evaluate(SLIDE_FIT)
+            assert not fit["clipped"] and not fit["scrolls"] and not fit["outside"], \
+                f"step {k}: {fit}"
+        boxes = page.locator("g.bp-node")
+        assert boxes.count() > 0
+        for name in boxes.evaluate_all("gs => gs.map(g => g.getAttribute('aria-label'))"):
+            assert name and ":" in name
+            if name.startswith(("input", "operation")):
+                assert re.search(r"value \S", name), name
+        if lesson == "order chosen":
+            assert page.locator("g.bp-node[aria-label*='warning']").count() > 0
+        if lesson == "box notes":
+            names = " | ".join(boxes.evaluate_all(
+                "gs => gs.map(g => g.getAttribute('aria-label'))"))
+            assert "MulBackward0" in names and "constant 3: a number: no node" in names
+        assert not errors
+    finally:
+        context.close()
