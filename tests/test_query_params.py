@@ -17,16 +17,17 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import engine
-from ui.url import MAX_PARAM_LENGTH, LinkReader
+from ui.url import MAX_PARAM_LENGTH, LinkReader, query
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
-READERS = ("text", "number", "whole", "choice", "flag", "stop")
+READERS = ("text", "number", "whole", "choice", "flag", "stop", "variable")
 HUGE = "9" * 100_000
 VIEW_PARAMS = ("present", "theme", "embed")  # read by the view itself, not by a LinkReader
 
@@ -130,8 +131,10 @@ def discover(page: str, monkeypatch) -> dict[str, str]:
 
 
 def messages(at: AppTest) -> str:
-    return "\n".join([w.value for w in at.warning] + [e.value for e in at.error] +
+    """Every message on the page, as a reader sees it (Markdown escapes undone)."""
+    text = "\n".join([w.value for w in at.warning] + [e.value for e in at.error] +
                      [i.value for i in at.info])
+    return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
 
 
 def no_exception(at: AppTest, case: str) -> None:
@@ -168,13 +171,112 @@ def test_pages_are_found():
     assert "pages/playground.py" in PAGES
 
 
+# What each page reads from a link naming x and y (the lessons that fix their function read
+# their own variables).
+READS = {
+    "pages/playground.py": {"expr": "text", "x": "variable", "y": "variable", "step": "whole",
+                            "mode": "choice", "tree": "flag", "eps": "stop", "check": "stop",
+                            "predict": "flag", "q": "whole"},
+    "pages/central_difference.py": {"expr": "text", "x": "variable", "eps": "stop"},
+    "pages/chain_rule.py": {"x": "variable", "inner": "choice", "outer": "choice",
+                            "inner_mode": "choice", "outer_mode": "choice", "eps": "stop",
+                            "step": "whole"},
+    "pages/backpropagation.py": {"x": "variable", "y": "variable", "step": "whole"},
+    "pages/topological_sort.py": {"expr": "choice", "wrong": "choice", "order": "text",
+                                  "search": "whole", "step": "whole"},
+    "pages/forward_mode.py": {"expr": "text", "x": "variable", "y": "variable", "wrt": "text",
+                              "step": "whole", "rstep": "whole"},
+    "pages/practice.py": {"expr": "text", "x": "variable", "y": "variable", "ask": "choice",
+                          "q": "whole"},
+}
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_the_page_reads_its_state_from_the_link(page, monkeypatch):
     reads = discover(page, monkeypatch)
-    if page == "pages/playground.py":
-        assert {"expr": "text", "x": "number", "y": "number", "step": "whole",
-                "mode": "choice", "tree": "flag"}.items() <= reads.items()
-        assert reads["eps"] in ("number", "stop") and reads["check"] in ("number", "stop")
+    if page not in READS:
+        pytest.skip(f"{page} is a page this test does not know yet")
+    assert READS[page].items() <= reads.items(), reads
+
+
+# -- LinkReader on its own ------------------------------------------------------------------
+
+def reader(query: str, variables: str = "") -> LinkReader:
+    params: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        params.setdefault(name, []).append(value)
+    return LinkReader(params, variables=frozenset(variables))
+
+
+def test_a_variable_named_like_a_setting_keeps_its_value():
+    link = reader("expr=q^2+x&q=5&x=2&predict=true", variables="qx")
+    assert link.variable("q", 1.0) == 5.0 and link.variable("x", 1.0) == 2.0
+    assert link.whole("q", 1, 1) == 1  # the question number: not given, so the default
+    assert link.flag("predict") is True
+    assert link.problems == []
+    # The question number, when the function has a variable q, is written _q.
+    link = reader("q=5&_q=3", variables="q")
+    assert (link.variable("q", 1.0), link.whole("q", 1, 1)) == (5.0, 3)
+
+
+def test_links_without_variables_named_like_settings_read_as_before():
+    link = reader("expr=x^2&x=3&q=2&step=4", variables="x")
+    assert (link.variable("x", 1.0), link.whole("q", 1), link.whole("step", 0)) == (3.0, 2, 4)
+
+
+def test_written_links_read_back_the_same():
+    for variables, settings in [({"q": 5.0, "x": 2.0}, {"expr": "q^2+x", "q": 3,
+                                                        "predict": "true", "step": 7}),
+                                ({"x": 0.1, "y": -2.5}, {"expr": "xy", "mode": "numerical",
+                                                         "eps": "1e-06", "step": 0})]:
+        written = query(settings, variables)
+        assert list(written)[:1 + len(variables)] == ["expr", *variables]
+        link = reader(urlencode(written), variables="".join(variables))
+        assert {v: link.variable(v, 0.0) for v in variables} == variables
+        assert link.text("expr", "") == settings["expr"]
+        assert link.whole("step", -1) == settings["step"]
+        if "q" in settings:
+            assert written["_q"] == "3" and link.whole("q", 1) == 3
+        assert link.problems == []
+
+
+@pytest.mark.parametrize("query, name, problem", [
+    ("x=abc", "x", "The link's x='abc' is not a number; 1 is used instead."),
+    ("x=1&x=2", "x", "The link gives x 2 times; the last one is used."),
+    ("x=1e13", "x", "The link's x='1e13' is outside -1e+12 … 1e+12; 1 is used instead."),
+])
+def test_a_variable_that_cannot_be_read_is_explained(query, name, problem):
+    link = reader(query, variables="x")
+    value = link.variable(name, 1.0)
+    assert link.problems == [problem]
+    assert value == (2.0 if "x=2" in query else 1.0)
+
+
+def test_settings_and_their_problems_name_where_they_were_read():
+    link = reader("_q=zero&q=1", variables="q")
+    assert link.whole("q", 1, 1) == 1
+    assert link.problems == ["The link's _q='zero' is not a whole number; 1 is used instead."]
+    link = reader("mode=Numerical&eps=3e-5&tree=maybe")
+    assert link.choice("mode", "symbolic", ("symbolic", "numerical")) == "numerical"
+    assert link.stop("eps", 1e-4, [1e-4, 1e-5]) == 1e-5
+    assert link.flag("tree") is False
+    assert [p.split("=")[0] for p in link.problems] == ["The link's eps", "The link's tree"]
+
+
+def test_a_long_value_is_ignored_and_said_once():
+    link = reader("expr=" + "x" * (MAX_PARAM_LENGTH + 1))
+    assert link.text("expr", "sin(x)") == "sin(x)"
+    assert len(link.problems) == 1 and "characters long" in link.problems[0]
+
+
+def test_the_playground_keeps_a_variable_named_like_its_question_number():
+    at = open_page("pages/playground.py", {"expr": "q^2+x", "q": "5", "x": "2",
+                                           "predict": "true"})
+    no_exception(at, "q as a variable")
+    assert {n.label: n.value for n in at.number_input if n.label in ("q", "x")} == \
+        {"q": 5.0, "x": 2.0}
+    assert link_value(at, "q") == "5" and link_value(at, "_q") == "1"
+    assert not at.warning
 
 
 # -- numbers, whole numbers, choices and flags ------------------------------------------------

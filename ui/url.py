@@ -2,6 +2,12 @@
 
 Every reader returns a usable value; what was wrong with the link is collected as a plain
 sentence so the page can say it, instead of failing.
+
+A function's variables and the page's own settings share one query string. A variable is always
+written under its own name (`x=1`, `q=5`); a setting whose name is also a variable of the
+function is written with a leading underscore (`_q=2` for the question number when the function
+has a variable q). Variable names never start with an underscore, so the two cannot meet, and
+links written before the underscore existed read as before whenever no variable shadows a setting.
 """
 
 from __future__ import annotations
@@ -15,11 +21,20 @@ MAX_PARAM_LENGTH = 2000
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
+SHADOWED = "_"  # the prefix of a setting whose name is also one of the function's variables
+
+
 @dataclass
 class LinkReader:
-    """Reads values from query parameters ({name: [values]}), noting each problem once."""
+    """Reads values from query parameters ({name: [values]}), noting each problem once.
+
+    `variables` are the function's variables: `variable(name)` reads them under their own
+    name; every other reader reads a setting, from `_name` when the function has a variable
+    `name` (and from `name` otherwise, or from `_name` if the link has that form).
+    """
     params: Mapping[str, Sequence[str]]
     problems: list[str] = field(default_factory=list)
+    variables: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, query_params) -> LinkReader:
@@ -30,7 +45,18 @@ class LinkReader:
         return cls({k: ([v] if isinstance(v, str) else list(v)) for k, v in
                     query_params.items()})
 
+    def key(self, name: str) -> str | None:
+        """Where a setting is in the link: `_name`, else `name` unless a variable has it."""
+        if SHADOWED + name in self.params:
+            return SHADOWED + name
+        return None if name in self.variables else name
+
     def raw(self, name: str) -> str | None:
+        """A setting's text (see `key`), or None where the link does not give it."""
+        key = self.key(name)
+        return None if key is None else self._raw(key)
+
+    def _raw(self, name: str) -> str | None:
         values = self.params.get(name) or []
         if not values:
             return None
@@ -48,9 +74,17 @@ class LinkReader:
         value = self.raw(name)
         return default if value is None else value
 
+    def variable(self, name: str, default: float, low: float = -1e12, high: float = 1e12
+                 ) -> float:
+        """The value of the function's variable `name`, always under its own name."""
+        return self._number(name, self._raw(name), default, low, high)
+
     def number(self, name: str, default: float, low: float = -1e12, high: float = 1e12
                ) -> float:
-        value = self.raw(name)
+        return self._number(self.key(name) or name, self.raw(name), default, low, high)
+
+    def _number(self, name: str, value: str | None, default: float, low: float, high: float
+                ) -> float:
         if value is None:
             return default
         try:
@@ -70,6 +104,7 @@ class LinkReader:
         """A number that must be one of a slider's stops: another number in their range is
         moved to the nearest stop (on a log scale, for stops like 1e-1 … 1e-12)."""
         value = self.number(name, default, min(stops), max(stops))
+        name = self.key(name) or name
         if value in stops:
             return value
         log = all(s > 0 for s in stops)
@@ -79,7 +114,7 @@ class LinkReader:
         return nearest
 
     def whole(self, name: str, default: int, low: int = 0, high: int = 10**9) -> int:
-        value = self.raw(name)
+        value, name = self.raw(name), self.key(name) or name
         if value is None:
             return default
         try:
@@ -94,7 +129,7 @@ class LinkReader:
         return min(number, high)
 
     def choice(self, name: str, default: str, choices: Sequence[str]) -> str:
-        value = self.raw(name)
+        value, name = self.raw(name), self.key(name) or name
         if value is None:
             return default
         if value.strip().lower() not in choices:
@@ -104,7 +139,7 @@ class LinkReader:
         return value.strip().lower()
 
     def flag(self, name: str, default: bool = False) -> bool:
-        value = self.raw(name)
+        value, name = self.raw(name), self.key(name) or name
         if value is None:
             return default
         if value.strip().lower() in TRUE:
@@ -128,6 +163,19 @@ def _number(v: float) -> str:
 def number_param(v: float) -> str:
     """A number as the shortest text that reads back the same."""
     return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
+
+
+def query(settings: Mapping[str, object], variables: Mapping[str, float]) -> dict[str, str]:
+    """The query string's parameters, as text: `expr` first, then the variables under their own
+    names, then the other settings (a setting shadowed by a variable as `_name`). None is left
+    out."""
+    def setting(name: str) -> str:
+        return SHADOWED + name if name in variables else name
+    out = {"expr": str(settings["expr"])} if settings.get("expr") is not None else {}
+    out.update({name: number_param(value) for name, value in variables.items()})
+    out.update({setting(k): str(v) for k, v in settings.items()
+                if k != "expr" and v is not None})
+    return out
 
 
 def link(base: str, params: Mapping[str, object]) -> str:
