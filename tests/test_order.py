@@ -1,0 +1,56 @@
+"""engine.order: the backward orders a student can try, against the graph's own structure."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+import engine
+
+
+def users(graph: engine.Graph) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = {n.id: set() for n in graph.nodes}
+    for node in graph.nodes:
+        for a in node.args:
+            found[a].add(node.id)
+    return found
+
+
+def respects(graph: engine.Graph, order: list[int]) -> bool:
+    """Every node after all its users that take part: an oracle from the edges alone."""
+    where = {n: k for k, n in enumerate(order)}
+    return all(where[u] < where[n] for n in order for u in users(graph)[n] if u in where)
+
+
+@pytest.mark.parametrize("text", ["log(xy)+exp(xy)", "(a+b)(b+1)", "sin(x) + sin(x)^2",
+                                  "x*2 + 3"])
+def test_orders(text):
+    graph = engine.parse(text)
+    ops = engine.operations(graph)
+    assert sorted(ops) == sorted(n.id for n in graph.nodes if n.kind == "operation"
+                                 and graph.needs_gradient[n.id])
+    assert respects(graph, engine.topological_backward_order(graph))
+    variables = [n.id for n in graph.nodes if n.kind == "variable"]
+    for chosen in itertools.permutations(ops):
+        order = engine.backward_order(graph, list(chosen))
+        assert order == list(chosen) + variables
+    for search in engine.order.SEARCHES:
+        order = engine.search_order(graph, search)
+        assert sorted(order) == sorted(ops + variables)
+
+
+def test_an_incomplete_or_repeated_order_is_refused():
+    graph = engine.parse("log(xy)+exp(xy)")
+    ops = engine.operations(graph)
+    for chosen in ([], ops[:1], ops[:-1], ops + ops[:1], ops[:-1] + [0]):
+        with pytest.raises(ValueError):
+            engine.backward_order(graph, chosen)
+    assert engine.unplaced(graph, []) == ops
+    assert engine.unplaced(graph, ops[1:]) == ops[:1]
+
+
+def test_depth_first_breaks_where_a_node_fans_out_and_breadth_first_does_not_here():
+    graph = engine.parse("log(xy)+exp(xy)")
+    assert not respects(graph, engine.search_order(graph, "first-visit"))
+    assert respects(graph, engine.search_order(graph, "breadth-first"))
