@@ -10,7 +10,9 @@ function mountPlayer(root, deck, options) {
   options = options || {};
   const SPEEDS = [2, 1, 0.5, 0.25];  // seconds per step
   const frames = deck.frames;
-  const last = frames.length - 1;
+  // options.limit: the last step that can be reached (a question not yet answered lies after).
+  const last = Number.isInteger(options.limit) ?
+    Math.max(0, Math.min(options.limit, frames.length - 1)) : frames.length - 1;
   let current = -1;
   let timer = null;
   let playing = false;
@@ -149,7 +151,7 @@ function mountPlayer(root, deck, options) {
     player.dataset.step = String(k);
     phaseLabel.textContent = phaseTitle(frame);
     phaseLabel.className = "bp-phase bp-phase-" + frame.phase;
-    count.textContent = "Step " + k + " of " + last;
+    count.textContent = "Step " + k + " of " + (frames.length - 1);
     explain.innerHTML = frame.html;
     order.classList.toggle("bp-hidden", frame.phase === "start" || frame.phase === "forward");
     slider.value = String(k);

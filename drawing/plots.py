@@ -28,7 +28,9 @@ import engine
 EXACT_COLOR = "#0072B2"      # exact derivative, by autodiff (blue)
 NUMERIC_COLOR = "#E69F00"    # numerical derivative: central difference (orange)
 POINT_COLOR = "#009E73"      # the current point, the current ε (green)
-FORWARD_COLOR = "#D55E00"    # forward difference, the second numerical method (vermillion)
+# Forward difference, the second numerical method (reddish purple, and dashed where it is drawn
+# beside central difference): far from orange for every viewer, and apart in grey print.
+FORWARD_COLOR = "#CC79A7"
 FUNCTION_COLOR = "#333333"   # f itself (near black)
 GUIDE_COLOR = "#888888"      # reference lines that are not data
 UNDEFINED_FILL = "rgba(120, 120, 120, 0.18)"  # where f is undefined
@@ -67,6 +69,15 @@ def _power(value: float) -> str:
     mantissa, exponent = f"{value:.1e}".split("e")
     power = f"10<sup>{int(exponent)}</sup>".replace("-", "−")
     return power if mantissa == "1.0" else f"{mantissa}·{power}"
+
+
+def power_text(value: float) -> str:
+    """1.1·10⁻⁶ as plain text, rounded as the figures' labels are."""
+    mantissa, exponent = f"{value:.1e}".split("e")
+    if int(exponent) == 0:
+        return f"{value:.2g}"
+    digits = str(int(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"10{digits}" if mantissa == "1.0" else f"{mantissa}·10{digits}"
 
 
 def _clean(values) -> np.ndarray:
@@ -430,15 +441,16 @@ def difference_errors(graph: engine.Graph, variable: str, values: Values,
 
 
 def difference_error(graph: engine.Graph, variable: str, values: Values,
-                     eps: float) -> go.Figure:
+                     eps: float, data: dict | None = None) -> go.Figure:
     """The V of finite differences on log–log axes, with the current ε and the best ε of each.
 
     Right arm: truncation error, falling as ε² (central) or ε (forward). Left arm: round-off,
-    growing as 1/ε. Errors are against the engine's autodiff derivative.
+    growing as 1/ε. Errors are against the engine's autodiff derivative. `data`: what
+    difference_errors returned, when the caller states its figures too (the same best ε).
     """
     eps = _check_eps(eps)
     point = _point(graph, values, variable)
-    data = difference_errors(graph, variable, values)
+    data = difference_errors(graph, variable, values) if data is None else data
     grid = data["eps"]
     x0 = point[variable]
     f_along = _along(graph, point, variable)
@@ -449,7 +461,7 @@ def difference_error(graph: engine.Graph, variable: str, values: Values,
                               ("central", engine.central_difference)]}
 
     fig = go.Figure()
-    styles = {"forward": ("forward difference", FORWARD_COLOR, "dot"),
+    styles = {"forward": ("forward difference", FORWARD_COLOR, "dash"),
               "central": ("central difference", NUMERIC_COLOR, "solid")}
     for name, (label, color, dash) in styles.items():
         fig.add_trace(go.Scatter(x=grid, y=data[name], mode="lines", name=label, uid=name,

@@ -11,9 +11,8 @@ import math
 import streamlit as st
 
 from drawing.plots import surface_with_gradient
-from ui.page import past_the_end, show_link_problems, state_from_link, theme
-from ui.player import player
-from ui.url import number_param
+from ui.page import show_link_problems, state_from_link, write_link
+from ui.widgets import plain, stepper, variable_inputs
 from ui.work import deck, parse
 
 PAGE = "backpropagation"
@@ -24,7 +23,9 @@ BY_HAND = {"x": ("1/x + y e^(xy)", r"\frac{1}{x} + y\,e^{xy}"),
 
 
 def read_link(link) -> dict:
-    return {"x": link.number("x", 1.0, -100.0, 100.0), "y": link.number("y", 2.0, -100.0, 100.0),
+    link.variables = frozenset(("x", "y"))
+    return {"values": {"x": link.variable("x", 1.0, -100.0, 100.0),
+                       "y": link.variable("y", 2.0, -100.0, 100.0)},
             "step": link.whole("step", 0)}
 
 
@@ -38,29 +39,15 @@ st.markdown("Step through it below, and compare what it finds with the partial d
             "worked out by hand.")
 show_link_problems(PAGE)
 
-columns = st.columns(4)
-for column, name in zip(columns, ("x", "y")):
-    st.session_state.setdefault(f"{PAGE}:{name}", state[name])
-    state[name] = column.number_input(name, key=f"{PAGE}:{name}", step=0.1, format="%g",
-                                      min_value=-100.0, max_value=100.0)
-values = {"x": state["x"], "y": state["y"]}
+values = variable_inputs(PAGE, state, ("x", "y"), st.columns(4), limit=100.0)
 
 graph = parse(FUNCTION)
 if not math.isfinite(graph.evaluate(values)):
     st.warning("log(xy) needs xy > 0: at this point h is undefined, and so is its gradient. "
                "Pick x and y with the same sign.")
 
-current = deck(FUNCTION, tuple(values.items()))
-previous = st.session_state.get(f"{PAGE}:deck")
-if previous is not None and previous is not current:
-    state["step"] = state["step"] if previous["svg"] == current["svg"] else 0
-st.session_state[f"{PAGE}:deck"] = current
-state["step"] = past_the_end(PAGE, "step", state["step"], len(current["frames"]) - 1)
-state["step"] = player(current, key=f"{PAGE}:player", step=state["step"], height=520,
-                       theme=theme())
-
-st.query_params.from_dict({"x": number_param(state["x"]), "y": number_param(state["y"]),
-                           "step": str(state["step"])})
+stepper(PAGE, state, deck(FUNCTION, tuple(values.items())))
+write_link(PAGE, {"step": state["step"]}, values)
 
 st.subheader("By hand and by backpropagation")
 by_backprop = graph.gradient(values)
@@ -92,4 +79,4 @@ try:
     st.plotly_chart(surface_with_gradient(graph, values, x_var="x", y_var="y"),
                     key=f"{PAGE}:surface")
 except ValueError as err:
-    st.info(f"No map here: {err}")
+    st.info(f"No map here: {plain(err)}")

@@ -14,13 +14,11 @@ import re
 import streamlit as st
 
 import engine
-from drawing import deck_data
 from drawing.plots import function_and_derivative
 from engine.explain import Explanation, explain
-from ui.page import past_the_end, show_link_problems, state_from_link, theme
-from ui.player import player
-from ui.url import number_param
-from ui.work import CACHE, parse
+from ui.page import show_link_problems, state_from_link, write_link
+from ui.widgets import linked, plain, stepper
+from ui.work import chain_deck, parse
 
 PAGE = "chain-rule"
 # The boxes a student can choose: square (x^2, the power op with exponent 2) and every
@@ -35,8 +33,9 @@ LIMIT = 1e6  # x's range, in the link as in the field
 
 
 def read_link(link) -> dict:
+    link.variables = frozenset("x")
     return {
-        "x": link.number("x", 3.0, -LIMIT, LIMIT),
+        "x": link.variable("x", 3.0, -LIMIT, LIMIT),
         "inner": link.choice("inner", "square", BOXES),
         "outer": link.choice("outer", "sin", BOXES),
         "inner_mode": link.choice("inner_mode", "symbolic", MODES),
@@ -136,13 +135,6 @@ def markdown(explanation: Explanation, title: bool = False) -> str:
     return "\n\n".join(head + lines)
 
 
-@st.cache_data(**CACHE)
-def chain_deck(text: str, x: float, modes: tuple[tuple[int, str], ...], eps: float) -> dict:
-    """The player's deck, each box with its own local mode."""
-    trace = parse(text).trace({"x": x}, local=dict(modes), eps=eps)
-    return deck_data(trace, title=text, check_eps=eps)
-
-
 def signed(v: float, digits: int = 4) -> str:
     """Four decimals, as the course prints them, with a true minus sign."""
     return f"{v:.{digits}f}".replace("-", "−") if math.isfinite(v) else str(v)
@@ -159,23 +151,19 @@ st.markdown("Each operation is a box with a **forward** (its value) and a **back
 show_link_problems(PAGE)
 
 columns = st.columns([1.2, 1.3, 1.3, 1.3, 1.3], vertical_alignment="bottom")
-st.session_state.setdefault(f"{PAGE}:x", state["x"])
-state["x"] = columns[0].number_input("x", key=f"{PAGE}:x", step=0.1, format="%g",
-                                     min_value=-LIMIT, max_value=LIMIT)
+linked(PAGE, state, "x", columns[0].number_input, "x", step=0.1, format="%g",
+       min_value=-LIMIT, max_value=LIMIT)
 for column, role, label in [(1, "inner", "Inner box (applied first)"),
                             (3, "outer", "Outer box (applied second)")]:
-    st.session_state.setdefault(f"{PAGE}:{role}", state[role])
-    state[role] = columns[column].selectbox(label, BOXES, key=f"{PAGE}:{role}")
-    st.session_state.setdefault(f"{PAGE}:{role}_mode", state[f"{role}_mode"])
-    state[f"{role}_mode"] = columns[column + 1].segmented_control(
-        f"{role.capitalize()} backward", MODES, key=f"{PAGE}:{role}_mode",
-        help="Symbolic: the derivative formula. Numerical: central difference on the box's "
-             "forward.") or "symbolic"
+    linked(PAGE, state, role, columns[column].selectbox, label, BOXES)
+    linked(PAGE, state, f"{role}_mode", columns[column + 1].segmented_control,
+           f"{role.capitalize()} backward", MODES,
+           help="Symbolic: the derivative formula. Numerical: central difference on the "
+                "box's forward.")
 numerical = "numerical" in (state["inner_mode"], state["outer_mode"])
 if numerical:
-    st.session_state.setdefault(f"{PAGE}:eps", state["eps"])
-    state["eps"] = st.select_slider("ε for the numerical backward", EPS_CHOICES,
-                                    key=f"{PAGE}:eps", format_func=lambda v: f"{v:.0e}")
+    linked(PAGE, state, "eps", st.select_slider, "ε for the numerical backward", EPS_CHOICES,
+           format_func=lambda v: f"{v:.0e}")
 
 text = apply(state["outer"], apply(state["inner"], "x"))
 graph = parse(text)
@@ -214,25 +202,13 @@ for role, node in [("outer", outer_id), ("inner", inner_id)]:
                     f"{signed(send.contribution)}.", icon=":material/arrow_back:")
 
 st.subheader("Step through it")
-deck = chain_deck(text, x, modes, eps)
-previous = st.session_state.get(f"{PAGE}:deck")
-if previous is not deck:
-    if previous is not None and previous["svg"] != deck["svg"]:
-        state["step"] = 0  # another picture: start over
-    st.session_state[f"{PAGE}:deck"] = deck
-state["step"] = past_the_end(PAGE, "step", state["step"], len(deck["frames"]) - 1)
-state["step"] = player(deck, key=f"{PAGE}:player", step=state["step"], height=520,
-                       theme=theme())
-
-params = {"x": number_param(x), "inner": state["inner"], "outer": state["outer"],
-          "inner_mode": state["inner_mode"], "outer_mode": state["outer_mode"],
-          "step": state["step"]}
-if numerical:
-    params["eps"] = f"{eps:g}"
-st.query_params.from_dict({k: str(v) for k, v in params.items()})
+stepper(PAGE, state, chain_deck(text, x, modes, eps))
+write_link(PAGE, {"inner": state["inner"], "outer": state["outer"],
+                  "inner_mode": state["inner_mode"], "outer_mode": state["outer_mode"],
+                  "step": state["step"], "eps": f"{eps:g}" if numerical else None}, {"x": x})
 
 st.subheader("f and f′ around the point")
 try:
     st.plotly_chart(function_and_derivative(graph, "x", {"x": x}), key=f"{PAGE}:plot")
 except ValueError as err:
-    st.info(f"No plot here: {err}")
+    st.info(f"No plot here: {plain(err)}")

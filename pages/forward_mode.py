@@ -10,12 +10,10 @@ from __future__ import annotations
 import streamlit as st
 
 import engine
-from drawing.forward_mode import forward_mode_deck
-from ui.page import (example_chooser, past_the_end, show_link_problems, state_from_link,
-                     theme)
-from ui.player import player
-from ui.url import number_param
-from ui.work import CACHE, deck, parse, variables_of
+from ui.page import show_link_problems, state_from_link, write_link
+from ui.widgets import (examples_box, function_input, linked, parse_error, plain, stepper,
+                        variable_inputs)
+from ui.work import deck, parse, tangent_deck, variables_of
 
 PAGE = "forward-mode"
 EXAMPLES: dict[str, dict[str, float]] = {
@@ -31,8 +29,9 @@ LIMIT = 1e6  # each value's range, in the link as in the fields
 def read_link(link) -> dict:
     expr = link.text("expr", DEFAULT)
     variables = variables_of(expr)
+    link.variables = frozenset(variables)
     defaults = EXAMPLES.get(expr, {})
-    values = {name: link.number(name, defaults.get(name, 1.0), -LIMIT, LIMIT)
+    values = {name: link.variable(name, defaults.get(name, 1.0), -LIMIT, LIMIT)
               for name in variables}
     wrt_default = "b" if "b" in variables else (variables[0] if variables else "x")
     wrt = link.text("wrt", wrt_default).strip()
@@ -42,11 +41,6 @@ def read_link(link) -> dict:
         wrt = wrt_default
     return {"expr": expr, "values": values, "wrt": wrt, "step": link.whole("step", 0),
             "rstep": link.whole("rstep", 0)}
-
-
-@st.cache_data(**CACHE)
-def tangent_deck(text: str, values: tuple[tuple[str, float], ...], wrt: str) -> dict:
-    return forward_mode_deck(engine.forward_mode(parse(text), dict(values), wrt=wrt))
 
 
 state = state_from_link(PAGE, read_link)
@@ -59,10 +53,8 @@ st.markdown("Forward mode runs **with** the forward pass: every node carries its
 show_link_problems(PAGE)
 
 left, right = st.columns([3, 1], vertical_alignment="bottom")
-st.session_state.setdefault(f"{PAGE}:expr", state["expr"])
-state["expr"] = left.text_input("Function", key=f"{PAGE}:expr", max_chars=engine.MAX_LENGTH)
-right.selectbox("Examples", list(EXAMPLES), index=None, placeholder="Pick an example",
-                key=f"{PAGE}:example", on_change=example_chooser(PAGE, state, EXAMPLES))
+function_input(PAGE, state, left)
+examples_box(PAGE, state, EXAMPLES, right)
 
 try:
     graph = parse(state["expr"])
@@ -70,24 +62,18 @@ try:
 except engine.ParseError as err:
     graph, error = None, err
 if error is not None:
-    st.error(f"**Cannot use this function:** {error}", icon=":material/error:")
-    if isinstance(error, engine.ParseError):
-        st.code(error.pointer(), language=None)
-    st.query_params.from_dict({"expr": state["expr"]})
+    parse_error(error, "Cannot use this function")
+    write_link(PAGE, {"expr": state["expr"]})
     st.stop()
 
 columns = st.columns(len(graph.variables) + 1)
-for column, name in zip(columns, graph.variables):
-    key = f"{PAGE}:value:{name}"
-    st.session_state.setdefault(key, state["values"].get(name, 1.0))
-    state["values"][name] = column.number_input(name, key=key, step=0.1, format="%g",
-                                                min_value=-LIMIT, max_value=LIMIT)
+variable_inputs(PAGE, state, graph.variables, columns, LIMIT)
 if state["wrt"] not in graph.variables:
     state["wrt"] = graph.variables[0]
 if st.session_state.get(f"{PAGE}:wrt") not in graph.variables:  # first run, or a new function
     st.session_state[f"{PAGE}:wrt"] = state["wrt"]
-state["wrt"] = columns[-1].selectbox("Differentiate by", graph.variables, key=f"{PAGE}:wrt",
-                                     help="The input whose tangent starts at 1.")
+linked(PAGE, state, "wrt", columns[-1].selectbox, "Differentiate by", graph.variables,
+       help="The input whose tangent starts at 1.")
 values = {name: state["values"].get(name, 1.0) for name in graph.variables}
 wrt = state["wrt"]
 
@@ -96,25 +82,19 @@ by_reverse = graph.gradient(values)
 inputs, outputs = len(graph.variables), 1
 
 metrics = st.columns(3)
-metrics[0].metric(f"Forward mode: ∂f/∂{wrt}", f"{by_forward.derivative:.6g}",
+metrics[0].metric(f"Forward mode: ∂f/∂{plain(wrt)}", f"{by_forward.derivative:.6g}",
                   help="The output's tangent after one forward-mode pass.")
-metrics[1].metric(f"Reverse mode: ∂f/∂{wrt}", f"{by_reverse[wrt]:.6g}",
+metrics[1].metric(f"Reverse mode: ∂f/∂{plain(wrt)}", f"{by_reverse[wrt]:.6g}",
                   help="The gradient found by backpropagation.")
 metrics[2].metric("Difference", f"{abs(by_forward.derivative - by_reverse[wrt]):.1e}")
 
-st.subheader(f"Forward mode, tangents with respect to {wrt}")
-forward_deck = tangent_deck(state["expr"], tuple(values.items()), wrt)
-state["step"] = past_the_end(PAGE, "step", state["step"],
-                             len(forward_deck["frames"]) - 1)
-state["step"] = player(forward_deck, key=f"{PAGE}:forward", step=state["step"], height=440,
-                       theme=theme())
+st.subheader(f"Forward mode, tangents with respect to {plain(wrt)}")
+stepper(PAGE, state, tangent_deck(state["expr"], tuple(values.items()), wrt), key="forward",
+        height=440)
 
 st.subheader("Reverse mode, the same graph")
-reverse_deck = deck(state["expr"], tuple(values.items()))
-state["rstep"] = past_the_end(PAGE, "rstep", state["rstep"],
-                              len(reverse_deck["frames"]) - 1)
-state["rstep"] = player(reverse_deck, key=f"{PAGE}:reverse", step=state["rstep"], height=440,
-                        theme=theme())
+stepper(PAGE, state, deck(state["expr"], tuple(values.items())), key="reverse", field="rstep",
+        height=440)
 
 st.subheader("Which mode is cheaper?")
 all_forward = engine.forward_mode_gradient(graph, values)
@@ -132,6 +112,5 @@ st.table({"partial": [f"∂f/∂{v}" for v in graph.variables],
           "reverse mode (one pass for all)": [f"{by_reverse[v]:.10g}" for v in graph.variables]},
          border="horizontal", hide_index=True)
 
-params = {"expr": state["expr"], **{k: number_param(v) for k, v in values.items()},
-          "wrt": wrt, "step": state["step"], "rstep": state["rstep"]}
-st.query_params.from_dict({k: str(v) for k, v in params.items()})
+write_link(PAGE, {"expr": state["expr"], "wrt": wrt, "step": state["step"],
+                  "rstep": state["rstep"]}, values, steps=("step", "rstep"))

@@ -5,12 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 import engine
-from ui.page import (clean_view, example_chooser, past_the_end, presenter_switch, presenting,
-                     show_link_problems, state_from_link, theme)
+from ui.page import (clean_view, past_the_end, presenter_switch, presenting, show_link_problems,
+                     state_from_link, theme, write_link)
 from ui.player import player
 from ui.predict import ask, questions, score
-from ui.url import link, number_param
-from ui.work import deck, figure_of_function, parse, slides, variables_of
+from ui.url import link, query
+from ui.widgets import (examples_box, function_input, linked, parse_error, plain, slides_button,
+                        variable_inputs)
+from ui.work import deck, figure_of_function, parse, variables_of
 
 PAGE = "playground"
 EXAMPLES: dict[str, dict[str, float]] = {
@@ -29,11 +31,9 @@ EPS_CHOICES = [10.0 ** -k for k in range(1, 13)]
 
 def read_link(link) -> dict:
     expr = link.text("expr", DEFAULT)
-    values = {}
-    variables = variables_of(expr)
+    variables = link.variables = frozenset(variables_of(expr))
     defaults = EXAMPLES.get(expr, {})
-    for name in variables:
-        values[name] = link.number(name, defaults.get(name, 1.0))
+    values = {name: link.variable(name, defaults.get(name, 1.0)) for name in sorted(variables)}
     return {
         "expr": expr, "values": values,
         "local": link.choice("mode", "symbolic", ("symbolic", "numerical")),
@@ -58,13 +58,10 @@ if not clean:
                "and the backward pass.")
     show_link_problems(PAGE)
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    st.session_state.setdefault(f"{PAGE}:expr", state["expr"])
-    state["expr"] = left.text_input("Function", key=f"{PAGE}:expr", max_chars=engine.MAX_LENGTH,
-                                    help="Implicit multiplication works: 2x, xy, x(y+1). "
-                                         "Functions: sin cos tan exp log ln sqrt tanh "
-                                         "sigmoid relu abs; constants pi and e.")
-    right.selectbox("Examples", list(EXAMPLES), index=None, placeholder="Pick an example",
-                    key=f"{PAGE}:example", on_change=example_chooser(PAGE, state, EXAMPLES))
+    function_input(PAGE, state, left, help="Implicit multiplication works: 2x, xy, x(y+1). "
+                                           "Functions: sin cos tan exp log ln sqrt tanh "
+                                           "sigmoid relu abs; constants pi and e.")
+    examples_box(PAGE, state, EXAMPLES, right)
 
 try:
     graph = parse(state["expr"], merge=not state["tree"])
@@ -74,31 +71,22 @@ except engine.ParseError as err:
 
 if graph is not None and not clean:
     columns = st.columns(max(len(graph.variables), 1) + 2)
-    for column, name in zip(columns, graph.variables):
-        key = f"{PAGE}:value:{name}"
-        st.session_state.setdefault(key, state["values"].get(name, 1.0))
-        state["values"][name] = column.number_input(name, key=key, step=0.1, format="%g",
-                                                    min_value=-1e12, max_value=1e12)
+    variable_inputs(PAGE, state, graph.variables, columns)
     mode_column, shape_column = columns[-2], columns[-1]
-    st.session_state.setdefault(f"{PAGE}:mode", state["local"])
-    state["local"] = mode_column.segmented_control(
-        "Local derivatives", ["symbolic", "numerical"], key=f"{PAGE}:mode",
-        help="Symbolic: each box's derivative formula. Numerical: central difference "
-             "(f(z+eps) − f(z−eps)) / (2 eps) on the box's forward.") or "symbolic"
-    st.session_state.setdefault(f"{PAGE}:dag", not state["tree"])
-    state["tree"] = not shape_column.toggle("Draw as a DAG", key=f"{PAGE}:dag",
-                                            help="On: a shared subexpression is one box with "
-                                                 "several outgoing edges (fan-out). Off: the "
-                                                 "expression tree, one box per use.")
-    st.session_state.setdefault(f"{PAGE}:predict", state["predict"])
-    state["predict"] = shape_column.toggle(
-        "Predict each step", key=f"{PAGE}:predict",
-        help="Before each backward step is shown, say what a box sends back; then check.")
+    linked(PAGE, state, "local", mode_column.segmented_control, "Local derivatives",
+           ["symbolic", "numerical"], key=f"{PAGE}:mode",
+           help="Symbolic: each box's derivative formula. Numerical: central difference "
+                "(f(z+eps) − f(z−eps)) / (2 eps) on the box's forward.")
+    state["dag"] = not state["tree"]
+    state["tree"] = not linked(PAGE, state, "dag", shape_column.toggle, "Draw as a DAG",
+                               help="On: a shared subexpression is one box with several "
+                                    "outgoing edges (fan-out). Off: the expression tree, one "
+                                    "box per use.")
+    linked(PAGE, state, "predict", shape_column.toggle, "Predict each step",
+           help="Before each backward step is shown, say what a box sends back; then check.")
     if state["local"] == "numerical":
-        st.session_state.setdefault(f"{PAGE}:eps", state["eps"])
-        state["eps"] = st.select_slider("eps for the boxes' central differences",
-                                        EPS_CHOICES, key=f"{PAGE}:eps",
-                                        format_func=lambda v: f"{v:.0e}")
+        linked(PAGE, state, "eps", st.select_slider, "eps for the boxes' central differences",
+               EPS_CHOICES, format_func=lambda v: f"{v:.0e}")
     graph = parse(state["expr"], merge=not state["tree"])
 
 # -- the diagram and the steps --------------------------------------------------------------
@@ -106,26 +94,23 @@ values = {name: state["values"].get(name, 1.0) for name in graph.variables} if g
 if graph is not None:
     current = deck(state["expr"], tuple(values.items()), state["local"], state["eps"],
                    not state["tree"], state["check_eps"])
-    previous = st.session_state.get(f"{PAGE}:deck")
-    if previous is not current:
-        # Same picture with other numbers: stay on the step; another picture: start over.
-        same_shape = previous is not None and previous["svg"] == current["svg"]
-        if previous is not None:
-            state["step"] = state["step"] if same_shape else 0
-        st.session_state[f"{PAGE}:deck"] = current
+    # Same picture with other numbers: stay on the step; another picture: start over.
+    if st.session_state.get(f"{PAGE}:shape", current["shape"]) != current["shape"]:
+        state["step"] = 0
+    st.session_state[f"{PAGE}:shape"] = current["shape"]
+    st.session_state[f"{PAGE}:last-good"] = (state["expr"], tuple(values.items()),
+                                            state["local"], state["eps"], not state["tree"],
+                                            state["check_eps"])
     last = len(current["frames"]) - 1
     state["step"] = min(state["step"], last) if clean else \
         past_the_end(PAGE, "step", state["step"], last)
     shown = current
 else:
-    shown = st.session_state.get(f"{PAGE}:deck")
-    if clean:
-        st.error(f"{error} — open the playground to fix the function.")
-    else:
-        st.error(f"**Cannot read this function:** {error}", icon=":material/error:")
-        st.code(error.pointer(), language=None)
-        if shown is not None:
-            st.caption(f"Still showing the last function that worked: `{shown['title']}`.")
+    last_good = st.session_state.get(f"{PAGE}:last-good")
+    shown = deck(*last_good) if last_good is not None else None
+    parse_error(error)
+    if shown is not None and not clean:
+        st.caption(f"Still showing the last function that worked: {plain(shown['title'])}")
 
 player_key = f"{PAGE}:player"
 if graph is not None and state["predict"] and not clean:
@@ -146,21 +131,22 @@ if graph is not None and state["predict"] and not clean:
         state["step"] = question.k if record is not None else question.k - 1
         player_key = f"{PAGE}:player:{state['q']}:{record is not None}"
     elif asked:
-        st.success(f"All {len(asked)} predictions on {state['expr']} done · score this session "
-                   f"{score()['right']} / {score()['asked']}.", icon=":material/flag:")
+        st.success(f"All {len(asked)} predictions on {plain(state['expr'])} done · score this "
+                   f"session {score()['right']} / {score()['asked']}.", icon=":material/flag:")
 
 # -- the link: everything but the step, which the player below keeps up to date -------------
-params = {"expr": state["expr"], **{k: number_param(v) for k, v in values.items()}}
+settings: dict[str, object] = {"expr": state["expr"]}
 if state["local"] != "symbolic":
-    params.update(mode=state["local"], eps=f"{state['eps']:g}")
+    settings.update(mode=state["local"], eps=f"{state['eps']:g}")
 if state["tree"]:
-    params["tree"] = "true"
+    settings["tree"] = "true"
 if state["predict"]:
-    params.update(predict="true", q=state["q"])
+    settings.update(predict="true", q=state["q"])
 for kept in ("present", "theme"):  # the view's own settings stay in the link
     if st.query_params.get(kept):
-        params[kept] = st.query_params.get(kept)
-st.query_params.from_dict({k: str(v) for k, v in {**params, "step": state["step"]}.items()})
+        settings[kept] = st.query_params.get(kept)
+params = query(settings, values)
+write_link(PAGE, {**settings, "step": state["step"]}, values)
 
 
 @st.fragment
@@ -173,7 +159,7 @@ def stepper(deck_shown: dict, key: str, dimmed: bool) -> None:
     with st.container(key="player-dimmed" if dimmed else "player"):
         step = player(deck_shown, key=key, step=state["step"],
                       height=(640 if presenting() else 500) if clean else 660, theme=theme(),
-                      present=presenting(), embed=clean)
+                      present=presenting(), embed=clean, digest=deck_shown["digest"])
     if dimmed:
         return
     state["step"] = step
@@ -206,7 +192,7 @@ if graph is not None and not clean and graph.variables:
             st.plotly_chart(figure_of_function(state["expr"], not state["tree"], along,
                                                tuple(values.items())), key=f"{PAGE}:plot")
         except ValueError as err:  # the point itself is nan or inf
-            st.info(f"No plot here: {err}")
+            st.info(f"No plot here: {plain(err)}")
 
 if graph is not None and not clean:
     check, share = st.columns([3, 2])
@@ -230,9 +216,5 @@ if graph is not None and not clean:
         st.subheader("Present and export")
         presenter_switch()
         st.caption("The link to this view, and the code to embed it, are under the player.")
-        st.download_button("Download slides (HTML)",
-                           slides(state["expr"], tuple(values.items()), state["local"],
-                                  state["eps"], not state["tree"], state["check_eps"], theme()),
-                           file_name="backprop-lab-slides.html", mime="text/html",
-                           icon=":material/slideshow:",
-                           help="One file with every step; opens offline in any browser.")
+        slides_button("trace", (state["expr"], tuple(values.items()), state["local"],
+                                state["eps"], not state["tree"], state["check_eps"]))

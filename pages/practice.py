@@ -10,11 +10,10 @@ from __future__ import annotations
 import streamlit as st
 
 import engine
-from ui.page import (example_chooser, past_the_end, show_link_problems, state_from_link,
-                     theme)
-from ui.player import player
+from ui.page import past_the_end, show_link_problems, state_from_link, write_link
 from ui.predict import ASK, ask, questions, score
-from ui.url import number_param
+from ui.widgets import (examples_box, function_input, linked, parse_error, plain, stepper,
+                        variable_inputs)
 from ui.work import deck, parse, variables_of
 
 PAGE = "practice"
@@ -32,9 +31,10 @@ LIMIT = 1e6  # each value's range, in the link as in the fields
 def read_link(link) -> dict:
     expr = link.text("expr", DEFAULT)
     variables = variables_of(expr)
+    link.variables = frozenset(variables)
     defaults = EXAMPLES.get(expr, {})
     return {"expr": expr,
-            "values": {name: link.number(name, defaults.get(name, 1.0), -LIMIT, LIMIT)
+            "values": {name: link.variable(name, defaults.get(name, 1.0), -LIMIT, LIMIT)
                        for name in variables},
             "ask": link.choice("ask", "sends", list(ASK)), "q": link.whole("q", 1, 1)}
 
@@ -53,15 +53,10 @@ st.markdown("Before each backward step is shown, say what it will produce. The d
 show_link_problems(PAGE)
 
 top = st.columns([3, 1.3, 2], vertical_alignment="bottom")
-st.session_state.setdefault(f"{PAGE}:expr", state["expr"])
-state["expr"] = top[0].text_input("Function", key=f"{PAGE}:expr", max_chars=engine.MAX_LENGTH,
-                                  on_change=restart)
-top[1].selectbox("Examples", list(EXAMPLES), index=None, placeholder="Pick an example",
-                 key=f"{PAGE}:example",
-                 on_change=example_chooser(PAGE, state, EXAMPLES, then=restart))
-st.session_state.setdefault(f"{PAGE}:ask", state["ask"])
-state["ask"] = top[2].radio("Predict", list(ASK), format_func=ASK.get, key=f"{PAGE}:ask",
-                            horizontal=True, on_change=restart)
+function_input(PAGE, state, top[0], on_change=restart)
+examples_box(PAGE, state, EXAMPLES, top[1], then=restart)
+linked(PAGE, state, "ask", top[2].radio, "Predict", list(ASK), format_func=ASK.get,
+       horizontal=True, on_change=restart)
 
 try:
     graph = parse(state["expr"])
@@ -69,25 +64,16 @@ try:
 except engine.ParseError as err:
     graph, error = None, err
 if graph is None:
-    st.error(f"**Cannot read this function:** {error}", icon=":material/error:")
-    st.code(error.pointer(), language=None)
-    st.query_params.from_dict({"expr": state["expr"]})
+    parse_error(error)
+    write_link(PAGE, {"expr": state["expr"]})
     st.stop()
 
-if graph.variables:
-    columns = st.columns(max(len(graph.variables), 4))
-    for column, name in zip(columns, graph.variables):
-        key = f"{PAGE}:value:{name}"
-        st.session_state.setdefault(key, state["values"].get(name, 1.0))
-        state["values"][name] = column.number_input(name, key=key, step=0.1, format="%g",
-                                                    min_value=-LIMIT, max_value=LIMIT,
-                                                    on_change=restart)
-values = {name: state["values"].get(name, 1.0) for name in graph.variables}
+values = variable_inputs(PAGE, state, graph.variables,
+                         st.columns(max(len(graph.variables), 4)), LIMIT, on_change=restart)
 trace = graph.trace(values)
 asked = questions(trace, state["ask"])
 
-params = {"expr": state["expr"], **{k: number_param(v) for k, v in values.items()},
-          "ask": state["ask"]}
+settings: dict[str, object] = {"expr": state["expr"], "ask": state["ask"]}
 
 st.metric("Score this session", f"{tally['right']} / {tally['asked']}",
           help="Right answers out of questions checked, over every function you practise.")
@@ -95,21 +81,21 @@ st.metric("Score this session", f"{tally['right']} / {tally['asked']}",
 if not asked:
     st.info("Nothing to predict here: this function has no backward step that sends "
             "anything. Try one with an operation of a variable, like sin(x^2).")
-    st.query_params.from_dict(params)
+    write_link(PAGE, settings, values)
     st.stop()
 
 q = state["q"] = past_the_end(PAGE, "q", state["q"], len(asked) + 1)
-params["q"] = q
-st.query_params.from_dict({k: str(v) for k, v in params.items()})
+write_link(PAGE, {**settings, "q": q}, values)
+shown = deck(state["expr"], tuple(values.items()))
 
 if q > len(asked):
-    st.success(f"All {len(asked)} questions on {state['expr']} done.", icon=":material/flag:")
+    st.success(f"All {len(asked)} questions on {plain(state['expr'])} done.",
+               icon=":material/flag:")
     if st.button("Start over", icon=":material/restart_alt:"):
         state["q"] = 1
         st.rerun()
-    shown = deck(state["expr"], tuple(values.items()))
-    player(shown, key=f"{PAGE}:player:done", step=len(shown["frames"]) - 1, height=500,
-           theme=theme())
+    state["step"] = len(shown["frames"]) - 1
+    stepper(PAGE, state, shown, key="player:done", height=500)
     st.stop()
 
 question = asked[q - 1]
@@ -121,8 +107,8 @@ if advance:
     state["q"] = q + 1
     st.rerun()
 
-# The diagram just before the step asked about; once answered, the step itself.
-shown = deck(state["expr"], tuple(values.items()))
-step = question.k if record is not None else question.k - 1
-player(shown, key=f"{PAGE}:player:{q}:{record is not None}", step=step, height=500,
-       theme=theme())
+# The diagram just before the step asked about; once answered, the step itself. The player
+# stops there: the steps after it would give away the answer.
+state["step"] = question.k if record is not None else question.k - 1
+stepper(PAGE, state, shown, key=f"player:{q}:{record is not None}", height=500,
+        limit=state["step"])

@@ -10,11 +10,10 @@ from __future__ import annotations
 import streamlit as st
 
 import engine
-from drawing import deck_data
 from engine.explain import node_name
-from ui.page import past_the_end, show_link_problems, state_from_link, theme
-from ui.player import player
-from ui.work import CACHE, deck, parse
+from ui.page import past_the_end, show_link_problems, state_from_link, write_link
+from ui.widgets import linked, plain, stepper
+from ui.work import deck, order_deck, parse
 
 PAGE = "topological-sort"
 EXAMPLES: dict[str, dict[str, float]] = {
@@ -33,34 +32,13 @@ def who(graph: engine.Graph, n: int) -> str:
     return f"{node.symbol} ({name})" if node.kind == "operation" else name
 
 
-def operations(graph: engine.Graph) -> list[int]:
-    """The boxes a student can order: operations on a path from a variable, output first."""
-    return [n for n in reversed(graph.topological_order())
-            if graph.nodes[n].kind == "operation" and graph.needs_gradient[n]]
-
-
-def complete(graph: engine.Graph, chosen: list[int]) -> list[int]:
-    """A full backward order: the chosen operations, then the others in reverse topological
-    order, then the variables. Variables only collect what arrives, so they go last."""
-    rest = [n for n in operations(graph) if n not in chosen]
-    variables = [n.id for n in graph.nodes if n.kind == "variable"]
-    return list(chosen) + rest + variables
-
-
-def preset(graph: engine.Graph, kind: str) -> list[int]:
-    order = engine.first_visit_order(graph) if kind == "first-visit" else \
-        engine.breadth_first_order(graph)
-    ops = set(operations(graph))
-    return complete(graph, [n for n in order if n in ops])
-
-
 def read_link(link) -> dict:
     expr = link.choice("expr", "log(xy)+exp(xy)", [e.lower() for e in EXAMPLES])
     expr = next(e for e in EXAMPLES if e.lower() == expr)
     chosen: list[int] = []
     raw = link.text("order", "")
     if raw:
-        allowed = operations(parse(expr))
+        allowed = engine.operations(parse(expr))
         try:
             numbers = [int(part) - 1 for part in raw.split(",") if part.strip()]
         except ValueError:
@@ -70,20 +48,12 @@ def read_link(link) -> dict:
             link.problems.append(
                 f"The link's order={raw[:40]!r} should list operation numbers of {expr}, each "
                 f"once, separated by commas (here {', '.join(str(n + 1) for n in allowed)}); "
-                "the depth-first order is used instead.")
+                "none is placed yet.")
         else:
             chosen = numbers
     return {"expr": expr, "kind": link.choice("wrong", "first-visit", list(ORDERS)),
             "chosen": chosen, "search": link.whole("search", 0),
             "step": link.whole("step", 0)}
-
-
-@st.cache_data(**CACHE)
-def order_deck(text: str, values: tuple[tuple[str, float], ...],
-               order: tuple[int, ...]) -> dict:
-    """The forward pass, then the backward pass in the given order."""
-    trace = engine.backward_in_order(parse(text), dict(values), order)
-    return deck_data(trace, title=f"{text} · backward in the order chosen")
 
 
 def choose_example() -> None:
@@ -96,10 +66,8 @@ state = state_from_link(PAGE, read_link)
 st.title("Topological sort: why the order matters")
 show_link_problems(PAGE)
 
-st.session_state.setdefault(f"{PAGE}:expr", state["expr"])
-state["expr"] = st.selectbox("Function", list(EXAMPLES), key=f"{PAGE}:expr",
-                             on_change=choose_example)
-text = state["expr"]
+text = linked(PAGE, state, "expr", st.selectbox, "Function", list(EXAMPLES),
+              on_change=choose_example)
 values = EXAMPLES[text]
 graph = parse(text)
 
@@ -123,27 +91,35 @@ full = deck(text, tuple(values.items()))
 search = next(p for p in full["phases"] if p["name"] == "order")
 state["search"] = past_the_end(PAGE, "search", state["search"],
                                search["last"] - search["first"])
-shown_step = player(full, key=f"{PAGE}:search", step=search["first"] + state["search"],
-                    height=470, theme=theme())
-state["search"] = min(max(shown_step - search["first"], 0), search["last"] - search["first"])
+state["search-step"] = search["first"] + state["search"]
+stepper(PAGE, state, full, key="search", field="search-step", height=470,
+        start=search["first"])
+state["search"] = min(max(state["search-step"] - search["first"], 0),
+                      search["last"] - search["first"])
 
 # -- the backward pass in a wrong order ---------------------------------------------------------
 st.subheader("The backward pass in another order")
-st.session_state.setdefault(f"{PAGE}:kind", state["kind"])
-state["kind"] = st.radio("Order to try", list(ORDERS), format_func=ORDERS.get,
-                         key=f"{PAGE}:kind", horizontal=True)
+linked(PAGE, state, "kind", st.radio, "Order to try", list(ORDERS), format_func=ORDERS.get,
+       horizontal=True)
+right = engine.topological_backward_order(graph)
+settings = {"expr": text, "wrong": state["kind"], "search": state["search"]}
 if state["kind"] == "own":
-    st.session_state.setdefault(f"{PAGE}:chosen", state["chosen"])
-    state["chosen"] = st.multiselect(
-        "Pick the operations in the order they should fire", operations(graph),
-        key=f"{PAGE}:chosen", format_func=lambda n: who(graph, n),
-        help="The ones you leave out fire after yours, in topological order. The variables "
-             "fire last: they only collect what arrives.")
-    order = complete(graph, state["chosen"])
+    linked(PAGE, state, "chosen", st.multiselect,
+           "Pick the operations in the order they should fire", engine.operations(graph),
+           format_func=lambda n: who(graph, n),
+           help="Every operation, in the order it fires. The variables fire last: they only "
+                "collect what arrives.")
+    settings["order"] = ",".join(str(n + 1) for n in state["chosen"]) or None
+    left = engine.unplaced(graph, state["chosen"])
+    if left:
+        st.info(f"Place every operation to run the backward pass in your order: "
+                f"{len(left)} of {len(engine.operations(graph))} still to place "
+                f"({', '.join(who(graph, n) for n in left)}).", icon=":material/pending:")
+        write_link(PAGE, settings, steps=("search",))
+        st.stop()
+    order = engine.backward_order(graph, state["chosen"])
 else:
-    order = preset(graph, state["kind"])
-right = list(reversed(graph.topological_order()))
-right = [n for n in right if graph.needs_gradient[n]]
+    order = engine.search_order(graph, state["kind"])
 
 wrong_trace = engine.backward_in_order(graph, values, order)
 right_trace = engine.backward_in_order(graph, values, right)
@@ -178,22 +154,18 @@ for column, title, trace in [(wrong_column, "Your order", wrong_trace),
                           delta_color="red", delta_arrow="off")
 
 # One player, switched between the two orders: two side by side would be too small to read.
-st.session_state.setdefault(f"{PAGE}:shown", "Your order")
-shown = st.segmented_control("Step through", ["Your order", "Topological order"],
-                             key=f"{PAGE}:shown") or "Your order"
+state.setdefault("shown", "Your order")
+shown = linked(PAGE, state, "shown", st.segmented_control, "Step through",
+               ["Your order", "Topological order"])
 shown_order = order if shown == "Your order" else right
 shown_deck = order_deck(text, tuple(values.items()), tuple(shown_order))
 backward = next(p for p in shown_deck["phases"] if p["name"] == "backward")
-# Another order shown: start at its backward pass (a link's own step counts on first load).
-shown_key = (text, tuple(shown_order))
-previous = st.session_state.get(f"{PAGE}:shown-key")
-if previous != shown_key:
-    if previous is not None or not state["step"]:
-        state["step"] = backward["first"]
-    st.session_state[f"{PAGE}:shown-key"] = shown_key
-state["step"] = past_the_end(PAGE, "step", state["step"], len(shown_deck["frames"]) - 1)
-state["step"] = player(shown_deck, key=f"{PAGE}:order", step=state["step"], height=470,
-                       theme=theme())
+if f"{PAGE}:order:shape" not in st.session_state and not state["step"]:
+    # A link's own step counts on first load; else the backward pass's first step.
+    state["step"] = backward["first"]
+# Another order shown: start at its backward pass.
+stepper(PAGE, state, shown_deck, key="order", height=470, start=backward["first"],
+        same=shown_deck["digest"])
 
 table = {"node": [], "fires at": [], "d_out when it fired (your order)": [],
          "d_out when it fired (topological)": [], "users that had not sent": []}
@@ -209,8 +181,4 @@ for n in order:
     table["users that had not sent"].append(", ".join(who(graph, u) for u in step.early_by))
 st.dataframe(table, hide_index=True)
 
-params = {"expr": text, "wrong": state["kind"], "search": state["search"],
-          "step": state["step"]}
-if state["kind"] == "own" and state["chosen"]:
-    params["order"] = ",".join(str(n + 1) for n in state["chosen"])
-st.query_params.from_dict({k: str(v) for k, v in params.items()})
+write_link(PAGE, {**settings, "step": state["step"]}, steps=("step", "search"))

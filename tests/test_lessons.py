@@ -8,9 +8,12 @@ metrics, tables and text. Opening the pages in a real browser is in test_lessons
 
 from __future__ import annotations
 
+import base64
 import json
 import math
+import re
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -35,8 +38,13 @@ def players(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.json) for c in at.get("bidi_component")]
 
 
+def read(markdown: str) -> str:
+    """Markdown's text as a reader sees it: escapes undone, invisible word joiners dropped."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
 def warnings(at: AppTest) -> str:
-    return " ".join(w.value for w in at.warning)
+    return read(" ".join(w.value for w in at.warning))
 
 
 def number(text: str) -> float:
@@ -58,17 +66,74 @@ def test_central_difference_of_sin_at_1() -> None:
     assert at.query_params["expr"] == "sin(x)" and at.query_params["eps"] == "1e-4"
 
 
+SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹−", "-0123456789-")
+
+
+def power(text: str) -> float:
+    """1.1·10⁻⁶ (or 10⁻⁶, or 1) as a number."""
+    mantissa, ten, exponent = text.rpartition("10")
+    if not ten or not exponent:
+        return float(text)
+    return float(mantissa.rstrip("·") or 1) * 10.0 ** int(exponent.translate(SUPERSCRIPT))
+
+
 def test_the_error_of_central_difference_is_a_v_with_its_bottom_between_1e_7_and_1e_3() -> None:
     at = run("central_difference", {"expr": "sin(x)", "x": "1"})
     table = at.dataframe[1].value
-    eps = [number(e.replace("1e-", "-")) if e != "1" else 0.0 for e in table["ε"]]
+    eps = [power(e) for e in table["ε"]]
+    assert eps == [10.0 ** -k for k in range(13)]
     errors = list(table["central difference error"])
     best = errors.index(min(errors))
-    assert 1e-7 <= 10 ** eps[best] <= 1e-3
+    assert 1e-7 <= eps[best] <= 1e-3
     # Falling to the bottom, rising after it: a V.
     assert errors[0] > errors[best] * 1e3 and errors[-1] > errors[best] * 1e3
     assert all(a > b for a, b in zip(errors[:best], errors[1:best + 1]))
-    assert any("best at ε ≈ 1e-5" in m.value for m in at.markdown)
+
+
+def array(data) -> np.ndarray:
+    """A Plotly array: a list, or its binary form {dtype, bdata}."""
+    if isinstance(data, dict):
+        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"])
+    return np.array(data, dtype=float)
+
+
+def test_the_text_and_the_chart_name_the_same_best_eps() -> None:
+    at = run("central_difference", {"expr": "sin(x)", "x": "1"})
+    said = next(re.search(r"best at ε ≈ (\S+)\.", m.value) for m in at.markdown
+                if "best at ε" in m.value).group(1)
+    chart = json.loads(at.get("plotly_chart")[1].proto.spec)
+    labels = [a["text"] for a in chart["layout"]["annotations"] if "best ε" in a["text"]]
+    drawn = [re.sub(r"<sup>(.*?)</sup>", lambda m: m.group(1).translate(
+        str.maketrans("−-0123456789", "⁻⁻⁰¹²³⁴⁵⁶⁷⁸⁹")), t).split("≈ ")[1] for t in labels]
+    # The central difference's label is the second (forward's comes first), and the same text.
+    assert said == drawn[1]
+    # The best ε is where the drawn central-difference curve is lowest.
+    central = next(t for t in chart["data"] if t.get("name") == "central difference")
+    x, y = array(central["x"]), array(central["y"])
+    lowest = x[np.nanargmin(y)]
+    assert power(said) == pytest.approx(lowest, rel=0.05)
+    # Math on the page writes powers of ten, never 1e-04 with its italic e.
+    assert not any(re.search(r"\de-\d", latex.value) for latex in at.latex)
+
+
+def test_forward_and_central_differ_in_colour_and_dash() -> None:
+    at = run("central_difference")
+    chart = json.loads(at.get("plotly_chart")[1].proto.spec)
+    lines = {t["name"]: t["line"] for t in chart["data"]
+             if t.get("name") in ("forward difference", "central difference")}
+    forward, central = lines["forward difference"], lines["central difference"]
+    assert forward.get("dash", "solid") != central.get("dash", "solid")
+
+    def rgb(colour: str) -> tuple[int, ...]:
+        return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+    def grey(colour: str) -> float:  # relative luminance, as printed in grey
+        return sum(w * (c / 255) ** 2.2 for w, c in zip((0.2126, 0.7152, 0.0722),
+                                                         rgb(colour)))
+    # Hues apart (not two oranges), and apart in grey as well.
+    a, b = rgb(forward["color"]), rgb(central["color"])
+    assert sum(abs(x - y) for x, y in zip(a, b)) > 150
+    assert abs(grey(forward["color"]) - grey(central["color"])) > 0.1
 
 
 def test_central_difference_link_round_trip() -> None:
@@ -195,10 +260,27 @@ def test_the_wrong_order_gives_a_different_gradient() -> None:
 def test_breadth_first_works_here_and_an_own_order_can_break() -> None:
     at = run("topological_sort", {"wrong": "breadth-first"})
     assert "This order works" in at.success[0].value
-    at = run("topological_sort", {"wrong": "own", "order": "3,6"})  # × first, then +
-    assert at.multiselect(key="topological-sort:chosen").value == [2, 5]
+    at = run("topological_sort", {"wrong": "own", "order": "3,6,4,5"})  # × first, then +
+    assert at.multiselect(key="topological-sort:chosen").value == [2, 5, 3, 4]
     assert "fired too early" in at.error[0].value
-    assert at.query_params["order"] == "3,6" and at.query_params["wrong"] == "own"
+    assert at.query_params["order"] == "3,6,4,5" and at.query_params["wrong"] == "own"
+
+
+def test_an_own_order_is_what_the_picker_holds_and_an_incomplete_one_is_no_order() -> None:
+    at = run("topological_sort", {"wrong": "own"})
+    # An empty picker: nothing is reported as working, nothing placed for the student.
+    assert at.multiselect(key="topological-sort:chosen").value == []
+    assert not at.success and not at.error
+    assert "4 of 4 still to place" in at.info[0].value
+    # Half an order: the same, with what is left named.
+    at.multiselect(key="topological-sort:chosen").select(5).select(2).run()
+    assert "2 of 4 still to place" in at.info[0].value and not at.success
+    assert at.query_params["order"] == "6,3"
+    # The whole order: the page runs exactly the picker's order (+, ×, log, exp breaks).
+    at.multiselect(key="topological-sort:chosen").select(3).select(4).run()
+    assert "× (v₃) fired too early" in at.error[0].value
+    table = at.dataframe[0].value
+    assert list(table["node"])[:4] == ["+ (v₆)", "× (v₃)", "log (v₄)", "exp (v₅)"]
 
 
 @pytest.mark.parametrize("params, mentioned", [
@@ -307,3 +389,42 @@ def test_practice_link_round_trip_and_bad_values() -> None:
 def test_practice_on_a_typed_function_without_questions() -> None:
     at = run("practice", {"expr": "2"})
     assert "Nothing to predict" in at.info[0].value
+
+
+# -- a link's problems ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("page, params, change", [
+    ("chain_rule", {"x": "abc"},
+     lambda at: at.number_input(key="chain-rule:x").set_value(2.0)),
+    ("backpropagation", {"x": "one"},
+     lambda at: at.number_input(key="backpropagation:value:y").set_value(0.5)),
+    ("topological_sort", {"wrong": "random"},
+     lambda at: at.radio(key="topological-sort:kind").set_value("breadth-first")),
+    ("forward_mode", {"wrt": "z"},
+     lambda at: at.number_input(key="forward-mode:value:a").set_value(3.0)),
+    ("practice", {"ask": "everything"},
+     lambda at: at.radio(key="practice:ask").set_value("grads")),
+    ("central_difference", {"eps": "3e-5"},
+     lambda at: at.number_input(key="central-difference:x").set_value(2.0)),
+])
+def test_a_links_problems_stay_until_the_student_changes_something(page, params, change):
+    at = run(page, params)
+    said = warnings(at)
+    assert "This link was partly unreadable" in said
+    for _ in range(2):  # reruns such as the player's step reports change nothing the link holds
+        at.run()
+        assert not at.exception
+        assert warnings(at) == said
+    change(at).run()
+    assert not at.exception
+    assert "partly unreadable" not in warnings(at)
+
+
+def test_practice_holds_the_player_at_the_open_question() -> None:
+    at = run("practice", {"expr": "sin(x^2)", "x": "3"})
+    (data,) = players(at)
+    before = data["deck"]["phases"][2]["first"] - 1
+    assert data["options"]["step"] == before and data["options"]["limit"] == before
+    answer(at, 0.0)
+    (data,) = players(at)
+    assert data["options"]["limit"] == before + 1  # answered: its step, and no further

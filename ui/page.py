@@ -1,12 +1,18 @@
-"""What every page shares: its state from the URL once per session, and the clean views."""
+"""What every page shares: its state from the URL once per session, the link's problems, the
+link written back, and the clean views."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping, Sequence
 
 import streamlit as st
 
-from .url import LinkReader
+from .url import LinkReader, query
+
+# Where this run shows the link's problems: a placeholder near the top, filled when the page
+# writes its link (by then the page knows whether the student has changed anything).
+_slots = threading.local()
 
 
 def state_from_link(page: str, read: Callable[[LinkReader], dict]) -> dict:
@@ -24,10 +30,40 @@ def state_from_link(page: str, read: Callable[[LinkReader], dict]) -> dict:
 
 
 def show_link_problems(page: str) -> None:
-    problems = st.session_state.pop(f"{page}:link-problems", [])
+    """Where the link's problems appear. They stay on screen, run after run, until the student
+    changes something the link holds (a step of the player does not count)."""
+    slots = getattr(_slots, "pages", None)
+    if slots is None:
+        slots = _slots.pages = {}
+    slots[page] = st.empty()
+
+
+def link_problems(page: str) -> list[str]:
+    """The link's problems still on screen (a page may add its own, e.g. a step past the end)."""
+    return st.session_state.setdefault(f"{page}:link-problems", [])
+
+
+def write_link(page: str, settings: Mapping[str, object],
+               variables: Mapping[str, float] | None = None,
+               steps: Sequence[str] = ("step",)) -> None:
+    """Write the page's state into the URL (ui.url.query), and show the link's problems while
+    nothing but the `steps` has changed since the page was opened."""
+    params = query(settings, variables or {})
+    st.query_params.from_dict(params)
+    settled = {k: v for k, v in params.items() if k not in steps and k[1:] not in steps}
+    opened = st.session_state.setdefault(f"{page}:link-opened", settled)
+    problems = link_problems(page)
+    if opened != settled:
+        problems.clear()
+    slot = getattr(_slots, "pages", {}).pop(page, None)
+    if slot is None:
+        return
     if problems:
-        st.warning("This link was partly unreadable:\n\n" + "\n".join(f"- {p}" for p in
-                                                                       problems))
+        from .widgets import plain  # widgets builds on this module
+        slot.warning("This link was partly unreadable:\n\n" +
+                     "\n".join(f"- {plain(p)}" for p in problems), icon=":material/link_off:")
+    else:
+        slot.empty()
 
 
 def clean_view() -> bool:
@@ -69,8 +105,8 @@ def presenter_switch() -> None:
 def past_the_end(page: str, name: str, value: int, last: int) -> int:
     """A step past the end shows the last one; the first time, from a link, the page says so."""
     if value > last and not st.session_state.get(f"{page}:{name}:read"):
-        st.warning(f"The link's {name}={value} is past the last step, {last}; the last step "
-                   "is shown.")
+        link_problems(page).append(f"The link's {name}={value} is past the last step, {last}; "
+                                   "the last step is shown.")
     st.session_state[f"{page}:{name}:read"] = True
     return min(value, last)
 

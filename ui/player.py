@@ -52,12 +52,20 @@ def _component():
 
 
 def player(deck: dict, *, key: str, step: int = 0, height: int = 600, theme: str = "light",
-           present: bool = False, embed: bool = False) -> int:
-    """Show the deck's player and return the step it shows (as last reported)."""
+           present: bool = False, embed: bool = False, digest: str | None = None,
+           limit: int | None = None) -> int:
+    """Show the deck's player and return the step it shows (as last reported).
+
+    `digest`: the whole deck's digest, computed once where the deck is built (ui.work);
+    `limit`: the last step the student can reach (the deck's last by default).
+    """
     options = {"theme": theme, "present": present, "embed": embed}
+    if limit is not None:
+        options["limit"] = int(limit)
     # The step is left out of the key: the player reporting its step must not remount it.
     # A new deck or look mounts it again, at the step last reported.
-    digest = hashlib.sha1(json.dumps([deck["title"], len(deck["frames"]), deck["svg"],
+    digest = hashlib.sha1(json.dumps([digest, options] if digest is not None else
+                                     [deck["title"], len(deck["frames"]), deck["svg"],
                                       deck["frames"][-1]["html"], options],
                                      sort_keys=True).encode()).hexdigest()
     options["step"] = step

@@ -1,13 +1,23 @@
 """The engine and drawing work behind a page, cached with bounds so a long lecture with many
-students and many typed functions keeps its memory level."""
+students and many typed functions keeps its memory level.
+
+Every cache of the app is here. A deck carries two digests, computed once where it is built:
+`digest` (the whole deck: the player remounts exactly when it changes) and `shape` (the
+diagram's layout: the step is kept while it stays the same). Pages compare those, never decks.
+"""
 
 from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
 
 import plotly.graph_objects as go
 import streamlit as st
 
 import engine
 from drawing import deck_data, standalone_html
+from drawing.forward_mode import forward_mode_deck
 from drawing.plots import function_and_derivative
 
 CACHE = {"max_entries": 256, "ttl": 3600, "show_spinner": False}
@@ -15,6 +25,8 @@ CACHE = {"max_entries": 256, "ttl": 3600, "show_spinner": False}
 # limit, so 256 large ones held 1.4 GB. Decks of more than LARGE nodes have a cache of their own.
 LARGE = 40
 LARGE_CACHE = {**CACHE, "max_entries": 16}
+
+Values = tuple[tuple[str, float], ...]
 
 
 def parse(text: str, merge: bool = True) -> engine.Graph:
@@ -30,53 +42,109 @@ def variables_of(text: str) -> tuple[str, ...]:
         return ()
 
 
-def deck(text: str, values: tuple[tuple[str, float], ...], local: str = "symbolic",
-         eps: float = 1e-4, merge: bool = True, check_eps: float = 1e-4) -> dict:
-    """The player's deck for a function at a point (see drawing.deck_data)."""
-    cached = _large_deck if len(parse(text, merge).nodes) > LARGE else _deck
-    return cached(text, values, local, eps, merge, check_eps)
+def digest(data: object) -> str:
+    return hashlib.sha1(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _build_deck(text, values, local, eps, merge, check_eps) -> dict:
+def _signed(deck: dict) -> dict:
+    deck["shape"] = digest(deck["svg"])
+    deck["digest"] = digest(deck)
+    return deck
+
+
+# -- the decks: one builder per kind, run through a small or a large cache --------------------
+
+def _trace_deck(text: str, values: Values, local: str, eps: float, merge: bool,
+                check_eps: float) -> dict:
     trace = parse(text, merge).trace(dict(values), local=local, eps=eps)
     return deck_data(trace, title=text, check_eps=check_eps)
 
 
+def _chain_deck(text: str, x: float, modes: tuple[tuple[int, str], ...], eps: float) -> dict:
+    trace = parse(text).trace({"x": x}, local=dict(modes), eps=eps)
+    return deck_data(trace, title=text, check_eps=eps)
+
+
+def _tangent_deck(text: str, values: Values, wrt: str) -> dict:
+    return forward_mode_deck(engine.forward_mode(parse(text), dict(values), wrt=wrt))
+
+
+def _order_deck(text: str, values: Values, order: tuple[int, ...]) -> dict:
+    trace = engine.backward_in_order(parse(text), dict(values), order)
+    return deck_data(trace, title=f"{text} · backward in the order chosen")
+
+
+_BUILDERS: dict[str, Callable[..., dict]] = {
+    "trace": _trace_deck, "chain": _chain_deck, "tangent": _tangent_deck, "order": _order_deck}
+
+
 # Two functions, not one wrapped twice: st.cache_data keeps one cache per function.
 @st.cache_data(**CACHE)
-def _deck(*args) -> dict:
-    return _build_deck(*args)
+def _deck(kind: str, *args) -> dict:
+    return _signed(_BUILDERS[kind](*args))
 
 
 @st.cache_data(**LARGE_CACHE)
-def _large_deck(*args) -> dict:
-    return _build_deck(*args)
+def _large_deck(kind: str, *args) -> dict:
+    return _signed(_BUILDERS[kind](*args))
 
 
-def slides(text: str, values: tuple[tuple[str, float], ...], local: str = "symbolic",
-           eps: float = 1e-4, merge: bool = True, check_eps: float = 1e-4,
-           theme: str = "light") -> str:
-    """The deck as one offline HTML file (keyed like the deck, not by the deck's megabytes)."""
-    cached = _large_slides if len(parse(text, merge).nodes) > LARGE else _slides
-    return cached(text, values, local, eps, merge, check_eps, theme)
+def _cached(kind: str, text: str, merge: bool, *args) -> dict:
+    cached = _large_deck if len(parse(text, merge).nodes) > LARGE else _deck
+    return cached(kind, text, *args)
 
 
-def _build_slides(text, values, local, eps, merge, check_eps, theme) -> str:
-    return standalone_html(deck(text, values, local, eps, merge, check_eps), theme=theme)
+def deck(text: str, values: Values, local: str = "symbolic", eps: float = 1e-4,
+         merge: bool = True, check_eps: float = 1e-4) -> dict:
+    """The player's deck for a function at a point (see drawing.deck_data)."""
+    return _cached("trace", text, merge, values, local, eps, merge, check_eps)
+
+
+def chain_deck(text: str, x: float, modes: tuple[tuple[int, str], ...], eps: float) -> dict:
+    """The chain-rule lesson's deck: each box with its own local mode."""
+    return _cached("chain", text, True, x, modes, eps)
+
+
+def tangent_deck(text: str, values: Values, wrt: str) -> dict:
+    """Forward mode's deck: tangents with respect to `wrt`."""
+    return _cached("tangent", text, True, values, wrt)
+
+
+def order_deck(text: str, values: Values, order: tuple[int, ...]) -> dict:
+    """The forward pass, then the backward pass in the given order."""
+    return _cached("order", text, True, values, order)
+
+
+# -- slide files: built on demand, keyed like their deck ---------------------------------------
+
+def _slides_of(kind: str, args: tuple, theme: str) -> str:
+    return standalone_html(_BUILDERS[kind](*args), theme=theme)
 
 
 @st.cache_data(**CACHE)
-def _slides(*args) -> str:
-    return _build_slides(*args)
+def _slides(kind: str, args: tuple, theme: str) -> str:
+    return _slides_of(kind, args, theme)
 
 
 @st.cache_data(**LARGE_CACHE)
-def _large_slides(*args) -> str:
-    return _build_slides(*args)
+def _large_slides(kind: str, args: tuple, theme: str) -> str:
+    return _slides_of(kind, args, theme)
+
+
+def slide_file(kind: str, args: tuple, theme: str = "light") -> str:
+    """The deck of `kind` built from `args` (as for deck, chain_deck, ...) as one offline HTML
+    file."""
+    cached = _large_slides if len(parse(args[0]).nodes) > LARGE else _slides
+    return cached(kind, args, theme)
+
+
+def slides(text: str, values: Values, local: str = "symbolic", eps: float = 1e-4,
+           merge: bool = True, check_eps: float = 1e-4, theme: str = "light") -> str:
+    """The playground's deck as one offline HTML file."""
+    return slide_file("trace", (text, values, local, eps, merge, check_eps), theme)
 
 
 @st.cache_data(**CACHE)
-def figure_of_function(text: str, merge: bool, variable: str,
-                       values: tuple[tuple[str, float], ...]) -> go.Figure:
+def figure_of_function(text: str, merge: bool, variable: str, values: Values) -> go.Figure:
     """f and f′ around the point (drawing.plots.function_and_derivative), built once."""
     return function_and_derivative(parse(text, merge), variable, dict(values))

@@ -1,0 +1,150 @@
+"""The widgets every page shares, so a page is its lesson and nothing else.
+
+- `plain`: the one way to put untrusted text (typed, or from a link) into anything Streamlit
+  renders as Markdown: warnings, errors, captions, titles, labels. It shows as typed, never as a
+  link, an image, HTML, emphasis, math, a colour or an icon.
+- `linked`: a widget whose first value comes from the link, then from the student.
+- `function_input`, `examples_box`, `variable_inputs`, `parse_error`: the inputs of a function
+  and what is shown when it does not parse.
+- `stepper`: a lesson's step player, which keeps its step while the picture keeps its shape.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import streamlit as st
+
+import engine
+
+from .page import clean_view, example_chooser, past_the_end, presenting, theme
+from .player import player
+from .work import slide_file
+
+# Characters that start Markdown, HTML, math ($), Streamlit's :colour[...] and :icon: syntax.
+_ACTIVE = re.compile(r"([\\`*_\[\]<>|$~:&{}])")
+# At the start of a line: headings, quotes, lists, setext underlines.
+_LINE_START = re.compile(r"^([ \t]*\d*)([#>+\-=.)])", re.MULTILINE)
+# Some syntax works on the text after its escapes are undone: bare addresses become links
+# (https://…, www.…, a@b.c) and :material/icon: an icon. An invisible word joiner after every
+# colon, after "www" and after "@" breaks them all.
+_AUTOLINK = re.compile(r"(\\:|(?i:www)(?=\.)|@)")
+WORD_JOINER = "\u2060"
+
+
+def plain(text: object) -> str:
+    """Text as Markdown that renders as exactly that text: `x*y*z` stays x*y*z."""
+    escaped = _ACTIVE.sub(r"\\\1", str(text))
+    escaped = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    return _AUTOLINK.sub(lambda m: m.group(1) + WORD_JOINER, escaped)
+
+
+def linked(page: str, state: dict, field: str, widget: Callable[..., Any], *args: Any,
+           key: str | None = None, **kwargs: Any) -> Any:
+    """Show `widget` (e.g. `st.number_input` or a column's) with the link's value first, then
+    the student's, and keep what it shows in `state[field]`.
+
+    The widget's key holds its value; the state outlives the widget when the student visits
+    another page.
+    """
+    key = key or f"{page}:{field}"
+    st.session_state.setdefault(key, state[field])
+    value = widget(*args, key=key, **kwargs)
+    if value is not None:  # a segmented control with nothing selected keeps the last value
+        state[field] = value
+    return state[field]
+
+
+def function_input(page: str, state: dict, container: Any = st, *, label: str = "Function",
+                   help: str | None = None, on_change: Callable[[], None] | None = None
+                   ) -> str:
+    """The Function box."""
+    return linked(page, state, "expr", container.text_input, label,
+                  max_chars=engine.MAX_LENGTH, help=help, on_change=on_change)
+
+
+def examples_box(page: str, state: dict, examples: dict[str, dict[str, float]],
+                 container: Any = st, then: Callable[[], None] | None = None) -> None:
+    """The Examples box: a function and its values, into the inputs."""
+    container.selectbox("Examples", list(examples), index=None, placeholder="Pick an example",
+                        key=f"{page}:example",
+                        on_change=example_chooser(page, state, examples, then))
+
+
+def variable_inputs(page: str, state: dict, names: Sequence[str], columns: Sequence[Any],
+                    limit: float = 1e12, on_change: Callable[[], None] | None = None
+                    ) -> dict[str, float]:
+    """One number field per variable, in `columns`; returns {name: value}."""
+    for column, name in zip(columns, names):
+        key = f"{page}:value:{name}"
+        st.session_state.setdefault(key, state["values"].get(name, 1.0))
+        state["values"][name] = column.number_input(
+            plain(name), key=key, step=0.1, format="%g", min_value=-limit, max_value=limit,
+            on_change=on_change)
+    return {name: state["values"].get(name, 1.0) for name in names}
+
+
+def parse_error(error: engine.ParseError | str, heading: str = "Cannot read this function"
+                ) -> None:
+    """Why a function cannot be used, with a caret under the problem where there is one."""
+    if clean_view():
+        st.error(f"{plain(error)} — open the page without embed or present to fix the "
+                 "function.")
+        return
+    st.error(f"**{heading}:** {plain(error)}", icon=":material/error:")
+    if isinstance(error, engine.ParseError):
+        st.code(error.pointer(), language=None)
+
+
+def stepper(page: str, state: dict, deck: dict, *, key: str = "player", field: str = "step",
+            height: int = 520, same: str | None = None, start: int = 0,
+            limit: int | None = None) -> int:
+    """A lesson's step player at `state[field]`, which it keeps up to date.
+
+    The step stays where it is while the picture keeps its shape (`same`: by default the
+    diagram's layout, so another value, mode or eps keeps the step); another picture starts
+    at `start`. A step past the end shows the last one, and says so the first time.
+    `limit`: the last step the student may reach.
+    """
+    same = same if same is not None else deck["shape"]
+    seen = f"{page}:{key}:shape"
+    if st.session_state.get(seen, same) != same:
+        state[field] = start
+    st.session_state[seen] = same
+    last = len(deck["frames"]) - 1
+    state[field] = past_the_end(page, field, state[field], last)
+    if limit is not None:
+        state[field] = min(state[field], limit)
+    state[field] = player(deck, key=f"{page}:{key}", step=state[field], height=height,
+                          theme=theme(), present=presenting(), embed=clean_view(),
+                          digest=deck["digest"], limit=limit)
+    return state[field]
+
+
+def slides_button(kind: str, args: tuple) -> None:
+    """"Download slides (HTML)": the deck of `kind` built from `args` (see ui.work), as one
+    offline file, built when clicked rather than on every run."""
+    look = theme()
+    st.download_button("Download slides (HTML)", lambda: slide_file(kind, args, look),
+                       file_name="backprop-lab-slides.html", mime="text/html",
+                       icon=":material/slideshow:",
+                       help="One file with every step; opens offline in any browser.")
+
+
+def latex_number(value: float, digits: int = 6) -> str:
+    """A number for rendered math: 1.5·10⁻⁸ as 1.5 \\cdot 10^{-8}, never 1e-08 (whose italic e
+    reads as Euler's number)."""
+    if not math.isfinite(value):
+        return r"\text{" + ("undefined" if math.isnan(value) else
+                            ("-" if value < 0 else "") + "infinite") + "}"
+    text = f"{value:.{digits}g}"
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    power = f"10^{{{int(exponent)}}}"
+    if mantissa in ("1", "-1"):
+        return mantissa[:-1] + power
+    return f"{mantissa} \\cdot {power}"
