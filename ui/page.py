@@ -36,6 +36,16 @@ def show_link_problems(page: str) -> None:
     if slots is None:
         slots = _slots.pages = {}
     slots[page] = st.empty()
+    _fill(slots[page], link_problems(page))
+
+
+def _fill(slot, problems: list[str]) -> None:
+    if problems:
+        from .widgets import plain  # widgets builds on this module
+        slot.warning("This link was partly unreadable:\n\n" +
+                     "\n".join(f"- {plain(p)}" for p in problems), icon=":material/link_off:")
+    else:
+        slot.empty()
 
 
 def link_problems(page: str) -> list[str]:
@@ -56,14 +66,8 @@ def write_link(page: str, settings: Mapping[str, object],
     if opened != settled:
         problems.clear()
     slot = getattr(_slots, "pages", {}).pop(page, None)
-    if slot is None:
-        return
-    if problems:
-        from .widgets import plain  # widgets builds on this module
-        slot.warning("This link was partly unreadable:\n\n" +
-                     "\n".join(f"- {plain(p)}" for p in problems), icon=":material/link_off:")
-    else:
-        slot.empty()
+    if slot is not None:
+        _fill(slot, problems)
 
 
 def clean_view() -> bool:
