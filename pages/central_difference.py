@@ -12,7 +12,8 @@ import engine
 from drawing.plots import (EPS_GRID, difference_error, difference_errors,
                            function_and_derivative, power_text, secant_and_tangent)
 from ui.page import show_link_problems, state_from_link, write_link
-from ui.widgets import examples_box, function_input, latex_number, linked, parse_error, plain
+from ui.widgets import (examples_box, function_input, latex_number, linked, parse_error, plain,
+                        reading)
 from ui.work import parse, variables_of
 
 PAGE = "central-difference"
@@ -63,6 +64,8 @@ try:
         + (f" ({', '.join(graph.variables)})" if graph.variables else ""))
 except engine.ParseError as err:
     graph, error = None, err
+if graph is not None:
+    reading(graph, left)
 
 name = graph.variables[0] if graph is not None and len(graph.variables) == 1 else "x"
 linked(PAGE, state, "x", right.number_input, f"Point {plain(name)}", step=0.1, format="%g",

@@ -11,8 +11,8 @@ import streamlit as st
 
 import engine
 from ui.page import show_link_problems, state_from_link, write_link
-from ui.widgets import (examples_box, function_input, linked, parse_error, plain, stepper,
-                        variable_inputs)
+from ui.widgets import (examples_box, function_input, linked, parse_error, plain, reading,
+                        stepper, variable_inputs)
 from ui.work import deck, parse, tangent_deck, variables_of
 
 PAGE = "forward-mode"
@@ -61,6 +61,8 @@ try:
     error = None if graph.variables else "the function has no variable to differentiate by"
 except engine.ParseError as err:
     graph, error = None, err
+if graph is not None:
+    reading(graph, left)
 if error is not None:
     parse_error(error, "Cannot use this function")
     write_link(PAGE, {"expr": state["expr"]})

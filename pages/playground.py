@@ -10,8 +10,8 @@ from ui.page import (clean_view, past_the_end, presenter_switch, presenting, sho
 from ui.player import player
 from ui.predict import ask, questions, score
 from ui.url import link, query
-from ui.widgets import (examples_box, function_input, linked, parse_error, plain, slides_button,
-                        variable_inputs)
+from ui.widgets import (examples_box, function_input, linked, parse_error, plain, reading,
+                        slides_button, variable_inputs)
 from ui.work import deck, figure_of_function, parse, variables_of
 
 PAGE = "playground"
@@ -68,6 +68,8 @@ try:
     error = None
 except engine.ParseError as err:
     graph, error = None, err
+if graph is not None and not clean:
+    reading(graph, left)
 
 if graph is not None and not clean:
     columns = st.columns(max(len(graph.variables), 1) + 2)

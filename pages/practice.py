@@ -12,8 +12,8 @@ import streamlit as st
 import engine
 from ui.page import past_the_end, show_link_problems, state_from_link, write_link
 from ui.predict import ASK, ask, questions, score
-from ui.widgets import (examples_box, function_input, linked, parse_error, plain, stepper,
-                        variable_inputs)
+from ui.widgets import (examples_box, function_input, linked, parse_error, plain, reading,
+                        stepper, variable_inputs)
 from ui.work import deck, parse, variables_of
 
 PAGE = "practice"
@@ -63,6 +63,8 @@ try:
     error = None
 except engine.ParseError as err:
     graph, error = None, err
+if graph is not None:
+    reading(graph, top[0])
 if graph is None:
     parse_error(error)
     write_link(PAGE, {"expr": state["expr"]})

@@ -194,3 +194,11 @@ def test_predict_each_step_asks_before_revealing_and_checks():
     at.number_input(key=field).set_value(-5.4668)
     at.button[0].click().run()
     assert "Right" in at.success[0].value
+
+
+def test_the_function_is_shown_as_read_with_a_note_where_readings_differ():
+    at = run({"expr": "1/2x + x/yz", "x": "1", "y": "2", "z": "3"})
+    caption = next(c.value for c in at.caption if c.value.startswith("Read as"))
+    seen = re.sub(r"\\(.)", r"\1", caption)
+    assert "Read as ((1/2)·x) + ((x/y)·z)" in seen
+    assert "1/2x is read as (1/2)·x" in seen and "x/yz is read as (x/y)·z" in seen

@@ -148,3 +148,11 @@ def latex_number(value: float, digits: int = 6) -> str:
     if mantissa in ("1", "-1"):
         return mantissa[:-1] + power
     return f"{mantissa} \\cdot {power}"
+
+
+def reading(graph: engine.Graph, container: Any = st) -> None:
+    """Under the Function box: the function as read, with full parentheses, and a note for
+    each part that people read differently (1/2x is read as (1/2)·x)."""
+    lines = [f"Read as {plain(engine.read_as(graph))}"]
+    lines += [f"Note: {plain(note)}" for note in graph.reading_notes]
+    container.caption("  \n".join(lines))
