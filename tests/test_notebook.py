@@ -252,3 +252,31 @@ def test_the_notebook_moves_its_player_from_python(executed):
     steps = [m["state"]["step"] for m in state.values()
              if m["state"].get("deck", {}).get("title") == "log(xy)+exp(xy)"]
     assert order_starts in steps
+
+
+# -- an optional extra ---------------------------------------------------------------------------
+
+def test_the_app_does_not_need_the_notebook_extra():
+    import subprocess
+    import sys
+    # The app's modules import with the extra's packages missing, and drawing.notebook says
+    # how to install them.
+    script = (
+        "import sys\n"
+        "for name in ('anywidget', 'ipywidgets', 'traitlets', 'ipykernel', 'nbclient'):\n"
+        "    sys.modules[name] = None\n"
+        "import drawing, drawing.deck, drawing.__main__, engine, ui.player, ui.page\n"
+        "try:\n"
+        "    import drawing.notebook\n"
+        "except ImportError as err:\n"
+        "    print(err)\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ("drawing.notebook needs the notebook extra: "
+                                     "pip install -r requirements-notebook.txt")
+    app = (ROOT / "requirements.txt").read_text()
+    for line in (ROOT / "requirements-notebook.txt").read_text().splitlines():
+        name = line.split("==")[0].strip()
+        if "==" in line:
+            assert name not in app, name
