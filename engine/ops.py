@@ -1,6 +1,11 @@
 """The table of operations: one entry per operation, forward and local derivatives side by side.
 
-Adding an operation is adding one `Op` to `OPS`. Each local derivative is a function of the
+Adding an operation is adding one `Op` to `OPS`: the parser reads its name or spellings, the
+graph, trace and explanations use its forward, derivatives and formulas, the diagram its symbol,
+PyTorch's code its `torch` spelling and precedence, and the course's box classes
+(`engine.boxes`) its `class_name` and the formulas' `python`. Every table read from `OPS`
+(`FUNCTIONS`, `BINARY`, `PREFIX`, the parser's names) is derived when read, so an operation added
+at run time is known everywhere at once. Each local derivative is a function of the
 operation's inputs (one per argument position, as in MiniTorch's `chain_rule`), so `x*x` gets
 two contributions of x each and `x/x` gets 1/x and -x/x^2, which cancel. A derivative may return
 a scalar where its inputs are arrays (the derivative of a + b is 1); the graph broadcasts.
@@ -12,9 +17,11 @@ course writes them: d/dz log(z) = 1/z.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator, Mapping, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 Number = float | np.ndarray
 
@@ -23,6 +30,10 @@ Number = float | np.ndarray
 class Formula:
     text: str   # plain text, for terminals: 1/z
     latex: str  # for rendering as math: \frac{1}{z}
+    # As a Python expression in the argument names, with the names of Python's `math` module,
+    # builtins and other operations that have a definition: 1 / z, sigmoid(z) * (1 - sigmoid(z)).
+    # The course's box classes are written from it (engine.boxes); never used to compute.
+    python: str = ""
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,15 @@ class Kink:
 
 
 Forms = tuple[Formula, tuple[Formula, ...]]  # a formula and its local derivatives' formulas
+
+
+@dataclass(frozen=True)
+class NamedForm:
+    """The operation with some arguments fixed, under a name of its own: square is pow with
+    b = 2. `constants` holds each argument's value where it is fixed, None where it is free."""
+    name: str        # as a lesson offers it: square
+    class_name: str  # as the course's code names its class: Square
+    constants: tuple[float | None, ...]
 
 
 @dataclass(frozen=True)
@@ -64,6 +84,7 @@ class Op:
     # x² with local derivative 2·x, not x^2 and 2·x^(2−1). Given each argument's value where
     # it is a constant (None where it is not); None to keep the general formulas.
     with_constants: Callable[[tuple[float | None, ...]], Forms | None] | None = None
+    named_forms: tuple[NamedForm, ...] = ()  # square: pow with b = 2
 
     def forms(self, constants: tuple[float | None, ...] = ()) -> Forms:
         """The formula and local-derivative formulas, with constant arguments written in."""
@@ -86,8 +107,8 @@ class Op:
         return ("z",) if self.arity == 1 else ("a", "b")
 
 
-def F(text: str, latex: str | None = None) -> Formula:
-    return Formula(text, text if latex is None else latex)
+def F(text: str, latex: str | None = None, py: str = "") -> Formula:
+    return Formula(text, text if latex is None else latex, py)
 
 
 def _sigmoid(z: Number) -> Number:
@@ -109,8 +130,10 @@ def _pow_with_constants(constants: tuple[float | None, ...]) -> Forms | None:
         return None
     n = int(b)
     sup = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-    base = F("2·a", r"2 \cdot a") if n == 2 else F(f"{n}·a{sup[n - 1]}", rf"{n} \cdot a^{{{n - 1}}}")
-    return F(f"a{sup[n]}", f"a^{{{n}}}"), (base, F("a^b·ln a", r"a^{b}\ln a"))
+    base = F("2·a", r"2 \cdot a", "2 * a") if n == 2 else \
+        F(f"{n}·a{sup[n - 1]}", rf"{n} \cdot a^{{{n - 1}}}", f"{n} * a ** {n - 1}")
+    return F(f"a{sup[n]}", f"a^{{{n}}}", f"a ** {n}"), \
+        (base, F("a^b·ln a", r"a^{b}\ln a", "a ** b * log(a)"))
 
 
 def _pow_exponent_derivative(a: Number, b: Number) -> Number:
@@ -121,24 +144,26 @@ def _pow_exponent_derivative(a: Number, b: Number) -> Number:
 
 OPS: dict[str, Op] = {op.name: op for op in [
     Op("add", "+", lambda a, b: a + b, (lambda a, b: 1.0, lambda a, b: 1.0),
-       F("a + b"), (F("1"), F("1")), torch="+", autograd="AddBackward0",
+       F("a + b", py="a + b"), (F("1", py="1"), F("1", py="1")), torch="+", autograd="AddBackward0",
        spellings=("+",), written=" + ", precedence=1,
        class_name="Add"),
     Op("sub", "−", lambda a, b: a - b, (lambda a, b: 1.0, lambda a, b: -1.0),
-       F("a − b", "a - b"), (F("1"), F("−1", "-1")), torch="-", autograd="SubBackward0",
+       F("a − b", "a - b", "a - b"), (F("1", py="1"), F("−1", "-1", "-1")), torch="-", autograd="SubBackward0",
        spellings=("-", "−", "–"), written=" − ", precedence=1,
        class_name="Subtract"),
     Op("mul", "×", lambda a, b: a * b, (lambda a, b: b, lambda a, b: a),
-       F("a·b", r"a \cdot b"), (F("b"), F("a")), torch="*", autograd="MulBackward0",
+       F("a·b", r"a \cdot b", "a * b"), (F("b", py="b"), F("a", py="a")), torch="*", autograd="MulBackward0",
        spellings=("*", "×", "·", "⋅"), written="·", precedence=2,
        class_name="Multiply"),
     Op("div", "÷", lambda a, b: a / b, (lambda a, b: 1 / b, lambda a, b: -a / (b * b)),
-       F("a/b", r"\frac{a}{b}"), (F("1/b", r"\frac{1}{b}"), F("−a/b²", r"-\frac{a}{b^2}")),
+       F("a/b", r"\frac{a}{b}", "a / b"), (F("1/b", r"\frac{1}{b}", "1 / b"),
+                                              F("−a/b²", r"-\frac{a}{b^2}", "-a / b ** 2")),
        "division by zero", torch="/", autograd="DivBackward0",
        spellings=("/", "÷"), written="/", precedence=2,
        class_name="Divide"),
     Op("pow", "^", np.power, (_pow_base_derivative, _pow_exponent_derivative),
-       F("a^b", "a^{b}"), (F("b·a^(b−1)", r"b \cdot a^{b-1}"), F("a^b·ln a", r"a^{b}\ln a")),
+       F("a^b", "a^{b}", "a ** b"), (F("b·a^(b−1)", r"b \cdot a^{b-1}", "b * a ** (b - 1)"),
+                                    F("a^b·ln a", r"a^{b}\ln a", "a ** b * log(a)")),
        "a negative number to a fractional power, zero to a negative one, or a result beyond "
        "the largest float (about 1.8·10³⁰⁸)",
        kink=Kink(lambda a, b: a == 0 and b > 0 and not float(b).is_integer(),
@@ -149,28 +174,29 @@ OPS: dict[str, Op] = {op.name: op for op in [
                  "not exist, so it gives nan"),
        torch="**", autograd="PowBackward0",
        spellings=("^", "**"), written="^", precedence=4, right_associative=True,
-       class_name="Power", with_constants=_pow_with_constants),
-    Op("neg", "−", lambda z: -z, (lambda z: -1.0,), F("−z", "-z"), (F("−1", "-1"),), torch="-", autograd="NegBackward0",
+       class_name="Power", with_constants=_pow_with_constants,
+       named_forms=(NamedForm("square", "Square", (None, 2.0)),)),
+    Op("neg", "−", lambda z: -z, (lambda z: -1.0,), F("−z", "-z", "-z"), (F("−1", "-1", "-1"),), torch="-", autograd="NegBackward0",
        spellings=("-", "−", "–"), written="−", precedence=3,
        class_name="Negate"),
-    Op("sin", "sin", np.sin, (np.cos,), F("sin(z)", r"\sin(z)"), (F("cos(z)", r"\cos(z)"),),
+    Op("sin", "sin", np.sin, (np.cos,), F("sin(z)", r"\sin(z)", "sin(z)"), (F("cos(z)", r"\cos(z)", "cos(z)"),),
        torch="torch.sin", autograd="SinBackward0",
        class_name="Sine"),
-    Op("cos", "cos", np.cos, (lambda z: -np.sin(z),), F("cos(z)", r"\cos(z)"),
-       (F("−sin(z)", r"-\sin(z)"),), torch="torch.cos", autograd="CosBackward0",
+    Op("cos", "cos", np.cos, (lambda z: -np.sin(z),), F("cos(z)", r"\cos(z)", "cos(z)"),
+       (F("−sin(z)", r"-\sin(z)", "-sin(z)"),), torch="torch.cos", autograd="CosBackward0",
        class_name="Cosine"),
-    Op("tan", "tan", np.tan, (lambda z: 1 / np.cos(z) ** 2,), F("tan(z)", r"\tan(z)"),
-       (F("1/cos²(z)", r"\frac{1}{\cos^2(z)}"),), "tan is undefined where cos z = 0",
+    Op("tan", "tan", np.tan, (lambda z: 1 / np.cos(z) ** 2,), F("tan(z)", r"\tan(z)", "tan(z)"),
+       (F("1/cos²(z)", r"\frac{1}{\cos^2(z)}", "1 / cos(z) ** 2"),), "tan is undefined where cos z = 0",
        torch="torch.tan", autograd="TanBackward0",
        class_name="Tangent"),
-    Op("exp", "exp", np.exp, (np.exp,), F("e^z", "e^{z}"), (F("e^z", "e^{z}"),),
+    Op("exp", "exp", np.exp, (np.exp,), F("e^z", "e^{z}", "exp(z)"), (F("e^z", "e^{z}", "exp(z)"),),
        "exp overflows above z ≈ 709", torch="torch.exp", autograd="ExpBackward0",
        class_name="Exp"),
-    Op("log", "log", np.log, (lambda z: 1 / z,), F("log(z)", r"\log(z)"),
-       (F("1/z", r"\frac{1}{z}"),), "log needs a positive number", torch="torch.log", autograd="LogBackward0",
+    Op("log", "log", np.log, (lambda z: 1 / z,), F("log(z)", r"\log(z)", "log(z)"),
+       (F("1/z", r"\frac{1}{z}", "1 / z"),), "log needs a positive number", torch="torch.log", autograd="LogBackward0",
        class_name="Log"),
-    Op("sqrt", "√", np.sqrt, (lambda z: 0.5 / np.sqrt(z),), F("√z", r"\sqrt{z}"),
-       (F("1/(2√z)", r"\frac{1}{2\sqrt{z}}"),), "sqrt needs a number ≥ 0",
+    Op("sqrt", "√", np.sqrt, (lambda z: 0.5 / np.sqrt(z),), F("√z", r"\sqrt{z}", "sqrt(z)"),
+       (F("1/(2√z)", r"\frac{1}{2\sqrt{z}}", "1 / (2 * sqrt(z))"),), "sqrt needs a number ≥ 0",
        kink=Kink(lambda z: z == 0,
                  "sqrt is not differentiable at z = 0: it exists only for z ≥ 0 and its "
                  "slope grows without bound as z → 0",
@@ -178,15 +204,17 @@ OPS: dict[str, Op] = {op.name: op for op in [
                  "difference needs √(0 − eps), which does not exist, so it gives nan"),
        torch="torch.sqrt", autograd="SqrtBackward0",
        class_name="Sqrt"),
-    Op("tanh", "tanh", np.tanh, (lambda z: 1 - np.tanh(z) ** 2,), F("tanh(z)", r"\tanh(z)"),
-       (F("1 − tanh²(z)", r"1 - \tanh^2(z)"),), torch="torch.tanh", autograd="TanhBackward0",
+    Op("tanh", "tanh", np.tanh, (lambda z: 1 - np.tanh(z) ** 2,), F("tanh(z)", r"\tanh(z)", "tanh(z)"),
+       (F("1 − tanh²(z)", r"1 - \tanh^2(z)", "1 - tanh(z) ** 2"),), torch="torch.tanh", autograd="TanhBackward0",
        class_name="Tanh"),
     Op("sigmoid", "sigmoid", _sigmoid, (lambda z: _sigmoid(z) * (1 - _sigmoid(z)),),
-       F("σ(z)", r"\sigma(z)"), (F("σ(z)·(1 − σ(z))", r"\sigma(z)\,(1 - \sigma(z))"),),
-       definition=F("1/(1 + e^−z)", r"\frac{1}{1 + e^{-z}}"), torch="torch.sigmoid", autograd="SigmoidBackward0",
+       F("σ(z)", r"\sigma(z)", "sigmoid(z)"),
+       (F("σ(z)·(1 − σ(z))", r"\sigma(z)\,(1 - \sigma(z))", "sigmoid(z) * (1 - sigmoid(z))"),),
+       definition=F("1/(1 + e^−z)", r"\frac{1}{1 + e^{-z}}", "1 / (1 + exp(-z))"), torch="torch.sigmoid", autograd="SigmoidBackward0",
        class_name="Sigmoid"),
     Op("relu", "relu", lambda z: np.maximum(z, 0.0), (lambda z: np.where(z > 0, 1.0, 0.0)[()],),
-       F("max(0, z)", r"\max(0, z)"), (F("1 if z > 0, else 0", r"[z > 0]"),),
+       F("max(0, z)", r"\max(0, z)", "max(0, z)"),
+       (F("1 if z > 0, else 0", r"[z > 0]", "1 if z > 0 else 0"),),
        kink=Kink(lambda z: z == 0,
                  "relu is not differentiable at z = 0: its slope is 0 on the left and 1 on "
                  "the right",
@@ -195,7 +223,8 @@ OPS: dict[str, Op] = {op.name: op for op in [
                  "average of the two slopes"),
        torch="torch.relu", autograd="ReluBackward0",
        class_name="ReLU"),
-    Op("abs", "abs", np.abs, (np.sign,), F("|z|"), (F("sign(z)", r"\operatorname{sign}(z)"),),
+    Op("abs", "abs", np.abs, (np.sign,), F("|z|", py="abs(z)"),
+       (F("sign(z)", r"\operatorname{sign}(z)", "(z > 0) - (z < 0)"),),
        kink=Kink(lambda z: z == 0,
                  "abs is not differentiable at z = 0: its slope is −1 on the left and 1 on "
                  "the right",
@@ -206,11 +235,50 @@ OPS: dict[str, Op] = {op.name: op for op in [
        class_name="Abs"),
 ]}
 
+
+
+def derived(build: Callable[[], T]) -> Callable[[], T]:
+    """`build()`, built again whenever an operation is added to `OPS`, removed or replaced.
+
+    Tables read from `OPS` (the functions a student can call, the operators' spellings, the
+    parser's names) are derived through this rather than computed once at import, so that an
+    operation added to the table is known everywhere at once.
+    """
+    seen: list[tuple[tuple[tuple[str, Op], ...], T]] = []
+
+    def current() -> T:
+        now = tuple(OPS.items())
+        # Compared element by element, where the same Op object is equal to itself at once.
+        if not seen or seen[0][0] != now:
+            seen[:] = [(now, build())]
+        return seen[0][1]
+    return current
+
+
+class DerivedTable(Mapping[str, str]):
+    """A read-only dict derived from `OPS` when read (see `derived`)."""
+
+    def __init__(self, build: Callable[[], dict[str, str]]) -> None:
+        self._current = derived(build)
+
+    def __getitem__(self, key: str) -> str:
+        return self._current()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+    def __repr__(self) -> str:
+        return repr(self._current())
+
+
 #: Functions a student can call by name; `ln` is the natural log, like `log`.
-FUNCTIONS: dict[str, str] = {
-    **{name: name for name, op in OPS.items() if op.arity == 1 and name != "neg"},
+FUNCTIONS: Mapping[str, str] = DerivedTable(lambda: {
+    **{name: name for name, op in OPS.items() if op.arity == 1 and not op.spellings},
     "ln": "log",
-}
+})
 
 #: Greek letters a student may type as variables, spelled out or as the letter; shown as the letter.
 #: pi is the number π, not a variable; `Pi` is the capital letter Π, a variable. Capitals that look
@@ -232,7 +300,7 @@ def variable_symbol(name: str) -> str:
 
 
 #: Operators as typed, read between two operands (BINARY) or before one (PREFIX).
-BINARY: dict[str, str] = {s: op.name for op in OPS.values() if op.arity == 2
-                          for s in op.spellings}
-PREFIX: dict[str, str] = {s: op.name for op in OPS.values() if op.arity == 1
-                          for s in op.spellings}
+BINARY: Mapping[str, str] = DerivedTable(lambda: {s: op.name for op in OPS.values()
+                                                  if op.arity == 2 for s in op.spellings})
+PREFIX: Mapping[str, str] = DerivedTable(lambda: {s: op.name for op in OPS.values()
+                                                  if op.arity == 1 for s in op.spellings})

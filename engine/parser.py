@@ -35,7 +35,7 @@ import math
 from dataclasses import dataclass
 
 from .graph import Graph, GraphBuilder, Node, TooLarge, cycle_collector_paused
-from .ops import BINARY, FUNCTIONS, GREEK, OPS, PREFIX
+from .ops import BINARY, FUNCTIONS, GREEK, OPS, PREFIX, derived
 
 #: Default limits, safe for a public app; a script can raise them (see `parse`). The node limit
 #: keeps the diagram's layout and the step deck of the worst function (x*x*…*x, where one input
@@ -55,13 +55,20 @@ GREEK_LETTERS = {letter: name for name, letter in GREEK.items()} | {
 LATIN_CAPITALS = {"Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H",
                   "Iota": "I", "Kappa": "K", "Mu": "M", "Nu": "N", "Omicron": "O", "Rho": "P",
                   "Tau": "T", "Chi": "X"}
-KNOWN_NAMES = sorted({*FUNCTIONS, *CONSTANTS, *GREEK, *LATIN_CAPITALS}, key=len, reverse=True)
-_NAMES_BY_FIRST_LETTER: dict[str, list[str]] = {}
-for _name in KNOWN_NAMES:  # longest first
-    _NAMES_BY_FIRST_LETTER.setdefault(_name[0], []).append(_name)
+
+
+@derived
+def _names_by_first_letter() -> dict[str, list[str]]:
+    """The known names by their first letter, longest first (read from the operations'
+    table when it changes, so a function added to it is a name at once)."""
+    names: dict[str, list[str]] = {}
+    for name in sorted({*FUNCTIONS, *CONSTANTS, *GREEK, *LATIN_CAPITALS}, key=len, reverse=True):
+        names.setdefault(name[0], []).append(name)
+    return names
+
 
 # Operators as typed (** before *), and what ² and ³ stand for.
-OPERATORS = sorted({*BINARY, *PREFIX}, key=len, reverse=True)
+_operators = derived(lambda: sorted({*BINARY, *PREFIX}, key=len, reverse=True))
 SUPERSCRIPTS = {"²": "2", "³": "3"}
 POWER = next(spelling for spelling, name in BINARY.items() if name == "pow")
 
@@ -137,7 +144,7 @@ def tokenize(text: str) -> list[Token]:
         elif ch in "()":
             tokens.append(Token(ch, ch, i, i + 1))
             i += 1
-        elif spelling := next((s for s in OPERATORS if text.startswith(s, i)), ""):
+        elif spelling := next((s for s in _operators() if text.startswith(s, i)), ""):
             tokens.append(Token("op", spelling, i, i + len(spelling)))
             i += len(spelling)
         elif ch in _FORBIDDEN:
@@ -198,9 +205,10 @@ def _split_letters(run: str) -> list[str]:
     n = len(run)
     # best[i] = (single letters, pieces, where the first piece of run[i:] ends)
     best: list[tuple[int, int, int]] = [(0, 0, n)] * (n + 1)
+    known = _names_by_first_letter()
     for i in range(n - 1, -1, -1):
         choice: tuple[int, int, int] | None = None
-        for name in _NAMES_BY_FIRST_LETTER.get(run[i], ()):  # longest first: it wins a tie
+        for name in known.get(run[i], ()):  # longest first: it wins a tie
             if run.startswith(name, i):
                 singles, pieces, _ = best[i + len(name)]
                 if choice is None or (singles, pieces + 1) < choice[:2]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 from .graph import Graph
-from .ops import OPS
+from .ops import OPS, PREFIX, Op
 
 ACCUMULATE = "AccumulateGrad"
 #: PyTorch's overload of pow for a tensor exponent (PowBackward0 is the one for a number).
@@ -38,9 +38,18 @@ AT_ZERO = {
     "sqrt": ("inf", "sqrt′(0) = 1/(2·√0): PyTorch returns inf, as the formula does"),
 }
 
-# Python's precedence, for parentheses: a call or name binds tightest, then **, unary -, * /, + -.
-_ATOM, _POW, _NEG, _MUL, _ADD = 5, 4, 3, 2, 1
-_PRECEDENCE = {"add": _ADD, "sub": _ADD, "mul": _MUL, "div": _MUL, "pow": _POW, "neg": _NEG}
+# For parentheses: a call or a name binds tightest; an operator as its entry in `ops.OPS` says,
+# which ranks them as Python does (** above unary - above * / above + -).
+_ATOM = 1000
+
+
+def _precedence(op: Op) -> int:
+    return op.precedence if op.spellings else _ATOM
+
+
+def _negative_number() -> int:
+    """How tightly a negative number binds: as the minus before it."""
+    return _precedence(OPS[PREFIX["-"]])
 
 
 @dataclass(frozen=True)
@@ -140,17 +149,15 @@ def program(graph: Graph, values: dict[str, float] | None = None) -> Program:
         operands = tuple(_operand(graph, node.id, position, a)
                          for position, a in enumerate(node.args))
         parts = [_operand_text(o, text) for o in operands]
+        precedence = _precedence(op)
         if op.arity == 1:
-            if op.name == "neg":
-                expression = "-" + _wrap(parts[0], _NEG, strict=False)
+            if op.spellings:  # an operator before its operand: -x
+                expression = op.torch + _wrap(parts[0], precedence, strict=False)
             else:
                 expression = f"{op.torch}({parts[0][0]})"
-            precedence = _PRECEDENCE.get(op.name, _ATOM)
         else:
-            precedence = _PRECEDENCE[op.name]
-            left_assoc = op.name != "pow"
-            left = _wrap(parts[0], precedence, strict=not left_assoc)
-            right = _wrap(parts[1], precedence, strict=left_assoc)
+            left = _wrap(parts[0], precedence, strict=op.right_associative)
+            right = _wrap(parts[1], precedence, strict=not op.right_associative)
             expression = f"{left} {op.torch} {right}"
         reflected = operands[0].kind == "number"  # 2 * x runs as x.__rmul__(2)
         order = tuple(None if o.kind != "tensor" or not needs[o.node] else o.node
@@ -225,7 +232,7 @@ def _operand_text(operand: Operand, text: dict[int, tuple[str, int]]) -> tuple[s
     if operand.kind == "constant tensor":
         return f"torch.tensor({number_literal(operand.value)})", _ATOM
     literal = number_literal(operand.value, whole=True)
-    return literal, (_NEG if literal.startswith("-") else _ATOM)
+    return literal, (_negative_number() if literal.startswith("-") else _ATOM)
 
 
 def _wrap(part: tuple[str, int], precedence: int, strict: bool) -> str:

@@ -31,6 +31,14 @@ def available() -> str | None:
     return str(torch.__version__)
 
 
+def _attribute(torch: Any, spelling: str) -> Any:
+    """PyTorch's function for a spelling of the table: torch.log, torch.nn.functional.softplus."""
+    found = torch
+    for part in spelling.split(".")[1:]:
+        found = getattr(found, part)
+    return found
+
+
 def run(graph: Graph, values: dict[str, float], built: Program) -> TorchResult:
     """Build the graph with torch at the point, call backward(), and read what autograd made."""
     import torch
@@ -54,7 +62,7 @@ def run(graph: Graph, values: dict[str, float], built: Program) -> TorchResult:
         op = graph.nodes[line.node].op
         if op is None:
             raise ValueError(f"node {line.node} is not an operation")
-        function: Any = operations.get(op.name) or getattr(torch, op.torch.removeprefix("torch."))
+        function: Any = operations.get(op.name) or _attribute(torch, op.torch)
         tensors[line.node] = function(*args)
     output = tensors[graph.output]
     if output.requires_grad:
