@@ -331,6 +331,10 @@ function presenterMode(ctx) {
   const live = mk("div", { class: "bp-sr", role: "status", "aria-live": "polite",
                            "aria-atomic": "true" });
   player.appendChild(live);
+  // The explanation scrolls where a step is long: a region the keyboard can reach and scroll.
+  explain.setAttribute("role", "region");
+  explain.setAttribute("aria-label", "Explanation of the step");
+  explain.setAttribute("tabindex", "0");
   svg.setAttribute("role", "group");
   svg.setAttribute("aria-label", "Diagram of " + deck.title +
                    ": one box per input, constant and operation");

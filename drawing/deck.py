@@ -155,7 +155,7 @@ body {{ background: {"#14161a" if theme == "dark" else "#ffffff"}; }}
 </style>
 </head>
 <body>
-<h1 class="bp-sr">Backprop Lab: {title}</h1>
+<header><h1 class="bp-sr">Backprop Lab: {title}</h1></header>
 <main class="bp-slide" id="player"></main>
 <script>{js}</script>
 <script>

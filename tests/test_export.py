@@ -834,7 +834,8 @@ def test_a_whole_trace_from_the_keyboard_alone_with_visible_focus(browser, tmp_p
             seen.append(name)
             assert style != "none" and width >= 2, f"{name}: no visible focus"
         for name in ("Play", "Next step", "Step", "Seconds per step", "Go to Forward pass",
-                     "Download SVG", "Speaker view", "Keyboard shortcuts"):
+                     "Download SVG", "Speaker view", "Keyboard shortcuts",
+                     "Explanation of the step"):
             assert name in seen
 
         # Next step with Enter, to the end: the focus stays in the player when Next is disabled.
