@@ -958,3 +958,29 @@ def test_every_lessons_deck_makes_slides_that_step_speak_and_fit(browser, tmp_pa
         assert not errors
     finally:
         context.close()
+
+
+def test_typing_in_the_apps_fields_keeps_its_keys(browser, app_url):
+    """The presenting keys are letters a function may contain: typed into a field, they stay
+    there, and the player neither steps, blanks, lists its keys nor opens a window."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/?expr=x&x=1&step=1")
+        page.get_by_role("button", name="Next step").wait_for(timeout=60_000)
+        count = player_frame(page).locator(".bp-count")
+        before = count.inner_text()
+        field = page.get_by_role("textbox", name="Function", exact=True)
+        field.click()
+        field.press("Control+a")
+        page.keyboard.type("b.fs?np")
+        expect(field).to_have_value("b.fs?np")
+        for key in ("PageDown", "PageUp"):
+            field.press(key)
+        assert count.inner_text() == before
+        expect(player_frame(page).locator(".bp-blank")).to_be_hidden()
+        expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_have_count(0)
+        assert len(context.pages) == 1
+        assert page.evaluate("document.fullscreenElement") is None
+    finally:
+        context.close()
