@@ -984,3 +984,28 @@ def test_typing_in_the_apps_fields_keeps_its_keys(browser, app_url):
         assert page.evaluate("document.fullscreenElement") is None
     finally:
         context.close()
+
+
+def test_the_speaker_view_stays_with_the_player_for_a_new_function(browser, app_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/?expr=log(xy)%2Bexp(xy)&x=1&y=2&step=3")
+        page.get_by_role("button", name="Next step").wait_for(timeout=60_000)
+        with context.expect_page() as opened:
+            page.keyboard.press("s")
+        speaker = opened.value
+        expect(speaker.locator(".sp-count")).to_have_text("Step 3 of 23")
+        field = page.get_by_role("textbox", name="Function", exact=True)
+        field.fill("sin(x^2)")
+        field.press("Enter")
+        last = len(engine.parse("sin(x^2)").trace({"x": 1.0}))
+        count = player_frame(page).locator(".bp-count")
+        expect(count).to_have_text(re.compile(rf"Step \d+ of {last}$"), timeout=30_000)
+        expect(speaker.locator(".sp-count")).to_have_text(count.inner_text())
+        assert "sin(x^2)" in speaker.title()
+        speaker.keyboard.press("End")
+        expect(count).to_have_text(f"Step {last} of {last}")
+        assert len(context.pages) == 2
+    finally:
+        context.close()
