@@ -16,7 +16,7 @@ function mountPlayer(root, deck, options) {
   let current = -1;
   let timer = null;
   let playing = false;
-  let seconds = SPEEDS.includes(options.seconds) ? options.seconds : 1;
+  let seconds = 1;
   const onStep = options.onStep || function () {};
 
   // -- build the DOM ---------------------------------------------------------------------------
@@ -65,10 +65,8 @@ function mountPlayer(root, deck, options) {
   const stage = el("div", { class: "bp-stage" });
   stage.innerHTML = deck.svg;
   const svg = stage.querySelector("svg");
-  // Fill the stage, but do not blow a three-box graph up to poster size (in a lecture hall,
-  // as large as it fits). Wide graphs get the explanation under them, tall ones beside them.
+  // Wide graphs get the explanation under them, tall ones beside them.
   const box = svg.viewBox.baseVal;
-  if (!options.present) svg.style.maxWidth = Math.round(box.width * 2) + "px";
   player.dataset.shape = box.width >= 2.2 * box.height ? "wide" : "tall";
   const chips = el("div", { class: "bp-chips" });
   for (let i = 0; i < deck.chips; i++) {
@@ -110,14 +108,19 @@ function mountPlayer(root, deck, options) {
   const controls = el("div", { class: "bp-controls" }, [
     el("div", { class: "bp-transport" }, [first, prev, play, next, end]),
     slider,
-    el("div", { class: "bp-extra" }, [speed, ...phaseButtons, saveSvg, savePng]),
+    el("div", { class: "bp-extra" }, [speed, ...phaseButtons, saveSvg, savePng,
+                                       ...linkButton(options)]),
   ]);
   player.append(head, body, controls);
   root.appendChild(player);
 
   const elements = new Map();
-  for (const g of svg.querySelectorAll("g[id^='bp-']")) elements.set(g.id, g);
-  for (const chip of chips.children) elements.set(chip.id, chip);
+  function collectElements() {
+    elements.clear();
+    for (const g of svg.querySelectorAll("g[id^='bp-']")) elements.set(g.id, g);
+    for (const chip of chips.children) elements.set(chip.id, chip);
+  }
+  collectElements();
 
   // -- frames ----------------------------------------------------------------------------------
   function applyPatch(patch) {
@@ -144,6 +147,7 @@ function mountPlayer(root, deck, options) {
     if (k === current) return;
     // Patches only go forward: going back replays from frame 0, which sets every element.
     const from = k > current ? current + 1 : 0;
+    clearChanged();
     for (let i = from; i <= k; i++) applyPatch(frames[i].patch);
     current = k;
     const frame = frames[k];
@@ -283,11 +287,72 @@ function mountPlayer(root, deck, options) {
     image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svgText());
   });
 
+  // -- what-if: the same function at another point (or another mode, or eps) ----------------
+  // The deck has the same shape: the same boxes and steps. Its frames replace the old ones,
+  // the student stays on their step, and what changed is marked for a moment.
+  function textsOf() {
+    const texts = new Map();
+    for (const [id, node] of elements) texts.set(id, node.textContent);
+    return texts;
+  }
+  function swap(next) {
+    const k = current;
+    const before = textsOf();
+    const explained = frames[k].html;
+    // In place: the same deck object, frames array and <svg> element, so everything holding
+    // them (the presenter code) sees the new deck.
+    frames.splice(0, frames.length, ...next.frames);
+    Object.assign(deck, next, { frames });
+    const holder = document.createElement("div");
+    holder.innerHTML = next.svg;
+    const fresh = holder.querySelector("svg");
+    svg.setAttribute("viewBox", fresh.getAttribute("viewBox"));
+    svg.replaceChildren(...fresh.childNodes);
+    collectElements();
+    current = -1;
+    goTo(k);
+    markChanged(before, explained);
+  }
+  // Marked until the student steps on; the glow itself is brief (player.css).
+  let marked = [];
+  function clearChanged() {
+    for (const node of marked) node.classList.remove("bp-changed");
+    marked = [];
+  }
+  function markChanged(before, explained) {
+    clearChanged();
+    for (const [id, node] of elements) {
+      if (before.get(id) !== node.textContent) {
+        node.classList.add("bp-changed");
+        marked.push(node);
+      }
+    }
+    // The explanation: each paragraph or table row whose text changed.
+    const old = document.createElement("div");
+    old.innerHTML = explained;
+    const oldParts = old.querySelectorAll("p, tr");
+    const parts = explain.querySelectorAll("p, tr");
+    let any = false;
+    parts.forEach((part, i) => {
+      if (oldParts[i] && oldParts[i].textContent !== part.textContent) {
+        part.classList.add("bp-changed");
+        any = true;
+      }
+    });
+    if (any || marked.length) {
+      explain.insertBefore(el("span", { class: "bp-changed-mark", text: "changed" }),
+                           explain.firstChild);
+    }
+  }
+
   const api = {
-    goTo, pause, start,
+    goTo, pause, start, swap,
     get step() { return current; },
     get playing() { return playing; },
-    setOptions(more) { Object.assign(options, more); player.className = themeClasses(); },
+    get shape() { return deck.shape; },
+    get theme() { return options.theme; },
+    get present() { return !!options.present; },
+    get embed() { return !!options.embed; },
     destroy() {
       pause();
       document.removeEventListener("keydown", onKey);
@@ -302,7 +367,6 @@ function mountPlayer(root, deck, options) {
     step: () => current, goTo, pause, toggle, keyHandler: () => onKey,
   });
   goTo(options.step || 0);
-  if (options.autoplay) start();
   return api;
 }
 
@@ -745,4 +809,24 @@ function presenterMode(ctx) {
       if (speaker && !speaker.closed) speaker.document.removeEventListener("keydown", speakerKey);
     },
   };
+}
+
+// In the app, the page's address holds the function, the point and the step: copy it.
+function linkButton(options) {
+  if (!options.link) return [];
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "bp-button bp-save bp-link";
+  b.textContent = "Copy link";
+  b.title = "Copy a link to this function, point and step";
+  b.addEventListener("click", () => {
+    const done = (text) => { b.textContent = text; setTimeout(() => { b.textContent = "Copy link"; }, 1500); };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(location.href).then(() => done("Copied"),
+                                                        () => done("Copy failed"));
+    } else {
+      done("Copy failed");
+    }
+  });
+  return [b];
 }

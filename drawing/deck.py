@@ -7,6 +7,7 @@ that needs no network and no server.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import math
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from latex2mathml.converter import convert as latex_to_mathml
 
-from engine import PHASE_TITLES, PHASES, BackwardStep, Trace
+from engine import PHASE_TITLES, PHASES, BackwardStep, Graph, Trace
 from engine.check import gradient_check
 from engine.explain import Explanation, explain, number_text
 
@@ -81,6 +82,14 @@ def _mark_early(trace: Trace, patches: tuple[Patch, ...]) -> list[dict]:
     return result
 
 
+def deck_shape(graph: Graph, frames: int, phases: list[dict]) -> str:
+    """What must stay equal for a student to stay on their step when the deck changes: the
+    boxes, the edges, the number of steps and where each phase starts. Values, local
+    derivatives and eps may differ."""
+    shape = [[(n.kind, n.symbol, list(n.args)) for n in graph.nodes], frames, phases]
+    return hashlib.sha1(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
 def deck_data(trace: Trace, *, title: str = "", check_eps: float = 1e-4,
               diagram: Diagram | None = None, box_notes: dict[int, str] | None = None) -> dict:
     """Everything the player needs, as JSON-ready data. `box_notes` adds a line under boxes
@@ -102,6 +111,7 @@ def deck_data(trace: Trace, *, title: str = "", check_eps: float = 1e-4,
                            "last": steps[-1]})
     return {
         "title": title or trace.graph.text,
+        "shape": deck_shape(trace.graph, len(frames), phases),
         "svg": diagram.template,
         "css": diagram_css(),
         "chips": len(trace.order),
@@ -127,7 +137,7 @@ def standalone_html(deck: dict, *, theme: str = "light", present: bool = False,
                     step: int = 0) -> str:
     """One HTML file holding every step and the player: opens from disk, no network."""
     js, css = player_sources()
-    options = {"theme": theme, "present": present, "step": step, "keyboard": "document"}
+    options = {"theme": theme, "present": present, "step": step}
     title = html.escape(deck["title"])
     return f"""<!DOCTYPE html>
 <html lang="en">

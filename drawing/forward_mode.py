@@ -10,7 +10,7 @@ from __future__ import annotations
 from engine.explain import node_name, number_text
 from engine.forward_mode import ForwardModeTrace, explain_forward_mode
 
-from .deck import explanation_html
+from .deck import deck_shape, explanation_html
 from .diagram import (Look, Patch, diagram_css, dot_source, edge_id, node_id, record_look,
                       render_svg, svg_template)
 
@@ -100,6 +100,7 @@ def forward_mode_deck(trace: ForwardModeTrace, *, title: str = "") -> dict:
         "title": title or f"{graph.text} · forward mode, ∂/∂{trace.wrt}",
         "svg": svg_template(svg),
         "css": diagram_css(),
+        "shape": deck_shape(graph, len(frames), phases),
         "chips": 0,
         "frames": frames,
         "phases": phases,

@@ -153,10 +153,10 @@ write_link(PAGE, {**settings, "step": state["step"]}, values)
 
 @st.fragment
 def stepper(deck_shown: dict, key: str, dimmed: bool) -> None:
-    """The player, and the link to the step it shows.
+    """The player, and the link to the function and point it shows.
 
-    A fragment: when the player reports a new step, only this part runs again (the URL's step
-    and the link), not the whole page, so stepping costs the server next to nothing.
+    The player keeps its step in the URL itself, and its "Copy link" button copies the link
+    with the step.
     """
     with st.container(key="player-dimmed" if dimmed else "player"):
         step = player(deck_shown, key=key, step=state["step"],
@@ -168,13 +168,14 @@ def stepper(deck_shown: dict, key: str, dimmed: bool) -> None:
     if st.query_params.get("step") != str(step):
         st.query_params["step"] = str(step)
     if not clean:
-        with st.expander("Link to this step, and the code to embed it in a slide",
+        with st.expander("Link to this function, and the code to embed it in a slide",
                          icon=":material/link:"):
             base = st.context.url or "http://localhost:8501/"
-            st.caption("Copy link (function, values and step):")
-            st.code(link(base, {**params, "step": step}), language=None, wrap_lines=True)
+            st.caption("Copy link (function and values; the player's Copy link button adds "
+                       "the step it shows):")
+            st.code(link(base, params), language=None, wrap_lines=True)
             st.caption("Embed in a slide (fits 960×540):")
-            embed_url = link(base, {**params, "step": step, "embed": "true"})
+            embed_url = link(base, {**params, "embed": "true"})
             st.code(f'<iframe src="{embed_url}" width="960" height="540" '
                     'style="border:0"></iframe>', language="html", wrap_lines=True)
 

@@ -97,7 +97,7 @@ if q > len(asked):
         state["q"] = 1
         st.rerun()
     state["step"] = len(shown["frames"]) - 1
-    stepper(PAGE, state, shown, key="player:done", height=500)
+    stepper(PAGE, state, shown, key="player:done", height=500, url=None)
     st.stop()
 
 question = asked[q - 1]
@@ -113,4 +113,4 @@ if advance:
 # stops there: the steps after it would give away the answer.
 state["step"] = question.k if record is not None else question.k - 1
 stepper(PAGE, state, shown, key=f"player:{q}:{record is not None}", height=500,
-        limit=state["step"])
+        limit=state["step"], url=None)

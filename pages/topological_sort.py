@@ -12,6 +12,7 @@ import streamlit as st
 import engine
 from engine.explain import node_name
 from ui.page import past_the_end, show_link_problems, state_from_link, write_link
+from ui.player import StepParam
 from ui.widgets import linked, plain, stepper
 from ui.work import deck, order_deck, parse
 
@@ -93,7 +94,7 @@ state["search"] = past_the_end(PAGE, "search", state["search"],
                                search["last"] - search["first"])
 state["search-step"] = search["first"] + state["search"]
 stepper(PAGE, state, full, key="search", field="search-step", height=470,
-        start=search["first"])
+        start=search["first"], url=StepParam("search", -search["first"]))
 state["search"] = min(max(state["search-step"] - search["first"], 0),
                       search["last"] - search["first"])
 

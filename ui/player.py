@@ -1,80 +1,69 @@
 """The step player in the app: the same player.js as the slide file, mounted as a component.
 
 Every step is precomputed, so stepping and playing happen in the browser with no round trip to
-the server. The player reports the step it shows back to Python (debounced, and not while
-playing), which keeps it in the URL.
+the server: the player keeps its step in the page's URL itself (assets/player_app.js) and sends
+nothing back, so a step costs no bytes on the websocket. The deck goes to the browser once per
+function and point: the component's data stays identical from run to run while the deck does,
+and Streamlit's message cache then sends a reference of a few dozen bytes instead of it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import streamlit as st
 
 from drawing.deck import player_sources
 
-# Mount once per element; mount again only when the deck or its options change, so a rerun
-# caused by the player's own step report does not reset it.
-_ADAPTER = """
-export default function (component) {
-  const { data, parentElement, setStateValue } = component;
-  let root = parentElement.querySelector(".bp-root");
-  if (!root) {
-    root = document.createElement("div");
-    root.className = "bp-root";
-    parentElement.appendChild(root);
-  }
-  root.style.height = data.height + "px";
-  if (root.bpKey !== data.key) {
-    if (root.bpPlayer) root.bpPlayer.destroy();
-    let reported = null;
-    const options = Object.assign({}, data.options, {
-      onStep: (k) => {
-        clearTimeout(root.bpReport);
-        root.bpReport = setTimeout(() => {
-          if (k !== reported) { reported = k; setStateValue("step", k); }
-        }, 400);
-      },
-    });
-    root.bpPlayer = mountPlayer(root, data.deck, options);
-    root.bpKey = data.key;
-  }
-  return undefined;
-}
-"""
+ADAPTER = Path(__file__).resolve().parent.parent / "assets" / "player_app.js"
+
+
+@dataclass(frozen=True)
+class StepParam:
+    """The query parameter that holds a player's step: the URL shows `step + offset`."""
+    name: str
+    offset: int = 0
 
 
 @st.cache_resource
 def _component():
     js, css = player_sources()
-    return st.components.v2.component("backprop_lab.player", js=js + _ADAPTER, css=css)
+    return st.components.v2.component("backprop_lab.player", js=js + ADAPTER.read_text("utf-8"),
+                                      css=css)
+
+
+def deck_digest(deck: dict, options: dict) -> str:
+    """Identifies a deck and its look, without hashing megabytes of frames on every run."""
+    return hashlib.sha1(json.dumps([deck["title"], deck.get("shape"), len(deck["frames"]),
+                                    deck["svg"], deck["frames"][0]["patch"],
+                                    deck["frames"][-1]["html"], options],
+                                   sort_keys=True).encode()).hexdigest()
 
 
 def player(deck: dict, *, key: str, step: int = 0, height: int = 600, theme: str = "light",
            present: bool = False, embed: bool = False, digest: str | None = None,
-           limit: int | None = None) -> int:
-    """Show the deck's player and return the step it shows (as last reported).
+           limit: int | None = None, param: StepParam | None = StepParam("step")) -> int:
+    """Show the deck's player, starting at `step`; its step then lives in the URL's `param`.
 
+    A player already on the page keeps its own step, also when the deck changes to one of the
+    same shape (the same function at another point, in another mode, with another eps), and a
+    player mounted again on the same page in the same tab comes back where the student left it.
+    The step is not reported back to Python: this returns `step`.
     `digest`: the whole deck's digest, computed once where the deck is built (ui.work);
     `limit`: the last step the student can reach (the deck's last by default).
     """
-    options = {"theme": theme, "present": present, "embed": embed}
+    options: dict = {"theme": theme, "present": present, "embed": embed}
     if limit is not None:
         options["limit"] = int(limit)
-    # The step is left out of the key: the player reporting its step must not remount it.
-    # A new deck or look mounts it again, at the step last reported.
-    digest = hashlib.sha1(json.dumps([digest, options] if digest is not None else
-                                     [deck["title"], len(deck["frames"]), deck["svg"],
-                                      deck["frames"][-1]["html"], options],
-                                     sort_keys=True).encode()).hexdigest()
-    options["step"] = step
-    result = _component()(data={"deck": deck, "options": options, "key": digest,
-                                "height": height},
-                          key=key, default={"step": step},
-                          # Presenter mode takes the window's height (player.css), not `height`.
-                          height="content" if present else height + 8,
-                          on_step_change=lambda: None)
-    reported = getattr(result, "step", None)
-    return reported if isinstance(reported, int) and 0 <= reported < len(deck["frames"]) \
-        else step
+    key_of_deck = hashlib.sha1(json.dumps([digest, options], sort_keys=True).encode()).hexdigest() \
+        if digest is not None else deck_digest(deck, options)
+    _component()(data={"deck": deck, "options": {**options, "step": step}, "key": key_of_deck,
+                       "id": key, "height": height,
+                       "param": asdict(param) if param is not None else None},
+                 key=key,
+                 # Presenter mode takes the window's height (player.css), not `height`.
+                 height="content" if present else height + 8)
+    return step

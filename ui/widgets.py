@@ -14,14 +14,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 
 import engine
 
 from .page import clean_view, example_chooser, past_the_end, presenting, theme
-from .player import player
+from .player import StepParam, player
 from .work import slide_file
 
 # Characters that start Markdown, HTML, math ($), Streamlit's :colour[...] and :icon: syntax.
@@ -101,13 +101,15 @@ def parse_error(error: engine.ParseError | str, heading: str = "Cannot read this
 
 def stepper(page: str, state: dict, deck: dict, *, key: str = "player", field: str = "step",
             height: int = 520, same: str | None = None, start: int = 0,
-            limit: int | None = None) -> int:
+            limit: int | None = None,
+            url: StepParam | None | Literal["field"] = "field") -> int:
     """A lesson's step player at `state[field]`, which it keeps up to date.
 
     The step stays where it is while the picture keeps its shape (`same`: by default the
     diagram's layout, so another value, mode or eps keeps the step); another picture starts
     at `start`. A step past the end shows the last one, and says so the first time.
-    `limit`: the last step the student may reach.
+    `limit`: the last step the student may reach. `url`: the query parameter the player keeps
+    its step in (by default the one named `field`; None: not in the URL).
     """
     same = same if same is not None else deck["shape"]
     seen = f"{page}:{key}:shape"
@@ -120,7 +122,8 @@ def stepper(page: str, state: dict, deck: dict, *, key: str = "player", field: s
         state[field] = min(state[field], limit)
     state[field] = player(deck, key=f"{page}:{key}", step=state[field], height=height,
                           theme=theme(), present=presenting(), embed=clean_view(),
-                          digest=deck["digest"], limit=limit)
+                          digest=deck["digest"], limit=limit,
+                          param=StepParam(field) if url == "field" else url)
     return state[field]
 
 

@@ -47,7 +47,7 @@ def digest(data: object) -> str:
 
 
 def _signed(deck: dict) -> dict:
-    deck["shape"] = digest(deck["svg"])
+    deck.setdefault("shape", digest(deck["svg"]))  # deck_data's: the boxes and steps
     deck["digest"] = digest(deck)
     return deck
 

@@ -1,0 +1,106 @@
+// The player inside the app: mounts assets/player.js as a Streamlit component (v2, which runs in
+// the page's own document) and keeps the step it shows in the page's address.
+//
+// Stepping costs the network nothing: the step goes into the URL with history.replaceState, not
+// back to Python, because every value sent to Python reruns the script, and a rerun costs more
+// than a kilobyte however little changes. Streamlit itself rewrites the address after each run
+// from what Python last knew; `keepSteps` makes every such rewrite keep the steps the players
+// on the page show.
+//
+// Streamlit calls the default export whenever the script draws the player. The data carries a
+// key: the same key means the same deck, so nothing happens and the student's step, zoom and pan
+// stay. A new deck of the same shape (the function at another point, in another mode, with
+// another eps) replaces the frames in place and keeps the step; another shape mounts afresh at
+// the step the page asks for.
+
+const bpHeld = new Map();  // query parameter -> the root of the player whose step it holds
+
+function bpStepParam(name) {
+  const root = bpHeld.get(name);
+  if (!root || !root.isConnected || !root.bpPlayer) return null;
+  return String(root.bpPlayer.step + (root.bpParam ? root.bpParam.offset : 0));
+}
+
+function bpWithSteps(url) {
+  if (url === undefined || url === null) return url;
+  const next = new URL(String(url), location.href);
+  if (next.pathname !== location.pathname) return url;  // another page: its own steps
+  let changed = false;
+  for (const name of bpHeld.keys()) {
+    const value = bpStepParam(name);
+    if (value !== null && next.searchParams.get(name) !== value) {
+      next.searchParams.set(name, value);
+      changed = true;
+    }
+  }
+  return changed ? next.pathname + next.search + next.hash : url;
+}
+
+function bpKeepSteps() {
+  if (history.bpKeepsSteps) return;
+  for (const method of ["pushState", "replaceState"]) {
+    const original = history[method].bind(history);
+    history[method] = (state, title, url) => original(state, title, bpWithSteps(url));
+  }
+  history.bpKeepsSteps = true;
+}
+
+function bpRemember(root, key) {
+  try {
+    sessionStorage.setItem("bp-step:" + key, JSON.stringify(
+      { shape: root.bpPlayer.shape, given: root.bpGiven, step: root.bpPlayer.step }));
+  } catch (e) { /* storage off: the page's own step is used next time */ }
+}
+
+function bpRecalled(key, deck, given) {
+  // Back on a page within the same tab: the step the student left it at, unless the page now
+  // asks for another step than it did then (a new link, a prediction).
+  try {
+    const saved = JSON.parse(sessionStorage.getItem("bp-step:" + key) || "null");
+    if (saved && saved.shape === deck.shape && saved.given === given) return saved.step;
+  } catch (e) { /* nothing saved */ }
+  return given;
+}
+
+export default function (component) {
+  const { data, parentElement } = component;
+  const key = data.id;
+  let root = parentElement.querySelector(".bp-root");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "bp-root";
+    parentElement.appendChild(root);
+  }
+  root.style.height = data.height + "px";
+  if (root.bpKey === data.key) return undefined;
+  root.bpKey = data.key;
+  root.bpParam = data.param;
+  root.bpGiven = data.options.step;  // the step the page asked for
+  bpKeepSteps();
+  if (data.param) bpHeld.set(data.param.name, root);
+  const onStep = () => {
+    clearTimeout(root.bpTimer);
+    root.bpTimer = setTimeout(() => {
+      if (!root.bpPlayer) return;
+      bpRemember(root, key);
+      if (data.param) history.replaceState(history.state, "", location.href);
+    }, 250);
+  };
+  const player = root.bpPlayer;
+  const sameShape = player && player.shape === data.deck.shape;
+  const look = Object.assign({}, data.options);
+  delete look.step;
+  const sameLook = root.bpLook === JSON.stringify(look);
+  root.bpLook = JSON.stringify(look);
+  if (sameShape && sameLook) {
+    player.swap(data.deck);
+    onStep();
+    return undefined;
+  }
+  const step = sameShape ? player.step : bpRecalled(key, data.deck, data.options.step);
+  if (player) player.destroy();
+  root.bpPlayer = mountPlayer(root, data.deck,
+                              Object.assign({}, data.options, { step, onStep, link: true }));
+  onStep();
+  return undefined;
+}
