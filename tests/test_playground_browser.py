@@ -35,6 +35,9 @@ def test_type_step_to_the_end_and_read_the_gradient(page, app_url):
     field = page.get_by_role("spinbutton", name="x", exact=True)
     field.fill("3")
     field.press("Enter")
+    # The deck at x = 3 replaces the one at x = 1 (same shape, wider numbers) in place.
+    page.wait_for_url(re.compile(r"[?&]x=3(&|$)"), timeout=15_000)
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
     player = player_frame(page)
     expect(player).to_contain_text("Step 0 of 13", timeout=15_000)
     expect(page.get_by_role("spinbutton", name="y", exact=True)).to_have_count(0)
