@@ -4,11 +4,24 @@
 //
 // The model's traits: `deck` (every frame, computed in Python), `options` (theme …), `height`
 // in pixels, and `step`, synced both ways: Python sets it to move the player, and a step taken
-// in the browser is sent back to Python.
+// in the browser is sent back to Python. The theme "auto" follows the notebook's own theme.
 
 // mountPlayer.active when no player in the notebook has the keyboard: the arrow keys and the
 // space bar belong to the notebook until a player is clicked or focused.
 const NOBODY = { name: "no player" };
+
+// JupyterLab and Notebook 7 mark the body with data-jp-theme-light, VS Code with a class.
+function notebookIsDark() {
+  const body = document.body;
+  if (body.dataset.jpThemeLight) return body.dataset.jpThemeLight === "false";
+  return (body.classList.contains("vscode-dark") || body.classList.contains("vscode-high-contrast"))
+    && !body.classList.contains("vscode-high-contrast-light");
+}
+
+function themeOf(options) {
+  if (options.theme !== "auto") return options.theme;
+  return notebookIsDark() ? "dark" : "light";
+}
 
 function render({ model, el }) {
   const root = document.createElement("div");
@@ -17,6 +30,7 @@ function render({ model, el }) {
   root.setAttribute("data-lm-suppress-shortcuts", "true");
   el.appendChild(root);
   let player = null;
+  let theme = null;  // the theme shown: "auto" resolved
 
   function report(k) {
     if (k !== model.get("step")) {
@@ -28,7 +42,9 @@ function render({ model, el }) {
   function mount() {
     if (player) player.destroy();
     root.style.height = model.get("height") + "px";
+    theme = themeOf(model.get("options"));
     const options = Object.assign({}, model.get("options"), {
+      theme,
       step: model.get("step"),
       onStep: report,
     });
@@ -50,8 +66,19 @@ function render({ model, el }) {
     }
   }
 
+  function retheme() {
+    const now = themeOf(model.get("options"));
+    if (now !== theme) {
+      theme = now;
+      player.setOptions({ theme });
+    }
+  }
+  const themeWatch = new MutationObserver(retheme);
+
   mount();
   root.addEventListener("focusout", release);
+  themeWatch.observe(document.body, { attributes: true,
+                                      attributeFilter: ["data-jp-theme-light", "class"] });
   model.on("change:step", follow);
   model.on("change:deck", mount);
   model.on("change:options", mount);
@@ -62,6 +89,7 @@ function render({ model, el }) {
     model.off("change:options", mount);
     model.off("change:height", mount);
     root.removeEventListener("focusout", release);
+    themeWatch.disconnect();
     if (player) player.destroy();
   };
 }

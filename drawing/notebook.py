@@ -26,7 +26,7 @@ from engine.explain import explain
 
 from .deck import ASSETS, deck_data, player_sources
 
-THEMES = ("light", "dark")
+THEMES = ("auto", "light", "dark")
 
 
 class PlayerError(ValueError):
@@ -79,11 +79,11 @@ class Player(anywidget.AnyWidget):
 
     `function` is text such as "log(xy)+exp(xy)" or a graph from `engine.parse`; the variables'
     values are keyword arguments (or a mapping as the second argument). A ready trace, such as
-    one from `engine.backward_in_order`, is shown as it is. The options are those
-    of `python -m drawing`: `local` ("symbolic" or "numerical" local derivatives), `eps` (for
-    the numerical ones and the final gradient check), `tree` (a repeated subexpression drawn at
-    each use), `theme` ("light" or "dark"), and `present` (large type); `step` is the step shown
-    first and `height` the player's height in pixels.
+    one from `engine.backward_in_order`, is shown as it is. The options are those of
+    `python -m drawing`: `local` ("symbolic" or "numerical" local derivatives), `eps` (for the
+    numerical ones and the final gradient check), `tree` (a repeated subexpression drawn at each
+    use), `theme` ("light", "dark", or "auto", the default: the notebook's own theme) and
+    `present` (large type); `step` is the step shown first, `height` the player's in pixels.
     """
 
     _esm = module_sources()[0]
@@ -96,11 +96,11 @@ class Player(anywidget.AnyWidget):
 
     def __init__(self, function: str | engine.Graph | engine.Trace,
                  values: Mapping[str, Any] | None = None, /, *, local: str = "symbolic",
-                 eps: float = 1e-4, tree: bool = False, theme: str = "light",
+                 eps: float = 1e-4, tree: bool = False, theme: str = "auto",
                  present: bool = False, step: int = 0, height: int = 560,
                  **more: Any) -> None:
         if theme not in THEMES:
-            raise PlayerError(f"theme must be 'light' or 'dark', not {theme!r}")
+            raise PlayerError(f"theme must be 'auto', 'light' or 'dark', not {theme!r}")
         if isinstance(height, bool) or not isinstance(height, int) or not 200 <= height <= 4000:
             raise PlayerError(f"height is in pixels, from 200 to 4000, not {height!r}")
         given = {**(values or {}), **more}

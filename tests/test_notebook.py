@@ -102,6 +102,11 @@ def test_a_step_outside_the_trace_is_refused_with_its_range():
         Player("sin(x^2)", x=3, step=999)
 
 
+def test_the_theme_is_the_notebooks_unless_chosen():
+    assert Player("x+1", x=1).get_state()["options"]["theme"] == "auto"
+    assert Player("x+1", x=1, theme="light").get_state()["options"]["theme"] == "light"
+
+
 def test_the_first_step_shown_and_the_options_reach_the_front_end():
     player = Player("sin(x^2)", x=3, step=3, theme="dark", present=True, height=700)
     state = player.get_state()
@@ -159,7 +164,7 @@ def test_a_ready_trace_is_shown_as_it_is():
     (lambda: Player("x+1", x="one"), "the value of x must be a number"),
     (lambda: Player("x+1", x=1, eps=0), "eps must be a positive number"),
     (lambda: Player("x+1", x=1, local="exact"), "local must be 'symbolic' or 'numerical'"),
-    (lambda: Player("x+1", x=1, theme="blue"), "theme must be 'light' or 'dark'"),
+    (lambda: Player("x+1", x=1, theme="blue"), "theme must be 'auto', 'light' or 'dark'"),
     (lambda: Player("x+1", x=1, height=50), "height is in pixels"),
     (lambda: Player(42), "give the function as text"),
 ])
