@@ -31,8 +31,8 @@ def _node_look(trace: ForwardModeTrace, known: set[int], current: int | None, n:
             classes.append("bp-reading")
     tag = node_name(graph, n)[0] if node.kind == "operation" else ""
     if node.kind == "constant":
-        value = (number_text(trace.values[n]),) if node.symbol in ("π", "e") else ()
-        return Look(" ".join(classes), (node.symbol, tag) + value)
+        shown = (number_text(trace.values[n]),) if node.symbol in ("π", "e") else ()
+        return Look(" ".join(classes), (node.symbol, tag) + shown)
     value = number_text(trace.values[n]) if n in known else ""
     tangent = f"∂/∂{trace.wrt} = {number_text(trace.dots[n])}" if n in known else ""
     return Look(" ".join(classes), (node.symbol, tag, value, tangent))

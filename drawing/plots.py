@@ -256,12 +256,15 @@ def function_and_derivative(graph: engine.Graph, variable: str, values: Values, 
     x0 = point[variable]
     if span is None:
         span = max(DEFAULT_HALF_SPAN, abs(x0) / 2)
-    lo, hi = (x0 - float(span), x0 + float(span)) if np.ndim(span) == 0 else map(float, span)
+    if isinstance(span, tuple):
+        lo, hi = float(span[0]), float(span[1])
+    else:
+        lo, hi = x0 - float(span), x0 + float(span)
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"span must give a range low < high, not ({lo}, {hi})")
 
     x = np.linspace(lo, hi, int(points))
-    grid = {**point, variable: x}
+    grid: dict[str, float | np.ndarray] = {**point, variable: x}
     f = _clean(graph.evaluate(grid))
     exact = _clean(graph.gradient(grid)[variable])  # one reverse pass over the whole grid
     central = _clean(engine.central_difference(_along(graph, point, variable), x, eps))
@@ -353,8 +356,8 @@ def secant_and_tangent(graph: engine.Graph, variable: str, values: Values,
 
     f = _clean(graph.evaluate({**point, variable: x}))
     f0 = float(graph.evaluate(point))
-    fm, fp = (float(v) for v in graph.evaluate({**point, variable: np.array([x0 - eps,
-                                                                             x0 + eps])}))
+    fm, fp = (float(v) for v in np.asarray(
+        graph.evaluate({**point, variable: np.array([x0 - eps, x0 + eps])})))
     tangent_slope = float(graph.gradient(point)[variable])
     secant_slope = float(engine.central_difference(f_along, x0, eps))
     ends = np.array([x0 - half, x0 + half])
@@ -584,7 +587,8 @@ def surface_with_gradient(graph: engine.Graph, values: Values, *, x_var: str, y_
     if span is None:
         hx, hy = _surface_window(graph, point, x_var, y_var)
     else:
-        hx, hy = (float(span), float(span)) if np.ndim(span) == 0 else map(float, span)
+        hx, hy = (float(span[0]), float(span[1])) if isinstance(span, tuple) else \
+            (float(span), float(span))
     if not all(math.isfinite(h) and h > 0 for h in (hx, hy)):
         raise ValueError(f"span must be positive, not {span}")
 
