@@ -39,18 +39,15 @@ function render({ model, el }) {
     }
   }
 
-  function mount() {
+  function mountAt(step) {
     if (player) player.destroy();
     root.style.height = model.get("height") + "px";
     theme = themeOf(model.get("options"));
-    const options = Object.assign({}, model.get("options"), {
-      theme,
-      step: model.get("step"),
-      onStep: report,
-    });
+    const options = Object.assign({}, model.get("options"), { theme, step, onStep: report });
     player = mountPlayer(root, model.get("deck"), options);
     if (mountPlayer.active === player) mountPlayer.active = NOBODY;
   }
+  const mount = () => mountAt(model.get("step"));
 
   function follow() {
     const k = model.get("step");
@@ -68,10 +65,8 @@ function render({ model, el }) {
 
   function retheme() {
     const now = themeOf(model.get("options"));
-    if (now !== theme) {
-      theme = now;
-      player.setOptions({ theme });
-    }
+    // A new theme is a new mount, at the step shown (while playing, Python's is behind).
+    if (now !== theme) mountAt(player.step);
   }
   const themeWatch = new MutationObserver(retheme);
 
