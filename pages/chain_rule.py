@@ -13,8 +13,9 @@ import re
 
 import streamlit as st
 
-import engine
 from drawing.plots import function_and_derivative
+from engine.boxes import MODES as BOX_MODES
+from engine.boxes import box_code, box_names, box_text
 from engine.explain import Explanation, explain
 from ui.page import show_link_problems, state_from_link, write_link
 from ui.widgets import linked, plain, stepper
@@ -23,11 +24,8 @@ from ui.work import chain_deck, parse
 PAGE = "chain-rule"
 # The boxes a student can choose: square (x^2, the power op with exponent 2) and every
 # one-argument op of the table.
-BOXES = ["square"] + [name for name, op in engine.OPS.items() if op.arity == 1]
-CLASS_NAMES = {"square": "Square", "sin": "Sine", "cos": "Cosine", "tan": "Tangent",
-               "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "tanh": "Tanh",
-               "sigmoid": "Sigmoid", "relu": "ReLU", "abs": "Abs", "neg": "Negate"}
-MODES = ["symbolic", "numerical"]
+BOXES = box_names(1)
+MODES = list(BOX_MODES)
 EPS_CHOICES = [10.0 ** -k for k in range(1, 13)]
 LIMIT = 1e6  # x's range, in the link as in the field
 
@@ -43,82 +41,6 @@ def read_link(link) -> dict:
         "eps": link.stop("eps", 1e-4, EPS_CHOICES),
         "step": link.whole("step", 0),
     }
-
-
-# -- the boxes as text: the function, each box's formulas and its code -------------------------
-
-def _is_atom(text: str) -> bool:
-    """x, or one call like sin(x): safe to write ^2 or a minus right next to it."""
-    return text == "x" or re.fullmatch(r"[a-z]+\((?:[^()]|\([^()]*\))*\)", text) is not None
-
-
-def apply(box: str, inner: str) -> str:
-    """The text of box(inner), as a student types it: square as ^2."""
-    if box == "square":
-        return f"{inner}^2" if _is_atom(inner) else f"({inner})^2"
-    if box == "neg":
-        return f"-{inner}" if _is_atom(inner) else f"-({inner})"
-    return f"{box}({inner})"
-
-
-def formulas(box: str) -> tuple[str, str]:
-    """A box's forward and local derivative in the argument z, from the op table."""
-    if box == "square":  # the power op with b = 2: z^2, and b·a^(b−1) = 2·z
-        return "z^2", "2·z"
-    op = engine.OPS[box]
-    return op.formula.text.split(" = ")[0], op.derivative_formulas[0].text
-
-
-def python(formula: str) -> str:
-    """An op table formula (z^2, 1/(2√z), σ(z)·(1 − σ(z))) as a Python expression."""
-    text = formula.replace("−", "-").replace(", else", " else")
-    text = re.sub(r"(\w+)²\((\w+)\)", r"\1(\2)**2", text)     # cos²(z) -> cos(z)**2
-    text = text.replace("e^z", "exp(z)").replace("e^-z", "exp(-z)")
-    text = re.sub(r"(\d)√(\w+)", r"\1*sqrt(\2)", text).replace("√z", "sqrt(z)")
-    text = re.sub(r"\|(\w+)\|", r"abs(\1)", text).replace("σ", "sigmoid")
-    return text.replace("·", " * ").replace("^", "**")
-
-
-def grouped(expression: str) -> str:
-    """Parenthesised unless it is one name or one call: cos(z), 1/z -> (1/z)."""
-    return expression if re.fullmatch(r"\w+(\([^()]*(\([^()]*\))?[^()]*\))?", expression) \
-        else f"({expression})"
-
-
-def box_code(box: str, mode: str, eps: float) -> str:
-    """The box as the course writes it: a class with forward and backward."""
-    forward, derivative = formulas(box)
-    f = python(forward)
-
-    def at(shift: str) -> str:  # the forward at z + eps or z - eps: sin(z + eps), (z + eps)**2
-        text = re.sub(r"\bz\b", f"(z {shift} eps)", f)
-        return text.replace(f"((z {shift} eps))", f"(z {shift} eps)") \
-            .replace(f", (z {shift} eps))", f", z {shift} eps)")
-    up, down = at("+"), at("-")
-    lines = [
-        f"class {CLASS_NAMES[box]}:",
-        f"    # forward: {forward}",
-        "    def forward(self, z):",
-        "        self.z = z  # kept for backward",
-        f"        return {f}",
-        "",
-    ]
-    if mode == "symbolic":
-        local = re.sub(r"\bz\b", "self.z", grouped(python(derivative)))
-        lines += [
-            f"    # backward, symbolic: d/dz = {derivative}",
-            "    def backward(self, d_out):",
-            f"        return d_out * {local}",
-        ]
-    else:
-        lines += [
-            "    # backward, numerical: central difference",
-            f"    def backward(self, d_out, eps={eps:g}):",
-            "        z = self.z",
-            f"        up, down = {up}, {down}",
-            "        return d_out * (up - down) / (2 * eps)",
-        ]
-    return "\n".join(lines)
 
 
 # -- showing explanations from the engine -------------------------------------------------------
@@ -165,7 +87,7 @@ if numerical:
     linked(PAGE, state, "eps", st.select_slider, "ε for the numerical backward", EPS_CHOICES,
            format_func=lambda v: f"{v:.0e}")
 
-text = apply(state["outer"], apply(state["inner"], "x"))
+text = box_text(state["outer"], box_text(state["inner"], "x"))
 graph = parse(text)
 outer_id = graph.output
 inner_id = graph.nodes[outer_id].args[0]

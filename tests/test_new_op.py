@@ -177,3 +177,22 @@ def test_without_the_entry_softplus_is_unknown_again() -> None:
     assert "softplus" not in box_names(1)
     with pytest.raises(engine.ParseError, match="unknown function 'softplus'"):
         engine.parse("softplus(2x)")
+
+
+def test_the_chain_rule_page_offers_it(registered) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.query_params.update({"x": "0.5", "inner": "square", "outer": "softplus",
+                            "inner_mode": "symbolic", "outer_mode": "symbolic"})
+    at.switch_page("pages/chain_rule.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "softplus" in at.selectbox(key="chain-rule:outer").options
+    shown = {m.label: m.value for m in at.metric}
+    assert float(shown["Forward: f(x)"].replace("−", "-")) == pytest.approx(softplus(0.25),
+                                                                             abs=1e-4)
+    assert float(shown["Backward: df/dx"].replace("−", "-")) == pytest.approx(
+        sigma(0.25) * 2 * 0.5, abs=1e-4)
+    code = "\n".join(c.value for c in at.code)
+    assert "class Softplus:" in code and "return d_out * sigmoid(self.z)" in code
