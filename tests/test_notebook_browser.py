@@ -135,6 +135,8 @@ def test_the_player_steps_in_jupyterlab_and_the_kernel_follows(lab, page):
     page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Theme$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile("^JupyterLab Dark$")).click()
     page.wait_for_function(f"{themes}.every(Boolean)")
+    # Mounted again in the new theme, at the step it showed.
+    assert player.locator(".bp-count").text_content() == f"Step {ORDER_STARTS + 2} of {STEPS}"
     player.scroll_into_view_if_needed()
     screenshot(page, "notebook-jupyterlab-dark")
     assert [e for e in page.errors if e != SLOW_START] == []
