@@ -14,10 +14,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, player_frame, screenshot
 from playwright.sync_api import expect
 
 import engine
-from conftest import ROOT, player_frame, screenshot
 from drawing import __main__ as cli
 from drawing import build_diagram, deck_data, standalone_html
 from drawing.diagram import SVG_NS, node_id
@@ -790,7 +790,7 @@ def test_states_differ_in_more_than_colour(browser, tmp_path, trace):
                 page.keyboard.press("n")
             phase = page.locator(".bp-player").get_attribute("data-phase")
             signals = {}
-            for element, state, signal in page.evaluate(BOX_SIGNALS):
+            for _element, state, signal in page.evaluate(BOX_SIGNALS):
                 signals.setdefault(state, set()).add(signal)
             for a in signals:
                 for b in signals:
@@ -895,8 +895,8 @@ def test_speaker_view_of_the_apps_presenter_mode(browser, app_url):
 
 def _lesson_decks() -> dict[str, object]:
     """Decks as the lessons build them, each with its own settings."""
-    from engine.forward_mode import forward_mode
     from drawing.forward_mode import forward_mode_deck
+    from engine.forward_mode import forward_mode
 
     graph = engine.parse(FUNCTION)
     # The product fires before log and exp have sent to it: the topological sort lesson's
