@@ -15,6 +15,7 @@ import ast
 import builtins
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .ops import OPS, Formula, Op
@@ -35,19 +36,21 @@ class Box:
     @property
     def arguments(self) -> tuple[str, ...]:
         """The names of the free arguments in the code: z for one, a and b for two."""
-        free = [name for name, c in zip(self.op.argument_names, self.constants) if c is None]
+        free = [name for name, c in zip(self.op.argument_names, self.constants, strict=True)
+                if c is None]
         return ("z",) if len(free) == 1 else tuple(free)
 
     def forms(self) -> tuple[Formula, tuple[Formula, ...]]:
         """The forward formula and the free arguments' local-derivative formulas."""
         formula, derivatives = self.op.forms(self.constants)
-        return formula, tuple(d for d, c in zip(derivatives, self.constants) if c is None)
+        return formula, tuple(d for d, c in zip(derivatives, self.constants, strict=True)
+                              if c is None)
 
     def _names(self) -> dict[str, ast.expr]:
         """What each of the operation's argument names stands for in the code."""
         names: dict[str, ast.expr] = {}
         free = iter(self.arguments)
-        for name, constant in zip(self.op.argument_names, self.constants):
+        for name, constant in zip(self.op.argument_names, self.constants, strict=True):
             names[name] = ast.Name(next(free)) if constant is None else _literal(constant)
         return names
 
@@ -62,7 +65,7 @@ def boxes() -> dict[str, Box]:
 
 
 def box_names(arguments: int = 1) -> list[str]:
-    """The boxes that take this many inputs: for one, square, sin, cos, … as a lesson offers them."""
+    """The boxes that take this many inputs; for one: square, sin, cos, … as a lesson offers."""
     return [name for name, box in boxes().items() if len(box.arguments) == arguments]
 
 
@@ -103,7 +106,7 @@ def _literal(value: float) -> ast.expr:
 class _Put(ast.NodeTransformer):
     """Replace names by expressions."""
 
-    def __init__(self, names: dict[str, ast.expr]) -> None:
+    def __init__(self, names: Mapping[str, ast.expr]) -> None:
         self.names = names
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
@@ -116,7 +119,7 @@ def _read(python: str, what: str) -> ast.expr:
     return ast.parse(python, mode="eval").body
 
 
-def _put(expression: ast.expr, names: dict[str, ast.expr]) -> ast.expr:
+def _put(expression: ast.expr, names: Mapping[str, ast.expr]) -> ast.expr:
     # Each use gets its own copy of the tree it is given.
     copied = ast.parse(ast.unparse(expression), mode="eval").body
     return _Put(names).visit(copied)
@@ -143,8 +146,8 @@ def _helpers(used: set[str], box_name: str) -> tuple[list[str], list[str]]:
             continue
         elif name in OPS and OPS[name].definition is not None:
             op = OPS[name]
-            assert op.definition is not None
-            body = _read(op.definition.python, f"the definition of {name}")
+            definition = op.definition.python if op.definition else ""
+            body = _read(definition, f"the definition of {name}")
             definitions.insert(0, f"def {name}({', '.join(op.argument_names)}):\n"
                                   f"    return {_code(body)}")
             defined.add(name)
@@ -178,7 +181,7 @@ def box_code(name: str, mode: str = "symbolic", eps: float = 1e-4) -> str:
         f"class {b.class_name}:",
         f"    # forward: {_text(formula.text, text_names)}",
         f"    def forward(self, {', '.join(args)}):",
-        (f"        self.z = z  # kept for backward" if args == ("z",) else
+        ("        self.z = z  # kept for backward" if args == ("z",) else
          f"        {', '.join(f'self.{a}' for a in args)} = {', '.join(args)}  "
          "# kept for backward"),
         f"        return {_code(forward)}",
@@ -188,12 +191,12 @@ def box_code(name: str, mode: str = "symbolic", eps: float = 1e-4) -> str:
     if mode == "symbolic":
         kept = {a: ast.Attribute(ast.Name("self"), a) for a in args}
         sends = []
-        for arg, derivative in zip(args, derivatives):
+        for derivative in derivatives:
             local = _put(_put(_read(derivative.python, f"{name}'s derivative"), names), kept)
             used |= _free_names(local)
             sends.append(_code(ast.BinOp(ast.Name("d_out"), ast.Mult(), local)))
         said = ", ".join(f"d/d{arg} = {_text(d.text, text_names)}"
-                         for arg, d in zip(args, derivatives))
+                         for arg, d in zip(args, derivatives, strict=True))
         lines += [f"    # backward, symbolic: {said}",
                   "    def backward(self, d_out):",
                   f"        return {', '.join(sends)}"]

@@ -90,7 +90,7 @@ def test_box_code_runs_and_agrees_with_the_engine(name: str, mode: str) -> None:
         sent = instance.backward(d_out)
         sent = sent if isinstance(sent, tuple) else (sent,)
         assert len(sent) == len(derivatives)
-        for k, (got, local) in enumerate(zip(sent, derivatives)):
+        for k, (got, local) in enumerate(zip(sent, derivatives, strict=True)):
             oracle = central(forward, free, k)
             tolerance = 1e-6 * max(1.0, abs(oracle))
             assert got == pytest.approx(d_out * oracle, abs=10 * tolerance), (name, free, k)
