@@ -63,6 +63,7 @@ function mountPlayer(root, deck, options) {
   const head = el("div", { class: "bp-head" }, [phaseLabel, count, title]);
 
   const stage = el("div", { class: "bp-stage" });
+  const view = el("div", { class: "bp-view" }, [stage]);
   stage.innerHTML = deck.svg;
   const svg = stage.querySelector("svg");
   // Wide graphs get the explanation under them, tall ones beside them.
@@ -76,7 +77,7 @@ function mountPlayer(root, deck, options) {
                    [el("span", { class: "bp-order-label", text: "Topological order" }), chips]);
   const explain = el("div", { class: "bp-explain" });
   const body = el("div", { class: "bp-body" },
-                  [el("div", { class: "bp-left" }, [stage, order]), explain]);
+                  [el("div", { class: "bp-left" }, [view, order]), explain]);
 
   const first = button("First step", "first");
   const prev = button("Previous step", "prev");
@@ -121,6 +122,8 @@ function mountPlayer(root, deck, options) {
     for (const chip of chips.children) elements.set(chip.id, chip);
   }
   collectElements();
+  const zoom = zoomView({ player, stage, svg, view, options,
+                          active: () => !mountPlayer.active || mountPlayer.active === api });
 
   // -- frames ----------------------------------------------------------------------------------
   function applyPatch(patch) {
@@ -164,6 +167,7 @@ function mountPlayer(root, deck, options) {
     for (const b of phaseButtons) b.classList.remove("bp-on");
     const index = deck.phases.findIndex((p) => p.name === frame.phase);
     if (index >= 0) phaseButtons[index].classList.add("bp-on");
+    zoom.follow();
     presenter.show(k, from);
     if (!playing) onStep(k);
   }
@@ -309,6 +313,7 @@ function mountPlayer(root, deck, options) {
     svg.setAttribute("viewBox", fresh.getAttribute("viewBox"));
     svg.replaceChildren(...fresh.childNodes);
     collectElements();
+    zoom.changed();
     current = -1;
     goTo(k);
     markChanged(before, explained);
@@ -357,6 +362,7 @@ function mountPlayer(root, deck, options) {
       pause();
       document.removeEventListener("keydown", onKey);
       presenter.destroy();
+      zoom.destroy();
       if (mountPlayer.active === api) mountPlayer.active = null;
       root.textContent = "";
     },
@@ -829,4 +835,252 @@ function linkButton(options) {
     }
   });
   return [b];
+}
+
+// -- Zoom, pan and fit: graphs of any size ---------------------------------------------------
+// Zooming sets only the diagram's size on screen and panning scrolls the stage: the layout never
+// changes. Fit to view is the default, but the smallest text never renders below 11 px: a graph
+// too large for that fits its width at a readable size (or shows at that size) and the view
+// follows the step's box. The buttons sit over the diagram's corner; Ctrl + wheel (or a pinch)
+// zooms at the pointer, dragging pans, and the keys + - 0 zoom in, out and fit.
+// eslint-disable-next-line no-unused-vars
+function zoomView(ctx) {
+  "use strict";
+  const { player, stage, svg, options } = ctx;
+  const MIN_TEXT_PX = 11;
+  const SMALLEST_TEXT = 12;          // the smallest font size in assets/diagram.css, in units
+  const READABLE = MIN_TEXT_PX / SMALLEST_TEXT;
+  const MAX_FIT = 2;                 // a three-box graph is not blown up to poster size
+  const MIN_ZOOM = 0.1;
+  const MAX_ZOOM = 8;
+  const STEP = 1.25;
+  let zoom = null;                   // null: fit to view; else pixels per diagram unit
+  let shown = 1;                     // the scale on screen
+  const doc = player.ownerDocument;
+
+  const size = () => svg.viewBox.baseVal;
+  function room() {
+    const style = getComputedStyle(stage);
+    return {
+      w: stage.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+      h: stage.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom),
+    };
+  }
+  function fitScale() {
+    const box = size();
+    const { w, h } = room();
+    if (!box || !box.width || w <= 0) return shown;
+    const cap = options.present || doc.fullscreenElement === player ? Infinity : MAX_FIT;
+    const whole = Math.min(w / box.width, h > 0 ? h / box.height : Infinity, cap);
+    if (whole >= READABLE) return whole;
+    return Math.max(Math.min(w / box.width, cap), READABLE);
+  }
+  function apply(scale) {
+    const box = size();
+    shown = scale;
+    svg.style.width = (box.width * scale).toFixed(1) + "px";
+    svg.style.height = (box.height * scale).toFixed(1) + "px";
+    player.dataset.zoom = zoom === null ? "fit" : String(Math.round(scale * 100));
+    fitButton.setAttribute("aria-pressed", zoom === null ? "true" : "false");
+  }
+  function zoomTo(scale, x, y) {
+    scale = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, scale));
+    const frame = stage.getBoundingClientRect();
+    if (x === undefined) {
+      x = frame.left + stage.clientWidth / 2;
+      y = frame.top + stage.clientHeight / 2;
+    }
+    // Keep the diagram point under (x, y) where it is.
+    const before = svg.getBoundingClientRect();
+    const ux = (x - before.left) / shown;
+    const uy = (y - before.top) / shown;
+    zoom = scale;
+    apply(scale);
+    const after = svg.getBoundingClientRect();
+    stage.scrollLeft += after.left + ux * scale - x;
+    stage.scrollTop += after.top + uy * scale - y;
+  }
+  function fit() {
+    zoom = null;
+    apply(fitScale());
+    follow();
+  }
+  // The step's box in view: scrolled to the middle when any of it is outside the visible part.
+  function follow() {
+    const target = svg.querySelector("g.bp-current");
+    if (!target) return;
+    const t = target.getBoundingClientRect();
+    const s = stage.getBoundingClientRect();
+    const left = s.left + stage.clientLeft;
+    const top = s.top + stage.clientTop;
+    const inside = t.left >= left && t.right <= left + stage.clientWidth &&
+      t.top >= top && t.bottom <= top + stage.clientHeight;
+    if (inside) return;
+    stage.scrollLeft += t.left + t.width / 2 - (left + stage.clientWidth / 2);
+    stage.scrollTop += t.top + t.height / 2 - (top + stage.clientHeight / 2);
+  }
+
+  // -- the buttons over the diagram, and the legend -----------------------------------------
+  const ICONS = {
+    out: "M5 11h14v2H5z",
+    in: "M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z",
+    fit: "M4 4h6v2H6v4H4zM20 4v6h-2V6h-4V4zM4 20v-6h2v4h4v2zM20 20h-6v-2h4v-4h2z",
+    full: "M3 3h7v2H5v5H3zM21 3v7h-2V5h-5V3zM3 21v-7h2v5h5v2zM21 21h-7v-2h5v-5h2zM8 8h8v8H8z",
+  };
+  const make = (tag, attrs, text) => {
+    const node = doc.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+  const iconButton = (label, icon, keys) => {
+    const b = make("button", { type: "button", class: "bp-button bp-zoom-button",
+                               "aria-label": label, title: label + (keys ? " (" + keys + ")" : "") });
+    b.innerHTML = '<svg viewBox="0 0 24 24" width="1em" height="1em" aria-hidden="true">' +
+      '<path fill="currentColor" d="' + ICONS[icon] + '"/></svg>';
+    return b;
+  };
+  const outButton = iconButton("Zoom out", "out", "−");
+  const inButton = iconButton("Zoom in", "in", "+");
+  const fitButton = iconButton("Fit to view", "fit", "0");
+  const fullButton = iconButton("Full screen", "full");
+  const legendButton = make("button", { type: "button", class: "bp-button bp-zoom-button bp-legend-button",
+                                        "aria-expanded": "false", title: "What the colours mean" },
+                            "Legend");
+  const tools = make("div", { class: "bp-zoom", role: "toolbar", "aria-label": "Diagram view" });
+  tools.append(outButton, inButton, fitButton, fullButton, legendButton);
+  outButton.addEventListener("click", () => zoomTo(shown / STEP));
+  inButton.addEventListener("click", () => zoomTo(shown * STEP));
+  fitButton.addEventListener("click", fit);
+  fullButton.addEventListener("click", () => {
+    if (doc.fullscreenElement) doc.exitFullscreen().catch(() => {});
+    else if (player.requestFullscreen) player.requestFullscreen().catch(() => {});
+  });
+
+  // What yellow, green, orange, red and dashed mean: the real classes of the diagram, drawn small.
+  const LEGEND = [
+    ["bp-node bp-pending", "Dashed: not computed yet"],
+    ["bp-node bp-known", "Computed: the blue number is its value"],
+    ["bp-node bp-current", "Orange outline: the box of this step"],
+    ["bp-node bp-known bp-reading", "Blue outline: read by this step"],
+    ["bp-node bp-stacked", "Yellow: visited by the search, not yet in the order"],
+    ["bp-node bp-ordered", "Green: in the topological order (#n: its place)"],
+    ["bp-node bp-waiting", "Dashed in the backward pass: waiting for its d_out"],
+    ["bp-node bp-receiving", "Red outline: receives d_out in this step"],
+    ["bp-node bp-done", "Red: backward step done; the red number is its d_out"],
+    ["bp-node bp-warn", "Orange fill: nan or inf appeared here"],
+    ["bp-edge bp-passed", "Edge: the blue number is the value passed forward"],
+    ["bp-edge bp-sent", "Red dashed edge: the d_out sent back along it (← number)"],
+  ];
+  const legend = make("div", { class: "bp-legend", hidden: "", role: "note",
+                               "aria-label": "What the colours mean" });
+  const list = make("ul");
+  for (const [classes, words] of LEGEND) {
+    const item = make("li");
+    const edge = classes.startsWith("bp-edge");
+    item.innerHTML = '<svg class="bp-diagram" viewBox="0 0 40 22" width="40" height="22" ' +
+      'aria-hidden="true"><g class="' + classes + '">' +
+      (edge ? '<path d="M3 11H33"/><polygon points="33,7 39,11 33,15"/>'
+            : '<path d="M6 2H34Q38 2 38 6V16Q38 20 34 20H6Q2 20 2 16V6Q2 2 6 2Z"/>') +
+      "</g></svg>";
+    item.appendChild(make("span", {}, words));
+    list.appendChild(item);
+  }
+  legend.appendChild(list);
+  legendButton.addEventListener("click", () => {
+    legend.hidden = !legend.hidden;
+    legendButton.setAttribute("aria-expanded", legend.hidden ? "false" : "true");
+  });
+  ctx.view.append(tools, legend);
+
+  // -- pointer: Ctrl + wheel or a pinch zooms at the pointer, a drag pans --------------------
+  stage.addEventListener("wheel", (event) => {
+    if (!event.ctrlKey && !event.metaKey) return;
+    event.preventDefault();
+    zoomTo(shown * Math.exp(-event.deltaY * 0.0025), event.clientX, event.clientY);
+  }, { passive: false });
+  const touches = new Map();
+  let pinch = null;
+  let drag = null;
+  const spread = () => {
+    const [a, b] = [...touches.values()];
+    return { d: Math.hypot(a.x - b.x, a.y - b.y), x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+  };
+  stage.addEventListener("pointerdown", (event) => {
+    if (event.pointerType === "touch") {
+      touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
+      if (touches.size === 2) pinch = { start: spread().d, scale: shown };
+      return;
+    }
+    if (event.button !== 0) return;
+    drag = { id: event.pointerId, x: event.clientX, y: event.clientY,
+             left: stage.scrollLeft, top: stage.scrollTop, moved: false };
+  });
+  stage.addEventListener("pointermove", (event) => {
+    if (touches.has(event.pointerId)) {
+      touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
+      if (pinch && touches.size === 2) {
+        const now = spread();
+        if (pinch.start > 0) zoomTo(pinch.scale * now.d / pinch.start, now.x, now.y);
+      }
+      return;
+    }
+    if (!drag || drag.id !== event.pointerId) return;
+    const dx = event.clientX - drag.x;
+    const dy = event.clientY - drag.y;
+    if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+    if (!drag.moved) {
+      drag.moved = true;
+      stage.setPointerCapture(event.pointerId);
+      stage.classList.add("bp-dragging");
+    }
+    stage.scrollLeft = drag.left - dx;
+    stage.scrollTop = drag.top - dy;
+  });
+  const release = (event) => {
+    touches.delete(event.pointerId);
+    if (touches.size < 2) pinch = null;
+    if (drag && drag.id === event.pointerId) {
+      drag = null;
+      stage.classList.remove("bp-dragging");
+    }
+  };
+  stage.addEventListener("pointerup", release);
+  stage.addEventListener("pointercancel", release);
+
+  // -- keys + - 0, for the player in use, never while typing in a field ----------------------
+  function onKey(event) {
+    if (!ctx.active()) return;
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const target = event.composedPath ? event.composedPath()[0] : event.target;
+    const tag = target && target.tagName ? target.tagName.toLowerCase() : "";
+    if (tag === "input" || tag === "textarea" || tag === "select" ||
+        (target && target.isContentEditable)) return;
+    const actions = { "+": () => zoomTo(shown * STEP), "=": () => zoomTo(shown * STEP),
+                      "-": () => zoomTo(shown / STEP), "0": fit };
+    const action = actions[event.key];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  }
+  doc.addEventListener("keydown", onKey);
+
+  // Fitting follows the stage's size (window, full screen, presenter mode).
+  const resized = new ResizeObserver(() => {
+    if (zoom === null) apply(fitScale());
+  });
+  resized.observe(stage);
+  apply(fitScale());
+
+  return {
+    follow,
+    fit,
+    get scale() { return shown; },
+    // A new deck of the same shape may be laid out a little wider or narrower.
+    changed() { apply(zoom === null ? fitScale() : zoom); },
+    destroy() {
+      doc.removeEventListener("keydown", onKey);
+      resized.disconnect();
+    },
+  };
 }

@@ -44,10 +44,12 @@ def test_a_value_change_keeps_the_step_and_marks_what_changed(page, app_url):
     before = box_texts(page)
     set_value(page, "y", "3")
     # The new deck arrives: the numbers change, the step does not.
+    page.wait_for_url(re.compile(r"[?&]y=3(&|$)"), timeout=15_000)
     page.wait_for_function(
-        """() => [...document.querySelectorAll('*')].some(e => e.shadowRoot &&
-             [...e.shadowRoot.querySelectorAll('g.bp-node text')].some(t => t.textContent.includes('3')))""",
-        timeout=30_000)
+        """before => [...document.querySelectorAll('*')].some(e => e.shadowRoot &&
+             [...e.shadowRoot.querySelectorAll('g.bp-node')].some(
+               g => before[g.id] !== undefined && before[g.id] !== g.textContent))""",
+        arg=before, timeout=30_000)
     idle(page)
     assert count(page) == "Step 21 of 23"
     after = box_texts(page)
@@ -79,3 +81,73 @@ def test_the_url_follows_the_step_without_a_rerun(page, app_url):
     assert re.search(r"step=2(&|$)", page.url)
     assert count(page) == "Step 2 of 23"
     assert not page.errors
+
+
+def diagram_geometry(page) -> dict:
+    """The boxes' places in the diagram's own units, and the diagram's size on screen."""
+    return page.locator(".bp-player svg.bp-diagram").first.evaluate(
+        """svg => ({
+             boxes: [...svg.querySelectorAll('g.bp-node > path')].map(p => {
+               const b = p.getBBox(); return [p.parentNode.id, b.x, b.y, b.width, b.height]; }),
+             width: svg.getBoundingClientRect().width,
+             units: svg.viewBox.baseVal.width})""")
+
+
+def test_zoom_changes_the_size_on_screen_and_never_the_layout(page, app_url):
+    open_player(page, f"{app_url}/?{SEED}&step=3")
+    fitted = diagram_geometry(page)
+    page.get_by_role("button", name="Zoom in").click()
+    page.get_by_role("button", name="Zoom in").click()
+    zoomed = diagram_geometry(page)
+    assert zoomed["width"] > fitted["width"] * 1.4
+    assert zoomed["boxes"] == fitted["boxes"]
+    # Stepping keeps the zoom; the layout stays.
+    page.get_by_role("button", name="Next step").click()
+    assert count(page) == "Step 4 of 23"
+    stepped = diagram_geometry(page)
+    assert stepped["width"] == pytest.approx(zoomed["width"], abs=0.5)
+    assert stepped["boxes"] == fitted["boxes"]
+    page.get_by_role("button", name="Zoom out").click()
+    assert diagram_geometry(page)["width"] < stepped["width"]
+    page.get_by_role("button", name="Fit to view").click()
+    assert diagram_geometry(page)["width"] == pytest.approx(fitted["width"], abs=0.5)
+    # The keys: + zooms in, - out, 0 fits.
+    page.locator(".bp-stage").click()
+    page.keyboard.press("+")
+    assert diagram_geometry(page)["width"] > fitted["width"] * 1.2
+    page.keyboard.press("0")
+    assert diagram_geometry(page)["width"] == pytest.approx(fitted["width"], abs=0.5)
+    # Ctrl + wheel zooms at the pointer.
+    stage = page.locator(".bp-stage").bounding_box()
+    page.mouse.move(stage["x"] + stage["width"] / 3, stage["y"] + stage["height"] / 2)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -300)
+    page.keyboard.up("Control")
+    page.wait_for_timeout(200)
+    assert diagram_geometry(page)["width"] > fitted["width"] * 1.5
+    assert page.get_by_role("button", name="Full screen").is_visible()
+    assert not page.errors
+
+
+def test_a_large_graph_stays_readable_and_the_view_follows_the_step(browser, app_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        neuron = "sigmoid(" + " + ".join(f"w{i} x{i}" for i in range(1, 9)) + " + b)"
+        open_player(page, f"{app_url}/?expr={neuron.replace('+', '%2B')}")
+        geometry = diagram_geometry(page)
+        # The smallest text in the diagram is 12 units (assets/diagram.css).
+        assert geometry["width"] / geometry["units"] * 12 >= 11 - 0.01
+        page.get_by_role("button", name="Last step").click()
+        current = page.locator(".bp-player g.bp-node.bp-current").first.bounding_box()
+        stage = page.locator(".bp-stage").bounding_box()
+        assert stage["x"] <= current["x"] and current["x"] + current["width"] <= \
+            stage["x"] + stage["width"]
+        assert stage["y"] <= current["y"] and current["y"] + current["height"] <= \
+            stage["y"] + stage["height"]
+        page.get_by_role("button", name="Legend").click()
+        legend = page.locator(".bp-legend")
+        assert legend.is_visible() and "d_out" in legend.inner_text()
+        screenshot(page, "player-neuron-1280x800")
+    finally:
+        context.close()
