@@ -96,7 +96,7 @@ stepper(PAGE, state, tangent_deck(state["expr"], tuple(values.items()), wrt), ke
 
 st.subheader("Reverse mode, the same graph")
 stepper(PAGE, state, deck(state["expr"], tuple(values.items())), key="reverse", field="rstep",
-        height=440)
+        height=440, main=False)
 
 st.subheader("Which mode is cheaper?")
 all_forward = engine.forward_mode_gradient(graph, values)

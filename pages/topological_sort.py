@@ -94,7 +94,7 @@ state["search"] = past_the_end(PAGE, "search", state["search"],
                                search["last"] - search["first"])
 state["search-step"] = search["first"] + state["search"]
 stepper(PAGE, state, full, key="search", field="search-step", height=470,
-        start=search["first"], url=StepParam("search", -search["first"]))
+        start=search["first"], url=StepParam("search", -search["first"]), main=False)
 state["search"] = min(max(state["search-step"] - search["first"], 0),
                       search["last"] - search["first"])
 

@@ -428,3 +428,25 @@ def test_practice_holds_the_player_at_the_open_question() -> None:
     answer(at, 0.0)
     (data,) = players(at)
     assert data["options"]["limit"] == before + 1  # answered: its step, and no further
+
+
+@pytest.mark.parametrize("page, params, change", [
+    ("backpropagation", {"x": "1", "y": "2", "step": "21"},
+     lambda at: at.number_input(key="backpropagation:value:y").set_value(3.0)),
+    ("chain_rule", {"step": "9"},
+     lambda at: at.segmented_control(key="chain-rule:outer_mode").set_value("symbolic")),
+    ("forward_mode", {"step": "3", "rstep": "9"},
+     lambda at: at.number_input(key="forward-mode:value:a").set_value(3.0)),
+])
+def test_a_new_value_or_mode_keeps_the_step(page, params, change):
+    at = run(page, params)
+    before = [p["options"]["step"] for p in players(at)]
+    change(at).run()
+    assert not at.exception
+    assert [p["options"]["step"] for p in players(at)] == before
+
+
+def test_another_picture_starts_over() -> None:
+    at = run("chain_rule", {"step": "9"})
+    at.selectbox(key="chain-rule:outer").select("log").run()
+    assert players(at)[0]["options"]["step"] == 0

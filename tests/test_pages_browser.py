@@ -56,3 +56,43 @@ def test_practice_cannot_step_past_the_open_question(page, app_url):
     assert f"Step {step + 1} of {last}" in player_frame(page).inner_text()
     assert page.get_by_role("button", name="Next step").is_disabled()
     assert not page.errors
+
+
+LESSONS = ["chain-rule", "backpropagation", "topological-sort", "forward-mode", "practice"]
+
+
+@pytest.mark.parametrize("path", LESSONS)
+def test_every_lesson_embeds_in_a_slide_and_presents(browser, app_url, path):
+    context = browser.new_context(viewport={"width": 960, "height": 540})
+    page = context.new_page()
+    try:
+        for view in ("embed", "present"):
+            page.goto(f"{app_url}/{path}?{view}=true")
+            settle(page)
+            page.wait_for_timeout(500)
+            box = page.locator(".st-key-lesson-player .bp-player").bounding_box()
+            if view == "embed":  # the player fits the iframe, with nothing else around it
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 960
+                assert box["y"] >= 0 and box["y"] + box["height"] <= 540
+            assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+            assert page.locator("h1").filter(visible=True).count() == 0
+            assert page.locator('[data-testid="stPlotlyChart"]').filter(visible=True).count() == 0
+            assert page.locator(".st-key-lesson-player .bp-explain").is_visible()
+            screenshot(page, f"lesson-{path}-{view}-960x540")
+    finally:
+        context.close()
+
+
+def test_a_lessons_link_embed_code_and_slides_are_under_its_player(page, app_url):
+    page.goto(f"{app_url}/backpropagation?x=0.5&y=1.5&step=4")
+    settle(page)
+    page.get_by_text("Link to this lesson, embed it in a slide").click()
+    codes = page.locator('[data-testid="stCode"]').all_inner_texts()
+    link = next(c for c in codes if c.startswith("http"))
+    assert "x=0.5" in link and "y=1.5" in link
+    assert any("<iframe" in c and "embed=true" in c for c in codes)
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download slides (HTML)").click()
+    text = open(download.value.path(), encoding="utf-8").read()
+    assert text.startswith("<!DOCTYPE html>") and "log(xy)+exp(xy)" in text
+    assert not page.errors

@@ -203,3 +203,13 @@ def test_the_function_is_shown_as_read_with_a_note_where_readings_differ():
     seen = re.sub(r"\\(.)", r"\1", caption)
     assert "Read as ((1/2)·x) + ((x/y)·z)" in seen
     assert "1/2x is read as (1/2)·x" in seen and "x/yz is read as (x/y)·z" in seen
+
+
+def test_a_new_value_keeps_the_step():
+    at = run({"expr": "log(xy)+exp(xy)", "x": "1", "y": "2", "step": "21"})
+    at.number_input(key="playground:value:y").set_value(3.0).run()
+    assert player_data(at)["options"]["step"] == 21
+    at.segmented_control(key="playground:mode").set_value("numerical").run()
+    assert player_data(at)["options"]["step"] == 21
+    at.text_input(key="playground:expr").set_value("sin(x^2)").run()
+    assert player_data(at)["options"]["step"] == 0

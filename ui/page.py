@@ -53,13 +53,33 @@ def link_problems(page: str) -> list[str]:
     return st.session_state.setdefault(f"{page}:link-problems", [])
 
 
+def share_under(page: str, deck: dict, field: str) -> None:
+    """Keep a place under a lesson's player for its link, embed code and slides; write_link
+    fills it, once the page's link is known."""
+    slots = getattr(_slots, "share", None)
+    if slots is None:
+        slots = _slots.share = {}
+    slots[page] = (st.empty(), deck, field)
+
+
 def write_link(page: str, settings: Mapping[str, object],
                variables: Mapping[str, float] | None = None,
                steps: Sequence[str] = ("step",)) -> None:
     """Write the page's state into the URL (ui.url.query), and show the link's problems while
-    nothing but the `steps` has changed since the page was opened."""
+    nothing but the `steps` has changed since the page was opened. The view's own settings
+    (present, theme) stay in the link."""
     params = query(settings, variables or {})
+    for kept in ("present", "theme"):
+        if st.query_params.get(kept):
+            params[kept] = st.query_params[kept]
     st.query_params.from_dict(params)
+    shared = getattr(_slots, "share", {}).pop(page, None)
+    if shared is not None:
+        from .widgets import share  # widgets builds on this module
+        slot, deck, _ = shared
+        with slot.container():
+            share(deck, {k: v for k, v in params.items()
+                         if k not in ("present", *steps) and k[1:] not in steps})
     settled = {k: v for k, v in params.items() if k not in steps and k[1:] not in steps}
     opened = st.session_state.setdefault(f"{page}:link-opened", settled)
     problems = link_problems(page)

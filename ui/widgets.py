@@ -20,8 +20,12 @@ import streamlit as st
 
 import engine
 
-from .page import clean_view, example_chooser, past_the_end, presenting, theme
+from drawing import standalone_html
+
+from .page import (clean_view, example_chooser, past_the_end, presenter_switch, presenting,
+                   share_under, theme)
 from .player import StepParam, player
+from .url import link
 from .work import slide_file
 
 # Characters that start Markdown, HTML, math ($), Streamlit's :colour[...] and :icon: syntax.
@@ -99,9 +103,17 @@ def parse_error(error: engine.ParseError | str, heading: str = "Cannot read this
         st.code(error.pointer(), language=None)
 
 
+# The clean views of a lesson (?embed=true, ?present=true): only its main player, with its
+# controls and explanation; everything else on the page is hidden.
+_CLEAN = """<style>
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] >
+  :not(:has(.st-key-lesson-player)) { display: none; }
+</style>"""
+
+
 def stepper(page: str, state: dict, deck: dict, *, key: str = "player", field: str = "step",
             height: int = 520, same: str | None = None, start: int = 0,
-            limit: int | None = None,
+            limit: int | None = None, main: bool = True,
             url: StepParam | None | Literal["field"] = "field") -> int:
     """A lesson's step player at `state[field]`, which it keeps up to date.
 
@@ -109,7 +121,9 @@ def stepper(page: str, state: dict, deck: dict, *, key: str = "player", field: s
     diagram's layout, so another value, mode or eps keeps the step); another picture starts
     at `start`. A step past the end shows the last one, and says so the first time.
     `limit`: the last step the student may reach. `url`: the query parameter the player keeps
-    its step in (by default the one named `field`; None: not in the URL).
+    its step in (by default the one named `field`; None: not in the URL). The `main` player of
+    a page is the one its embed and present views show, and has the link, the code to embed it
+    and the slides under it (filled in when the page writes its link, see ui.page.write_link).
     """
     same = same if same is not None else deck["shape"]
     seen = f"{page}:{key}:shape"
@@ -120,11 +134,43 @@ def stepper(page: str, state: dict, deck: dict, *, key: str = "player", field: s
     state[field] = past_the_end(page, field, state[field], last)
     if limit is not None:
         state[field] = min(state[field], limit)
-    state[field] = player(deck, key=f"{page}:{key}", step=state[field], height=height,
-                          theme=theme(), present=presenting(), embed=clean_view(),
-                          digest=deck["digest"], limit=limit,
-                          param=StepParam(field) if url == "field" else url)
+    clean = clean_view()
+    with st.container(key="lesson-player" if main else None):
+        state[field] = player(deck, key=f"{page}:{key}", step=state[field],
+                              height=(640 if presenting() else 480) if clean and main else height,
+                              theme=theme(), present=presenting() and main,
+                              embed=clean and main, digest=deck["digest"], limit=limit,
+                              param=StepParam(field) if url == "field" else url)
+        if main and presenting():
+            presenter_switch()
+    if main and clean:
+        st.html(_CLEAN)
+    elif main:
+        share_under(page, deck, field)
     return state[field]
+
+
+def share(deck: dict, params: dict[str, str]) -> None:
+    """Under a lesson's player: its link, the code to embed it in a slide, the presenter
+    switch and the slide file (built when asked for)."""
+    with st.expander("Link to this lesson, embed it in a slide, or download the slides",
+                     icon=":material/link:"):
+        base = st.context.url or "http://localhost:8501/"
+        st.caption("Link to this lesson as set here (the player's own Copy link button adds "
+                   "the step it shows):")
+        st.code(link(base, params), language=None, wrap_lines=True)
+        st.caption("Embed in a slide (fits 960×540):")
+        st.code(f'<iframe src="{link(base, {**params, "embed": "true"})}" width="960" '
+                'height="540" style="border:0"></iframe>', language="html", wrap_lines=True)
+        left, right = st.columns(2, vertical_alignment="center")
+        with left:
+            presenter_switch()
+        look = theme()
+        right.download_button("Download slides (HTML)",
+                              lambda: standalone_html(deck, theme=look),
+                              file_name="backprop-lab-slides.html", mime="text/html",
+                              icon=":material/slideshow:",
+                              help="One file with every step; opens offline in any browser.")
 
 
 def slides_button(kind: str, args: tuple) -> None:

@@ -46,8 +46,9 @@ def digest(data: object) -> str:
     return hashlib.sha1(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _signed(deck: dict) -> dict:
-    deck.setdefault("shape", digest(deck["svg"]))  # deck_data's: the boxes and steps
+def _signed(deck: dict, kind: str, args: tuple) -> dict:
+    # deck_data's own shape (its boxes and steps) where it gives one.
+    deck.setdefault("shape", digest([kind, *_SHAPES[kind](*args)]))
     deck["digest"] = digest(deck)
     return deck
 
@@ -76,17 +77,25 @@ def _order_deck(text: str, values: Values, order: tuple[int, ...]) -> dict:
 
 _BUILDERS: dict[str, Callable[..., dict]] = {
     "trace": _trace_deck, "chain": _chain_deck, "tangent": _tangent_deck, "order": _order_deck}
+# What makes two decks of a kind the same picture with other numbers (the same graph, so the
+# same steps): the function and how it is drawn, never its values, modes or eps.
+_SHAPES: dict[str, Callable[..., tuple]] = {
+    "trace": lambda text, values, local, eps, merge, check_eps: (text, merge),
+    "chain": lambda text, x, modes, eps: (text,),
+    "tangent": lambda text, values, wrt: (text, wrt),
+    "order": lambda text, values, order: (text, order),
+}
 
 
 # Two functions, not one wrapped twice: st.cache_data keeps one cache per function.
 @st.cache_data(**CACHE)
 def _deck(kind: str, *args) -> dict:
-    return _signed(_BUILDERS[kind](*args))
+    return _signed(_BUILDERS[kind](*args), kind, args)
 
 
 @st.cache_data(**LARGE_CACHE)
 def _large_deck(kind: str, *args) -> dict:
-    return _signed(_BUILDERS[kind](*args))
+    return _signed(_BUILDERS[kind](*args), kind, args)
 
 
 def _cached(kind: str, text: str, merge: bool, *args) -> dict:
