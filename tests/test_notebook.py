@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -223,7 +224,7 @@ def test_the_notebook_runs_and_shows_its_players(executed):
     shows = [c for c in code if any(WIDGET_VIEW in o.get("data", {}) for o in c.outputs)]
     # The cells tagged "player" (those that end with a Player), and only those, show one.
     tagged = [c for c in code if "player" in c.metadata.get("tags", [])]
-    assert shows == tagged and len(shows) == 4
+    assert shows == tagged and len(shows) == 5
     # Each view names a widget model whose deck is a player's.
     state = executed.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     for cell in shows:
@@ -257,6 +258,88 @@ def test_the_notebook_moves_its_player_from_python(executed):
     steps = [m["state"]["step"] for m in state.values()
              if m["state"].get("deck", {}).get("title") == "log(xy)+exp(xy)"]
     assert order_starts in steps
+
+
+
+# The loss of section 7 and its gradient, worked out by hand.
+def sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+def loss_by_hand(w: float, b: float) -> float:
+    return (sigmoid(2 * w + b) - 1) ** 2 + sigmoid(-w + b) ** 2
+
+
+def gradient_by_hand(w: float, b: float) -> tuple[float, float]:
+    s1, s2 = sigmoid(2 * w + b), sigmoid(-w + b)
+    first = 2 * (s1 - 1) * s1 * (1 - s1)    # d/dz of (sigmoid(z) - 1)^2
+    second = 2 * s2 * s2 * (1 - s2)         # d/dz of sigmoid(z)^2
+    return 2 * first - second, first + second
+
+
+def number(text: str) -> float:
+    return float(text.replace("−", "-").strip("()"))
+
+
+def test_the_notebook_takes_a_gradient_step(executed):
+    text = "\n".join(text_of(c) for c in executed.cells if c.cell_type == "code")
+    w, b, lr = 0.5, 0.0, 0.5
+    gw, gb = gradient_by_hand(w, b)
+    assert f"loss before = {loss_by_hand(w, b):.6f}" in text             # 0.214866
+    updates = dict((m[0], m[1:]) for m in re.findall(
+        r"^(\w) ← \1 − lr · ∂L/∂\1 = (\S+) − 0\.5 · (\S+) = (\S+)$", text, re.M))
+    assert set(updates) == {"w", "b"}
+    for name, start, slope in (("w", w, gw), ("b", b, gb)):
+        before, gradient, after = (number(t) for t in updates[name])
+        assert before == start
+        assert gradient == pytest.approx(slope, rel=1e-3)                 # shown to 4 digits
+        assert after == pytest.approx(start - lr * slope, rel=1e-3)
+    after = loss_by_hand(w - lr * gw, b - lr * gb)
+    assert f"loss after  = {after:.6f}" in text and after < loss_by_hand(w, b)
+    # Ten steps, each from where the last one ended: the loss falls at every one.
+    losses = []
+    for _ in range(11):
+        losses.append(loss_by_hand(w, b))
+        gw, gb = gradient_by_hand(w, b)
+        w, b = w - lr * gw, b - lr * gb
+    for k, value in enumerate(losses):
+        assert f"after {k:2} steps: loss = {value:.6f}" in text
+    assert all(later < earlier for earlier, later in pairwise(losses))
+
+
+def test_the_notebook_shows_too_large_a_rate(executed):
+    text = "\n".join(text_of(c) for c in executed.cells if c.cell_type == "code")
+    # (w - 1)^2 + 4(b + 2)^2 from (0, 0): each step multiplies w - 1 by 1 - 2 lr and b + 2
+    # by 1 - 8 lr.
+    for lr, trend in ((0.2, "falls"), (0.3, "grows: lr is too large")):
+        losses = [(1 - 2 * lr) ** (2 * k) + 16 * (1 - 8 * lr) ** (2 * k) for k in range(7)]
+        assert f"lr = {lr}: loss " + ", ".join(f"{v:.4g}" for v in losses) + \
+            f"  ({trend})" in text
+    # At 0.3 the loss grows by 1.96 a step until a float cannot hold it.
+    w, b, steps = 0.0, 0.0, 0
+    while math.isfinite((w - 1) * (w - 1) + 4 * (b + 2) * (b + 2)):
+        w, b, steps = w - 0.3 * 2 * (w - 1), b - 0.3 * 8 * (b + 2), steps + 1
+    assert f"Training stopped after {steps} steps: the loss became inf" in text   # 1051
+
+
+def test_the_notebook_shows_the_boxes_in_pytorch(executed):
+    import importlib.util
+    text = "\n".join(text_of(c) for c in executed.cells if c.cell_type == "code")
+    assert "import torch" in text and "requires_grad=True" in text and "h.backward()" in text
+    # PyTorch's names for the nodes of log(xy) + exp(xy), from its documentation.
+    names = {"x": "AccumulateGrad", "y": "AccumulateGrad", "× (node 3)": "MulBackward0",
+             "log (node 4)": "LogBackward0", "exp (node 5)": "ExpBackward0",
+             "+ (node 6)": "AddBackward0"}
+    for position, (box, name) in enumerate(names.items(), start=1):
+        assert f"node {position}: {box:14} {name}" in text
+    dx, dy = 1 + 2 * math.exp(2), 0.5 + math.exp(2)
+    if importlib.util.find_spec("torch") is None:
+        assert "PyTorch is not installed here: pip install -r requirements-torch.txt" in text
+        return
+    assert f"x.grad = {dx:.4f}   (backprop here: {dx:.4f})" in text      # 15.7781
+    assert f"y.grad = {dy:.4f}   (backprop here: {dy:.4f})" in text      # 7.8891
+    for position, (box, name) in list(enumerate(names.items(), start=1))[2:]:
+        assert f"node {position}: {box:14} grad_fn {name}" in text
 
 
 # -- an optional extra ---------------------------------------------------------------------------

@@ -85,8 +85,10 @@ def run_all(page) -> None:
     """Run > Run All Cells, as a user does, and wait for the last cell's output."""
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    page.wait_for_function("document.querySelectorAll('.bp-player').length === 4")
+    page.wait_for_function("document.querySelectorAll('.bp-player').length === 5")
     page.get_by_text("no value for y: give one per variable").wait_for()
+    page.locator(".jp-OutputArea-output").filter(
+        has_text=re.compile(r"y\.grad = \d|PyTorch is not installed here")).wait_for()
 
 
 def steps_shown(page) -> list[int]:
@@ -118,7 +120,7 @@ def test_the_player_steps_in_jupyterlab_and_the_kernel_follows(lab, page):
     assert player.locator(".bp-count").text_content() == f"Step {ORDER_STARTS + 2} of {STEPS}"
     # The other players did not move.
     shown = steps_shown(page)
-    assert shown[1] == ORDER_STARTS + 2 and shown[0] == 0 and shown[3] == 0
+    assert shown[1] == ORDER_STARTS + 2 and shown[0] == shown[3] == shown[4] == 0
 
     # The kernel has the step: run the cell that prints the player again.
     cell = page.locator(".jp-CodeCell").filter(has_text="print(player.explanation)")
@@ -130,7 +132,7 @@ def test_the_player_steps_in_jupyterlab_and_the_kernel_follows(lab, page):
     # The players take JupyterLab's theme ("auto"), and follow it when it changes.
     themes = "[...document.querySelectorAll('.bp-player')].map(p => p.classList.contains(" \
              "'bp-theme-dark'))"
-    assert page.evaluate(themes) == [False, False, False, True]
+    assert page.evaluate(themes) == [False, False, False, True, False]
     page.get_by_role("menuitem", name="Settings", exact=True).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Theme$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile("^JupyterLab Dark$")).click()
@@ -160,9 +162,9 @@ def test_the_player_steps_in_jupyter_notebook_7(lab, page):
     dark.get_by_role("button", name="Next step").click()
     assert dark.locator(".bp-count").text_content().startswith("Step 1 of ")
     # The other players stay where the notebook put them: the start, the order's first step,
-    # and the last step of the backward pass in the wrong order.
+    # the last step of the backward pass in the wrong order, and the loss's start.
     graph = engine.parse("log(xy)+exp(xy)")
     wrong = engine.backward_in_order(graph, {"x": 1, "y": 2}, engine.first_visit_order(graph))
-    assert steps_shown(page) == [0, ORDER_STARTS, len(wrong), 1]
+    assert steps_shown(page) == [0, ORDER_STARTS, len(wrong), 1, 0]
     screenshot(page, "notebook-notebook7-dark")
     assert [e for e in errors if "blob:" in e or "mountPlayer" in e] == []
