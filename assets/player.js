@@ -167,8 +167,9 @@ function mountPlayer(root, deck, options) {
     for (const b of phaseButtons) b.classList.remove("bp-on");
     const index = deck.phases.findIndex((p) => p.name === frame.phase);
     if (index >= 0) phaseButtons[index].classList.add("bp-on");
-    zoom.follow();
     presenter.show(k, from);
+    explanationRoom(body, explain);
+    zoom.follow();
     if (!playing) onStep(k);
   }
 
@@ -1083,4 +1084,35 @@ function zoomView(ctx) {
       resized.disconnect();
     },
   };
+}
+
+// -- The explanation never clips: a step that needs more room than its panel has (the last
+// step's check of many variables, a warning) takes it from the diagram, up to four fifths of the
+// player's body, and if that is not enough its type steps down to no less than 65 %; the
+// diagram refits to what is left. Other steps give the room back.
+// eslint-disable-next-line no-unused-vars
+function explanationRoom(body, explain) {
+  "use strict";
+  explain.style.flex = "";
+  explain.style.maxWidth = "";
+  const over = () => explain.scrollHeight > explain.clientHeight + 1 ||
+    explain.scrollWidth > explain.clientWidth + 1;
+  if (!over()) return;
+  const frameHeight = explain.offsetHeight - explain.clientHeight;
+  const frameWidth = explain.offsetWidth - explain.clientWidth;
+  if (getComputedStyle(body).flexDirection.startsWith("column")) {
+    const most = body.clientHeight * 0.8;
+    explain.style.flex = "0 0 " +
+      Math.ceil(Math.min(explain.scrollHeight + frameHeight + 1, most)) + "px";
+  } else {
+    explain.style.maxWidth = "none";
+    explain.style.flex = "0 0 " +
+      Math.ceil(Math.min(explain.scrollWidth + frameWidth + 2, body.clientWidth * 0.6)) + "px";
+  }
+  // The presenter code may have stepped the type down already (it sets font-size in em).
+  let scale = parseFloat(explain.style.fontSize) || 1;
+  while (over() && scale > 0.66) {
+    scale -= 0.05;
+    explain.style.fontSize = scale.toFixed(2) + "em";
+  }
 }

@@ -151,3 +151,45 @@ def test_a_large_graph_stays_readable_and_the_view_follows_the_step(browser, app
         screenshot(page, "player-neuron-1280x800")
     finally:
         context.close()
+
+
+TABLE_IN_PANEL = """() => {
+  const root = [...document.querySelectorAll('*')].map(e => e.shadowRoot)
+    .find(s => s && s.querySelector('.bp-player')) || document;
+  const panel = root.querySelector('.bp-explain');
+  const table = root.querySelector('.bp-explain .bp-check');
+  const p = panel.getBoundingClientRect(), t = table.getBoundingClientRect();
+  return {shape: root.querySelector('.bp-player').dataset.shape,
+          inside: t.left >= p.left - 0.5 && t.right <= p.right + 0.5 &&
+                  t.top >= p.top - 0.5 && t.bottom <= p.bottom + 0.5,
+          clipped: panel.scrollHeight > panel.clientHeight + 1 ||
+                   panel.scrollWidth > panel.clientWidth + 1,
+          onScreen: t.bottom <= innerHeight + 0.5 && t.right <= innerWidth + 0.5};
+}"""
+
+
+@pytest.mark.parametrize("view, size", [("", (1280, 800)), ("&embed=true", (960, 540)),
+                                        ("&present=true", (1280, 720))])
+@pytest.mark.parametrize("function, shape", [
+    ("expr=log(xy)%2Bexp(xy)&x=1&y=2", "wide"),
+    ("expr=x1 y1 %2B x2 y2 %2B x3 y3 %2B x4 y4", "tall"),
+    ("expr=sigmoid(" + " %2B ".join(f"w{i} x{i}" for i in range(1, 7)) + " %2B b)", "wide"),
+])
+def test_the_last_steps_table_is_whole_in_its_panel(browser, app_url, view, size, function,
+                                                    shape):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    try:
+        open_player(page, f"{app_url}/?{function}&step=999{view}")
+        page.get_by_role("button", name="Last step").wait_for()
+        assert player_frame(page).locator(".bp-check").is_visible()
+        if not view:
+            player_frame(page).locator(".bp-check").scroll_into_view_if_needed()
+        result = page.evaluate(TABLE_IN_PANEL)
+        assert result["shape"] == shape
+        assert result["inside"] and not result["clipped"], result
+        if view:
+            assert result["onScreen"], result
+        screenshot(page, f"player-check-{shape}-{len(function)}{view.replace('&', '-')}")
+    finally:
+        context.close()
