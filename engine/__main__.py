@@ -64,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.read_as:
         print(f"read as: {read_as(graph)}")
-    for note in graph.reading_notes:
-        print(f"note: {note}")
+    for reading in graph.reading_notes:
+        print(f"note: {reading}")
     if args.trace:
         for k in range(len(trace) + 1):
             print(f"[{k}/{len(trace)}] {explain(trace, k).as_text()}")

@@ -20,10 +20,13 @@ from .format import number_text
 from .numeric import central_difference
 from .trace import Trace
 
-CheckKind = Literal["agree", "no-gradient", "overflow", "kink", "outside-domain", "eps", "ill-conditioned",
+CheckKind = Literal["agree", "no-gradient", "overflow", "kink", "outside-domain", "eps",
+                    "ill-conditioned",
                     "disagree"]
-#: eps values tried when the chosen one disagrees, to tell a bad eps from a wrong gradient.
+#: eps values tried when the chosen one disagrees, to tell a bad eps from a wrong gradient;
+#: each also scaled by |x|, for points far from 1 in size.
 EPS_TRIED = tuple(10.0 ** -k for k in range(2, 10))
+COARSE = 1e-9    # float spacing beyond which central difference cannot resolve most functions
 RELATIVE = 1e-3  # backprop and central difference agree within this, relative to the larger
 
 
@@ -85,13 +88,21 @@ def gradient_check(trace: Trace, eps: float = 1e-4) -> tuple[Check, ...]:
         else:
             x = float(inputs[name])
             outside = [t for t in (x - eps, x + eps) if not math.isfinite(f(t))]
-            if outside:
+            near = _kink_within(trace, inputs, name, eps)
+            if near is not None:
+                kind = "kink"
+                reason = (f"{near} lies within eps = {number_text(eps)} of {name}, so "
+                          "central difference straddles the point where it has no derivative "
+                          "and mixes the slopes on both sides")
+            elif outside:
                 kind = "outside-domain"
                 reason = (f"central difference evaluates f at {name} = "
                           f"{number_text(outside[0])}, where f is undefined, so it gives "
                           f"{number_text(central)}")
             else:
-                good = [e for e in EPS_TRIED
+                tried = [e * s for s in dict.fromkeys((1.0, abs(x))) if s > 0
+                         for e in EPS_TRIED]
+                good = [e for e in tried
                         if close(backprop, float(central_difference(f, inputs[name], e)))]
                 if good:
                     kind = "ill-conditioned"
@@ -99,9 +110,38 @@ def gradient_check(trace: Trace, eps: float = 1e-4) -> tuple[Check, ...]:
                               "for how sharply f curves here, or too small for the float "
                               f"round-off); with eps = {number_text(good[0])} central "
                               "difference agrees")
+                elif np.spacing(abs(x)) > COARSE:
+                    kind = "ill-conditioned"
+                    reason = (f"floats near {name} = {number_text(x)} are "
+                              f"{number_text(float(np.spacing(abs(x))))} apart, so no eps is "
+                              "both representable and small enough for how f varies here")
+                elif np.spacing(abs(f(x))) > RELATIVE * abs(backprop) * max(tried):
+                    kind = "ill-conditioned"
+                    reason = (f"f = {number_text(f(x))} here, and floats near it are "
+                              f"{number_text(float(np.spacing(abs(f(x)))))} apart: the change "
+                              "any eps makes in f is lost in the round-off")
                 else:
                     kind = "disagree"
                     reason = ("backpropagation and central difference disagree at every eps "
                               f"from {number_text(EPS_TRIED[0])} to {number_text(EPS_TRIED[-1])}")
         result.append(Check(name, backprop, central, kind, reason))
     return tuple(result)
+
+
+def _kink_within(trace: Trace, inputs: dict[str, np.float64], name: str,
+                 eps: float) -> str | None:
+    """The first operation with a point without derivative between name − eps and name + eps
+    (as `Op.kink_between` tells from its arguments on both sides), in words."""
+    graph = trace.graph
+    with np.errstate(all="ignore"):
+        below = graph.forward({**inputs, name: inputs[name] - eps})
+        above = graph.forward({**inputs, name: inputs[name] + eps})
+    for node in graph.nodes:
+        op = node.op
+        if op is None or op.kink is None:
+            continue
+        before = tuple(float(below[a]) for a in node.args)
+        after = tuple(float(above[a]) for a in node.args)
+        if op.kink_between(before, after):
+            return f"{node.symbol} (node {node.id + 1})"
+    return None

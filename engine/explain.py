@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 from .format import number_latex, number_text, paren_text, subscript, times_text
 from .graph import Graph
 from .ops import GREEK, OPS, Formula
-from .trace import BackwardStep, ForwardStep, OrderStep, PHASE_TITLES, Trace
+from .trace import PHASE_TITLES, BackwardStep, ForwardStep, OrderStep, Trace
 
 __all__ = ["Segment", "Line", "Kind", "Explanation", "W", "M", "explain", "node_name", "who",
            "substitute", "arguments", "group", "forms", "number_text", "number_latex",
@@ -86,6 +86,11 @@ class Explanation:
         return [line for line in self.lines if line.kind in kinds]
 
 
+def lines_of(*lines: Sequence[Segment]) -> tuple[Line, ...]:
+    """Lines of kind TEXT from plain sequences of segments."""
+    return tuple(Line(tuple(line)) for line in lines)
+
+
 def L(*segments: Segment, kind: Kind = Kind.TEXT) -> Line:
     """A line of segments."""
     return Line(tuple(segments), kind)
@@ -147,7 +152,7 @@ def arguments(trace: Any, node_id: int, how: str) -> dict[str, str]:
     node = graph.nodes[node_id]
     names = OPS[node.label].argument_names
     result = {}
-    for arg_name, a in zip(names, node.args):
+    for arg_name, a in zip(names, node.args, strict=True):
         if how == "text":
             result[arg_name] = node_name(graph, a)[0]
         elif how == "latex":
@@ -296,10 +301,11 @@ def _order_moves(trace: Trace, step: OrderStep, k: int) -> Explanation:
         return Explanation(title, (L(W(f"{name} was visited already: it fans out to {fan}. "
                                        "Nothing to do.")),))
     order = ", ".join(node_name(graph, n)[0] for n in search_state(trace, k)[2])
-    assert step.position is not None
+    position = step.position if step.position is not None else \
+        len(search_state(trace, k)[2]) - 1
     return Explanation(title, (
         L(W(f"Every input of {name} is placed, so {name} goes at position "
-            f"{step.position + 1} of the order.")),
+            f"{position + 1} of the order.")),
         L(W(f"Order so far: {order}.")),
     ))
 
@@ -348,7 +354,6 @@ def _not_a_gradient(trace: Trace, step: BackwardStep, name: str, value: float) -
 
 def _variable_lines(trace: Trace, step: BackwardStep) -> list[Line]:
     graph = trace.graph
-    node = graph.nodes[step.node]
     name_text, name_latex = node_name(graph, step.node)
     grad_text, grad_latex = _gradient_symbol(trace, name_text, name_latex)
     copies = step.copies
@@ -357,8 +362,10 @@ def _variable_lines(trace: Trace, step: BackwardStep) -> list[Line]:
                     f"{copies.count} leaves. This leaf's d_out, {number_text(step.d_out)}, is "
                     f"a share of the gradient, not the gradient: the gradient is the sum over "
                     f"the leaves, added up when the last one is reached."), kind=Kind.SHARE)]
-    total = step.d_out if copies is None else copies.total
-    assert total is not None
+    total = copies.total if copies is not None and copies.total is not None else step.d_out
+    kinks = [n for n in trace.notes if n.kind == "kink"]
+    by_convention = " (by convention, at a point that has no derivative: see " + \
+        ", ".join(dict.fromkeys(who(graph, n.node) for n in kinks)) + ")" if kinks else ""
     if copies is not None:
         shares = sorted(copies.shares)  # in node order, as they are added
         sum_text = " + ".join(paren_text(d) for _, d in shares)
@@ -368,16 +375,13 @@ def _variable_lines(trace: Trace, step: BackwardStep) -> list[Line]:
         if not math.isfinite(total):
             return [L(W(intro + _not_a_gradient(trace, step, name_text, total)),
                       kind=Kind.NO_GRADIENT)]
-        return [L(W(intro + "the gradient: "),
+        return [L(W(intro + "the gradient" + by_convention + ": "),
                   M(f"{grad_text} = {sum_text} = {number_text(total)}",
                     f"{grad_latex} = {sum_latex} = {number_latex(total)}"), W("."),
                   kind=Kind.GRADIENT)]
     if not math.isfinite(total):
         return [L(W("d_out is " + _not_a_gradient(trace, step, name_text, total)),
                   kind=Kind.NO_GRADIENT)]
-    kinks = [n for n in trace.notes if n.kind == "kink"]
-    by_convention = " (by convention, at a point that has no derivative: see " + \
-        ", ".join(dict.fromkeys(who(graph, n.node) for n in kinks)) + ")" if kinks else ""
     return [L(W("This is the gradient" + by_convention + ": "),
               M(f"{grad_text} = {number_text(total)}", f"{grad_latex} = {number_latex(total)}"),
               W("."), kind=Kind.GRADIENT)]

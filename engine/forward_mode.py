@@ -18,8 +18,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .explain import (Explanation, M, Segment, W, forms, formula_math, group, node_name,
-                      number_latex, number_text)
+from .explain import (
+    Explanation,
+    M,
+    Segment,
+    W,
+    forms,
+    formula_math,
+    group,
+    lines_of,
+    node_name,
+    number_latex,
+    number_text,
+)
 from .graph import Graph, Values
 from .ops import OPS
 
@@ -96,7 +107,7 @@ def forward_mode(graph: Graph, values: Values | None = None, *, wrt: str,
             locals_ = tuple(float(d(*args)) for d in op.local_derivatives)
             used = tuple(depends[a] for a in node.args)
             dot = 0.0
-            for local, a, use in zip(locals_, node.args, used):
+            for local, a, use in zip(locals_, node.args, used, strict=True):
                 if use:
                     dot += local * dots[a]
             depends[node.id] = any(used)
@@ -143,7 +154,7 @@ def explain_forward_mode(trace: ForwardModeTrace, k: int) -> Explanation:
             dot = trace.dots[node.id]
             seeds += ([W(", ")] if i else []) + [M(f"{text} = {number_text(dot)}",
                                                    f"{latex} = {number_latex(dot)}")]
-        return Explanation("Start: seed the inputs", (
+        return Explanation("Start: seed the inputs", lines_of(
             tuple(seeds) + (W("."),),
             (W(f"A tangent is a derivative with respect to {wrt}: {wrt} itself has 1, the "
                "other inputs and every constant 0."),),
@@ -180,7 +191,7 @@ def explain_forward_mode(trace: ForwardModeTrace, k: int) -> Explanation:
             f"{number_text(step.dot)}",
             f"{dot_latex} = {' + '.join(terms_latex)} = {' + '.join(values_latex)} = "
             f"{number_latex(step.dot)}")))
-        for a in dict.fromkeys(a for a, use in zip(node.args, step.used) if not use):
+        for a in dict.fromkeys(a for a, use in zip(node.args, step.used, strict=True) if not use):
             kind = "is a constant" if graph.nodes[a].kind == "constant" else \
                 f"does not depend on {wrt}"
             lines.append((W(f"{node_name(graph, a)[0]} {kind}: its tangent is 0 and adds "
@@ -196,4 +207,4 @@ def explain_forward_mode(trace: ForwardModeTrace, k: int) -> Explanation:
                         rf"\frac{{\partial {out_latex}}}{{\partial {wrt_latex}}} = "
                         f"{number_latex(step.dot)}"),
                       W(", after one pass. Each other input needs a pass of its own.")))
-    return Explanation(f"Forward mode: {node.symbol} ({name_text})", tuple(lines))
+    return Explanation(f"Forward mode: {node.symbol} ({name_text})", lines_of(*lines))

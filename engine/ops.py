@@ -41,11 +41,12 @@ class Formula:
 class Kink:
     """Points where an operation has a value but no derivative, and what the engine uses there.
 
-    `at` takes the operation's arguments (floats) and is true at such a point; `why` says what
-    goes wrong there and `uses` which value the engine takes by convention, and why central
-    difference, which looks at both sides, disagrees with it.
+    `side` takes the operation's arguments (floats) and gives a number that is 0 at such a
+    point and changes sign across it (z for relu at z = 0); `why` says what goes wrong there
+    and `uses` which value the engine takes by convention, and why central difference, which
+    looks at both sides, disagrees with it.
     """
-    at: Callable[..., bool]
+    side: Callable[..., float]
     why: str
     uses: str
 
@@ -97,7 +98,16 @@ class Op:
         if self.kink is None:
             return False
         with np.errstate(all="ignore"):
-            return bool(self.kink.at(*args))
+            return bool(self.kink.side(*args) == 0)
+
+    def kink_between(self, before: tuple[float, ...], after: tuple[float, ...]) -> bool:
+        """True where a point without derivative lies between two argument tuples (or at
+        either): central difference from one to the other straddles it."""
+        if self.kink is None:
+            return False
+        with np.errstate(all="ignore"):
+            s, t = float(self.kink.side(*before)), float(self.kink.side(*after))
+        return s == 0 or t == 0 or (s < 0) != (t < 0)
 
     @property
     def arity(self) -> int:
@@ -170,7 +180,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
                                     F("a^b·ln a", r"a^{b}\ln a", "a ** b * log(a)")),
        "a negative number to a fractional power, zero to a negative one, or a result beyond "
        "the largest float (about 1.8·10³⁰⁸)",
-       kink=Kink(lambda a, b: a == 0 and b > 0 and not float(b).is_integer(),
+       kink=Kink(lambda a, b: a if b > 0 and not float(b).is_integer() else 1.0,
                  "a^b with a fractional exponent b exists only for a ≥ 0, so at a = 0 it has "
                  "a slope from the right only",
                  "the engine uses that one-sided slope, b·0^(b−1) (inf when b < 1, 0 when "
@@ -206,7 +216,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
        class_name="Log"),
     Op("sqrt", "√", np.sqrt, (lambda z: 0.5 / np.sqrt(z),), F("√z", r"\sqrt{z}", "sqrt(z)"),
        (F("1/(2√z)", r"\frac{1}{2\sqrt{z}}", "1 / (2 * sqrt(z))"),), "sqrt needs a number ≥ 0",
-       kink=Kink(lambda z: z == 0,
+       kink=Kink(lambda z: z,
                  "sqrt is not differentiable at z = 0: it exists only for z ≥ 0 and its "
                  "slope grows without bound as z → 0",
                  "the engine uses the limit 1/(2√0) = inf, as PyTorch does; central "
@@ -227,7 +237,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
     Op("relu", "relu", lambda z: np.maximum(z, 0.0), (lambda z: np.where(z > 0, 1.0, 0.0)[()],),
        F("max(0, z)", r"\max(0, z)", "max(0, z)"),
        (F("1 if z > 0, else 0", r"[z > 0]", "1 if z > 0 else 0"),),
-       kink=Kink(lambda z: z == 0,
+       kink=Kink(lambda z: z,
                  "relu is not differentiable at z = 0: its slope is 0 on the left and 1 on "
                  "the right",
                  "the engine uses 0 there, as PyTorch does (any slope from 0 to 1 is a valid "
@@ -237,7 +247,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
        class_name="ReLU"),
     Op("abs", "abs", np.abs, (np.sign,), F("|z|", py="abs(z)"),
        (F("sign(z)", r"\operatorname{sign}(z)", "(z > 0) - (z < 0)"),),
-       kink=Kink(lambda z: z == 0,
+       kink=Kink(lambda z: z,
                  "abs is not differentiable at z = 0: its slope is −1 on the left and 1 on "
                  "the right",
                  "the engine uses sign(0) = 0 there, as PyTorch does (0 is the subgradient "

@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, ClassVar, Literal, cast
 
 import numpy as np
 
 from .format import not_finite_text, number_text, paren_text
-from .ops import OPS, Op
+from .ops import OPS, Number, Op
 
 if TYPE_CHECKING:
     from .graph import Graph, Node
@@ -99,7 +99,7 @@ class Copies:
     gradient, and the gradient is their sum, complete once the last leaf has fired."""
     name: str
     count: int                              # how many leaves the variable has
-    shares: tuple[tuple[int, float], ...]   # (leaf, d_out) of the leaves fired so far, this one last
+    shares: tuple[tuple[int, float], ...]   # (leaf, d_out) of the leaves fired so far, in order
     total: float | None = None              # the gradient, the sum of all shares: at the last leaf
 
     @property
@@ -124,7 +124,7 @@ class BackwardStep:
     phase: ClassVar[Phase] = "backward"
 
 
-Step = Union[ForwardStep, OrderStep, BackwardStep]
+Step = ForwardStep | OrderStep | BackwardStep
 
 
 @dataclass
@@ -313,7 +313,7 @@ def _local_modes(graph: Graph, local: str | Mapping[int, str]) -> list[str]:
     return result
 
 
-def build_trace(graph: Graph, inputs: Mapping[str, object], *,
+def build_trace(graph: Graph, inputs: Mapping[str, Number], *,
                 local: str | Mapping[int, str] = "symbolic", eps: float = 1e-4,
                 backward_order: Sequence[int] | None = None) -> Trace:
     """`local` is one mode for every box or a mapping {operation's node id: mode}.
@@ -396,13 +396,12 @@ def build_trace(graph: Graph, inputs: Mapping[str, object], *,
             if node.kind == "operation":
                 op = OPS[node.label]
                 # NumPy floats, as in the forward pass: 1/0 is then inf, not ZeroDivisionError.
-                args = [np.float64(values[a]) for a in node.args]
+                xs = [np.float64(values[a]) for a in node.args]
                 # No finite value, no derivative: what the formulas would give is not one.
                 undefined = not math.isfinite(values[node_id])
-                kink = not undefined and op.has_kink(*args)
-                if kink:
-                    assert op.kink is not None
-                    finite = all(math.isfinite(float(op.local_derivatives[p](*args)))
+                kink = not undefined and op.has_kink(*xs)
+                if kink and op.kink is not None:
+                    finite = all(math.isfinite(float(op.local_derivatives[p](*xs)))
                                  for p, a in enumerate(node.args) if needs[a])
                     step_notes.append(Note(node_id, "kink", f"{op.kink.why}; {op.kink.uses}",
                                            warning=not finite))
@@ -414,9 +413,9 @@ def build_trace(graph: Graph, inputs: Mapping[str, object], *,
                         local_value = contribution = math.nan
                     else:
                         if modes[node_id] == "symbolic":
-                            local_value = float(op.local_derivatives[position](*args))
+                            local_value = float(op.local_derivatives[position](*xs))
                         else:
-                            result = numerical_local(op, args, position, eps,
+                            result = numerical_local(op, xs, position, eps,
                                                      graph.nodes[a].label
                                                      if graph.nodes[a].kind != "operation"
                                                      else None)
@@ -431,7 +430,7 @@ def build_trace(graph: Graph, inputs: Mapping[str, object], *,
                     received[a].append(Received(node_id, position, contribution))
                     sends.append(Send(a, position, local_value, contribution, grads[a],
                                       numerical, a in fired, undefined))
-                    step_notes += _first_non_finite(graph, node_id, args, a, d_out, local_value,
+                    step_notes += _first_non_finite(graph, node_id, xs, a, d_out, local_value,
                                                     contribution, before, grads[a], kink,
                                                     undefined, numerical is not None)
                     if not math.isfinite(grads[a]) and origin[a] is None:
@@ -447,8 +446,8 @@ def build_trace(graph: Graph, inputs: Mapping[str, object], *,
                                       copies, origin[node_id]))
 
     used = {modes[n.id] for n in nodes if n.kind == "operation" and needs[n.id]}
-    summary = local if isinstance(local, str) else \
-        (used.pop() if len(used) == 1 else "mixed" if used else "symbolic")
+    summary = cast(Literal["symbolic", "numerical", "mixed"], local if isinstance(local, str)
+                   else used.pop() if len(used) == 1 else "mixed" if used else "symbolic")
     return Trace(graph=graph, inputs={k: float(v) for k, v in inputs.items()}, local=summary,
                  eps=float(eps), values=tuple(values), grads=tuple(float(g) for g in grads),
                  order=tuple(order), steps=tuple(steps),
@@ -472,7 +471,8 @@ def _first_non_finite(graph: Graph, node_id: int, args: Sequence[float], to: int
         why = f"beyond {LARGEST}" if kind == "overflow" else \
             "the derivative does not exist there"
         return [Note(node_id, kind, f"the local derivative of {node.symbol} {edge} is "
-                                    f"{not_finite_text(local)} at {call_text(node, [float(v) for v in args])}: "
+                                    f"{not_finite_text(local)} at "
+                                    f"{call_text(node, [float(v) for v in args])}: "
                                     f"{why}", to)]
     if not math.isfinite(contribution):
         return [Note(node_id, "overflow", f"the d_out sent {edge} overflows: "
@@ -488,9 +488,9 @@ def _first_non_finite(graph: Graph, node_id: int, args: Sequence[float], to: int
 
 # -- the backward pass in an order of one's choosing --------------------------------------------
 
-def backward_in_order(graph: Graph, values: Mapping[str, object] | None = None,
+def backward_in_order(graph: Graph, values: Mapping[str, Number] | None = None,
                       order: Sequence[int] = (), *, local: str | Mapping[int, str] = "symbolic",
-                      eps: float = 1e-4, **more: object) -> Trace:
+                      eps: float = 1e-4, **more: Number) -> Trace:
     """A trace whose backward steps run in `order` (node ids, the first to fire first).
 
     Each node fires with the d_out that has arrived so far. In an order that is not a reversed
@@ -507,7 +507,11 @@ def backward_in_order(graph: Graph, values: Mapping[str, object] | None = None,
     if bad:
         raise ValueError(f"the order names {bad[0]!r}, which is not a node id (0 to {size - 1})")
     seen: set[int] = set()
-    twice = [n for n in order if n in seen or seen.add(n)]
+    twice = []
+    for n in order:
+        if n in seen:
+            twice.append(n)
+        seen.add(n)
     if twice:
         raise ValueError(f"the order lists node {twice[0] + 1} more than once")
     missing = [n.id for n in graph.nodes if graph.needs_gradient[n.id] and n.id not in seen]

@@ -248,7 +248,7 @@ def test_sends_and_received_lines_carry_their_kind() -> None:
     for step, explanation in backward_explanations(trace):
         sends = explanation.of_kind(Kind.SEND)
         assert len(sends) == len(step.sends)
-        for send, line in zip(step.sends, sends):
+        for send, line in zip(step.sends, sends, strict=True):
             assert line.text.endswith(engine.explain.number_text(send.contribution))
         assert explanation.of_kind(Kind.RECEIVED)
 
@@ -257,3 +257,62 @@ def test_warnings_and_explanations_write_numbers_alike() -> None:
     trace = engine.parse("log(x)").trace(x=-1.0)
     [(_, warning)] = trace.warnings
     assert "log(−1)" in warning and "-1" not in warning
+
+
+# -- the property: a stated gradient agrees with central difference, or the reason is named ----
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from engine.check import CheckKind  # noqa: E402
+
+PROPERTY = settings(max_examples=300, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+UNARY = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "-")
+EXPONENTS = ("2", "3", "0", "0.5", "1.5", "-1", "-0.5")
+# Ordinary points and edges: kinks at 0, log and sqrt below 0, exp's overflow, tiny and huge.
+POINTS = (0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, 1e-8, -1e-8, 710.0, 1e154, -1e154)
+NAMED: frozenset[CheckKind] = frozenset({"kink", "eps", "outside-domain", "ill-conditioned"})
+
+
+@st.composite
+def functions(draw: st.DrawFn, depth: int = 3) -> str:
+    """A random function of x and y as typed text, with no guard against edges."""
+    choice = draw(st.integers(0, 5 if depth > 0 else 1))
+    if choice <= 1:
+        return draw(st.sampled_from(("x", "y", "x", "y", "2", "0.5")))
+    if choice == 2:
+        op = draw(st.sampled_from(UNARY))
+        inner = draw(functions(depth - 1))
+        return f"-({inner})" if op == "-" else f"{op}({inner})"
+    if choice == 3:
+        return f"({draw(functions(depth - 1))})^{draw(st.sampled_from(EXPONENTS))}"
+    operator = draw(st.sampled_from("+-*/^"))
+    return f"({draw(functions(depth - 1))}){operator}({draw(functions(depth - 1))})"
+
+
+@PROPERTY
+@given(functions(), st.sampled_from(POINTS), st.sampled_from(POINTS),
+       st.sampled_from(("symbolic", "numerical")), st.booleans())
+def test_a_stated_gradient_agrees_with_central_difference_or_says_why(
+        text: str, x: float, y: float, local: str, tree: bool) -> None:
+    graph = engine.parse(text, merge=not tree)
+    point = {v: {"x": x, "y": y}[v] for v in graph.variables}
+    trace = graph.trace(point, local=local)
+    for check in gradient_check(trace):
+        said = [e for s, e in variable_steps(trace, check.variable)
+                if s.copies is None or s.copies.last]
+        if not said:
+            continue  # a variable the output does not depend on
+        [last] = said
+        stated = last.of_kind(Kind.GRADIENT)
+        if not math.isfinite(check.backprop):
+            # never called the gradient, and the reason is on record
+            assert not stated, (text, point, last.as_text())
+            assert last.of_kind(Kind.NO_GRADIENT) and trace.warnings, (text, point)
+            assert check.reason
+            continue
+        assert stated, (text, point, last.as_text())
+        assert check.agree or check.kind in NAMED, (text, point, local, check)
+        if check.kind == "kink" and any(n.kind == "kink" for n in trace.notes):
+            assert "by convention" in stated[0].text

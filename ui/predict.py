@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -40,7 +41,7 @@ def questions(trace: engine.Trace, ask: str) -> list[Question]:
     graph = trace.graph
     result = []
     for k, step in enumerate(trace.steps, 1):
-        if step.phase != "backward":
+        if not isinstance(step, engine.BackwardStep):
             continue
         who = _who(graph, step.node)
         if ask == "grads":
@@ -65,7 +66,7 @@ def is_right(guess: float, answer: float) -> bool:
     return abs(guess - answer) <= max(RELATIVE * abs(answer), ABSOLUTE)
 
 
-def markdown(segments: tuple[Segment, ...]) -> str:
+def markdown(segments: Iterable[Segment]) -> str:
     """Words as escaped text, math as $LaTeX$ for Streamlit's markdown."""
     def words(text: str) -> str:
         return re.sub(r"([\\`*_{}\[\]<>#|$~])", r"\\\1", html.unescape(text))
