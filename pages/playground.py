@@ -8,11 +8,12 @@ import engine
 from ui.page import (clean_view, past_the_end, presenter_switch, presenting, show_link_problems,
                      state_from_link, theme, write_link)
 from ui.player import player
-from ui.predict import ask, questions, score
-from ui.url import link, query
-from ui.widgets import (examples_box, function_input, linked, parse_error, plain, reading,
-                        slides_button, variable_inputs)
-from ui.work import deck, figure_of_function, parse, variables_of
+from ui.predict import predict_steps
+from ui.url import query
+from ui.widgets import (examples_box, function_input, function_plot, gradient_check,
+                        link_and_embed, linked, parse_error, plain, reading, slides_button,
+                        variable_inputs)
+from ui.work import deck, parse, variables_of
 
 PAGE = "playground"
 EXAMPLES: dict[str, dict[str, float]] = {
@@ -114,27 +115,13 @@ else:
     if shown is not None and not clean:
         st.caption(f"Still showing the last function that worked: {plain(shown['title'])}")
 
-player_key = f"{PAGE}:player"
+player_key, limit = f"{PAGE}:player", None
 if graph is not None and state["predict"] and not clean:
-    # Predict, then check: the player waits just before the step asked about.
-    trace = graph.trace(values, local=state["local"], eps=state["eps"])
-    asked = questions(trace, "sends")
-    state["q"] = min(max(state["q"], 1), len(asked) + 1)
-    if state["q"] <= len(asked):
-        question = asked[state["q"] - 1]
-        st.markdown(f"**Predict {state['q']} of {len(asked)}** · score this session "
-                    f"{score()['right']} / {score()['asked']}")
-        record, advance = ask(trace, question, (state["expr"], tuple(values.items()),
-                                                state["local"], not state["tree"], state["q"]),
-                              page=PAGE, next_label="Next step to predict")
-        if advance:
-            state["q"] += 1
-            st.rerun()
-        state["step"] = question.k if record is not None else question.k - 1
-        player_key = f"{PAGE}:player:{state['q']}:{record is not None}"
-    elif asked:
-        st.success(f"All {len(asked)} predictions on {plain(state['expr'])} done · score this "
-                   f"session {score()['right']} / {score()['asked']}.", icon=":material/flag:")
+    # Predict, then check: the player waits at the step asked about.
+    player_key, limit = predict_steps(PAGE, state, graph.trace(values, local=state["local"],
+                                                               eps=state["eps"]),
+                                      (state["expr"], tuple(values.items()), state["local"],
+                                       not state["tree"]))
 
 # -- the link: everything but the step, which the player below keeps up to date -------------
 settings: dict[str, object] = {"expr": state["expr"]}
@@ -144,9 +131,6 @@ if state["tree"]:
     settings["tree"] = "true"
 if state["predict"]:
     settings.update(predict="true", q=state["q"])
-for kept in ("present", "theme"):  # the view's own settings stay in the link
-    if st.query_params.get(kept):
-        settings[kept] = st.query_params.get(kept)
 params = query(settings, values)
 write_link(PAGE, {**settings, "step": state["step"]}, values)
 
@@ -159,25 +143,14 @@ def stepper(deck_shown: dict, key: str, dimmed: bool) -> None:
     with the step.
     """
     with st.container(key="player-dimmed" if dimmed else "player"):
-        step = player(deck_shown, key=key, step=state["step"],
-                      height=(640 if presenting() else 500) if clean else 660, theme=theme(),
-                      present=presenting(), embed=clean, digest=deck_shown["digest"])
-    if dimmed:
-        return
-    state["step"] = step
-    if st.query_params.get("step") != str(step):
-        st.query_params["step"] = str(step)
-    if not clean:
+        state["step"] = player(deck_shown, key=key, step=state["step"],
+                               height=(640 if presenting() else 500) if clean else 660,
+                               theme=theme(), present=presenting(), embed=clean,
+                               digest=deck_shown["digest"], limit=limit)
+    if not dimmed and not clean:
         with st.expander("Link to this function, and the code to embed it in a slide",
                          icon=":material/link:"):
-            base = st.context.url or "http://localhost:8501/"
-            st.caption("Copy link (function and values; the player's Copy link button adds "
-                       "the step it shows):")
-            st.code(link(base, params), language=None, wrap_lines=True)
-            st.caption("Embed in a slide (fits 960×540):")
-            embed_url = link(base, {**params, "embed": "true"})
-            st.code(f'<iframe src="{embed_url}" width="960" height="540" '
-                    'style="border:0"></iframe>', language="html", wrap_lines=True)
+            link_and_embed(params)
 
 
 if shown is not None:
@@ -186,35 +159,12 @@ if shown is not None:
         presenter_switch()
 
 if graph is not None and not clean and graph.variables:
-    with st.expander("Plot f and f′ around the point", icon=":material/show_chart:"):
-        along = graph.variables[0]
-        if len(graph.variables) > 1:
-            along = st.radio("Along", graph.variables, horizontal=True, key=f"{PAGE}:along",
-                             help="The other variables stay at their values above.")
-        try:
-            st.plotly_chart(figure_of_function(state["expr"], not state["tree"], along,
-                                               tuple(values.items())), key=f"{PAGE}:plot")
-        except ValueError as err:  # the point itself is nan or inf
-            st.info(f"No plot here: {plain(err)}")
+    function_plot(PAGE, state["expr"], not state["tree"], graph.variables, values)
 
 if graph is not None and not clean:
     check, share = st.columns([3, 2])
     with check:
-        st.subheader("Backpropagation beside central difference")
-        check_eps = st.select_slider("eps for central difference on the whole function",
-                                     EPS_CHOICES, value=state["check_eps"],
-                                     key=f"{PAGE}:check_eps",
-                                     format_func=lambda v: f"{v:.0e}")
-        state["check_eps"] = check_eps
-        exact = graph.gradient(values)
-        numerical = graph.numerical_gradient(values, eps=check_eps)
-        st.dataframe(
-            {"variable": list(exact),
-             "backpropagation": [exact[v] for v in exact],
-             "central difference": [numerical[v] for v in exact],
-             "|difference|": [abs(exact[v] - numerical[v]) for v in exact]},
-            hide_index=True, column_config={
-                "|difference|": st.column_config.NumberColumn(format="%.1e")})
+        gradient_check(PAGE, state, graph, values, EPS_CHOICES)
     with share:
         st.subheader("Present and export")
         presenter_switch()

@@ -18,6 +18,8 @@ import streamlit as st
 import engine
 from engine.explain import Explanation, Kind, Segment, explain, node_name, number_text
 
+from .widgets import plain
+
 ASK = {"sends": "What each box sends back", "grads": "The d_out each node fires with"}
 RELATIVE, ABSOLUTE = 0.01, 0.005  # within 1 %, or 0.005 near zero, counts as right
 
@@ -123,3 +125,32 @@ def ask(trace: engine.Trace, question: Question, record_key: tuple, *, page: str
         advance = st.button(next_label, icon=":material/arrow_forward:", type="primary",
                             key=f"{page}:next:{abs(hash(record_key))}")
     return record, advance
+
+
+def predict_steps(page: str, state: dict, trace: engine.Trace, about: tuple
+                  ) -> tuple[str, int | None]:
+    """The playground's "Predict each step": ask about the backward steps one at a time,
+    with the player held at the step asked about (shown once answered). `state["q"]` is the
+    question; `about` identifies the function and point, so each answer is recorded once.
+
+    Returns the player's key (a new one per question and answer) and the last step the
+    player may show (None once every question is answered).
+    """
+    asked = questions(trace, "sends")
+    state["q"] = min(max(state["q"], 1), len(asked) + 1)
+    if state["q"] > len(asked):
+        if asked:
+            st.success(f"All {len(asked)} predictions on {plain(state['expr'])} done · "
+                       f"score this session {score()['right']} / {score()['asked']}.",
+                       icon=":material/flag:")
+        return f"{page}:player", None
+    question = asked[state["q"] - 1]
+    st.markdown(f"**Predict {state['q']} of {len(asked)}** · score this session "
+                f"{score()['right']} / {score()['asked']}")
+    record, advance = ask(trace, question, (*about, state["q"]), page=page,
+                          next_label="Next step to predict")
+    if advance:
+        state["q"] += 1
+        st.rerun()
+    state["step"] = question.k if record is not None else question.k - 1
+    return f"{page}:player:{state['q']}:{record is not None}", state["step"]

@@ -26,7 +26,7 @@ from .page import (clean_view, example_chooser, past_the_end, presenter_switch, 
                    share_under, theme)
 from .player import StepParam, player
 from .url import link
-from .work import slide_file
+from .work import figure_of_function, slide_file
 
 # Characters that start Markdown, HTML, math ($), Streamlit's :colour[...] and :icon: syntax.
 _ACTIVE = re.compile(r"([\\`*_\[\]<>|$~:&{}])")
@@ -155,13 +155,7 @@ def share(deck: dict, params: dict[str, str]) -> None:
     switch and the slide file (built when asked for)."""
     with st.expander("Link to this lesson, embed it in a slide, or download the slides",
                      icon=":material/link:"):
-        base = st.context.url or "http://localhost:8501/"
-        st.caption("Link to this lesson as set here (the player's own Copy link button adds "
-                   "the step it shows):")
-        st.code(link(base, params), language=None, wrap_lines=True)
-        st.caption("Embed in a slide (fits 960×540):")
-        st.code(f'<iframe src="{link(base, {**params, "embed": "true"})}" width="960" '
-                'height="540" style="border:0"></iframe>', language="html", wrap_lines=True)
+        link_and_embed(params)
         left, right = st.columns(2, vertical_alignment="center")
         with left:
             presenter_switch()
@@ -205,3 +199,47 @@ def reading(graph: engine.Graph, container: Any = st) -> None:
     lines = [f"Read as {plain(engine.read_as(graph))}"]
     lines += [f"Note: {plain(note)}" for note in graph.reading_notes]
     container.caption("  \n".join(lines))
+
+
+def link_and_embed(params: dict[str, str]) -> None:
+    """A page's link with `params`, and the code to embed it in a slide."""
+    base = st.context.url or "http://localhost:8501/"
+    st.caption("Copy link (the player's own Copy link button adds the step it shows):")
+    st.code(link(base, params), language=None, wrap_lines=True)
+    st.caption("Embed in a slide (fits 960×540):")
+    st.code(f'<iframe src="{link(base, {**params, "embed": "true"})}" width="960" '
+            'height="540" style="border:0"></iframe>', language="html", wrap_lines=True)
+
+
+def function_plot(page: str, text: str, merge: bool, variables: Sequence[str],
+                  values: dict[str, float]) -> None:
+    """f and f′ around the point along one variable, in an expander (built when opened)."""
+    with st.expander("Plot f and f′ around the point", icon=":material/show_chart:"):
+        along = variables[0]
+        if len(variables) > 1:
+            along = st.radio("Along", variables, horizontal=True, key=f"{page}:along",
+                             help="The other variables stay at their values above.")
+        try:
+            st.plotly_chart(figure_of_function(text, merge, along, tuple(values.items())),
+                            key=f"{page}:plot")
+        except ValueError as err:  # the point itself is nan or inf
+            st.info(f"No plot here: {plain(err)}")
+
+
+def gradient_check(page: str, state: dict, graph: engine.Graph, values: dict[str, float],
+                   choices: Sequence[float]) -> None:
+    """Backpropagation beside central difference on the whole function, at `state["check_eps"]`
+    (a slider)."""
+    st.subheader("Backpropagation beside central difference")
+    eps = st.select_slider("eps for central difference on the whole function", choices,
+                           value=state["check_eps"], key=f"{page}:check_eps",
+                           format_func=lambda v: f"{v:.0e}")
+    state["check_eps"] = eps
+    exact = graph.gradient(values)
+    numerical = graph.numerical_gradient(values, eps=eps)
+    st.dataframe({"variable": list(exact),
+                  "backpropagation": [exact[v] for v in exact],
+                  "central difference": [numerical[v] for v in exact],
+                  "|difference|": [abs(exact[v] - numerical[v]) for v in exact]},
+                 hide_index=True,
+                 column_config={"|difference|": st.column_config.NumberColumn(format="%.1e")})
