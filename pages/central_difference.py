@@ -65,7 +65,7 @@ try:
 except engine.ParseError as err:
     graph, error = None, err
 if graph is not None:
-    reading(graph, left)
+    reading(graph)
 
 name = graph.variables[0] if graph is not None and len(graph.variables) == 1 else "x"
 linked(PAGE, state, "x", right.number_input, f"Point {plain(name)}", step=0.1, format="%g",

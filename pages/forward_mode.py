@@ -62,7 +62,7 @@ try:
 except engine.ParseError as err:
     graph, error = None, err
 if graph is not None:
-    reading(graph, left)
+    reading(graph)
 if error is not None:
     parse_error(error, "Cannot use this function")
     write_link(PAGE, {"expr": state["expr"]})

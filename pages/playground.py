@@ -70,7 +70,7 @@ try:
 except engine.ParseError as err:
     graph, error = None, err
 if graph is not None and not clean:
-    reading(graph, left)
+    reading(graph)
 
 if graph is not None and not clean:
     columns = st.columns(max(len(graph.variables), 1) + 2)

@@ -64,7 +64,7 @@ try:
 except engine.ParseError as err:
     graph, error = None, err
 if graph is not None:
-    reading(graph, top[0])
+    reading(graph)
 if graph is None:
     parse_error(error)
     write_link(PAGE, {"expr": state["expr"]})
