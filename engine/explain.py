@@ -432,6 +432,8 @@ def _send_lines(trace: Trace, step: BackwardStep) -> list[Line]:
                    W(f": {node_name(graph, step.node)[0]} has no finite value, so there is no "
                      "derivative to send"),)
         elif send.numerical is None:
+            if any(part in formula.text for part in (" + ", " − ", " if ")):
+                local_text, value_text = f"({local_text})", f"({value_text})"
             how = (M(f"d_out · {local_text} = {d_out} · {value_text} = "
                      f"{number_text(send.contribution)}",
                      rf"d_{{\mathrm{{out}}}} \cdot {local_latex} = "

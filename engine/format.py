@@ -59,8 +59,11 @@ def number_latex(v: float, wrap_negative: bool = False, digits: int = 4) -> str:
 
 
 def paren_text(v: float, digits: int = 4) -> str:
-    """A number as an argument in plain text: negative ones in parentheses, (−1)."""
-    return f"({number_text(v, digits)})" if float(v) < 0 else number_text(v, digits)
+    """A number as an argument in plain text: negative ones and powers of ten in parentheses,
+    (−1), (1e−8), so that 1e−8^3 never appears."""
+    text = number_text(v, digits)
+    return f"({text})" if float(v) < 0 or "e" in text.replace("inf", "") \
+        .replace("nan", "") else text
 
 
 def not_finite_text(v: float) -> str:

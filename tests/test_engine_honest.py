@@ -316,3 +316,12 @@ def test_a_stated_gradient_agrees_with_central_difference_or_says_why(
         assert check.agree or check.kind in NAMED, (text, point, local, check)
         if check.kind == "kink" and any(n.kind == "kink" for n in trace.notes):
             assert "by convention" in stated[0].text
+
+
+def test_powers_of_ten_and_sums_are_grouped_where_they_are_operands() -> None:
+    trace = engine.parse("x^y").trace(x=1e-8, y=3.0)
+    text = "\n".join(explain(trace, k).as_text() for k in range(len(trace) + 1))
+    assert "(1e−8)^3" in text and "1e−8^" not in text
+    trace = engine.parse("tanh(x)").trace(x=0.5)
+    text = "\n".join(explain(trace, k).as_text() for k in range(len(trace) + 1))
+    assert "d_out · (1 − tanh²(x)) = 1 · (1 − tanh²(0.5))" in text
