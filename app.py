@@ -13,7 +13,7 @@ issue 9992).
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from ui.page import clean_view, theme
+from ui.page import clean_view
 
 pages = {
     "Backprop Lab": [
@@ -39,26 +39,85 @@ pages = {
     ],
 }
 
+# Contrast of at least 4.5:1 (WCAG 2.1 AA) in both themes, whichever one the page is in. Streamlit
+# draws captions in its text colour at 60 % (4.0:1 on white), and the chosen option of a segmented
+# control and a slider's value in the accent colour (3.3:1 on the dark theme's background, where
+# the accent must stay dark enough for white text on a primary button). Captions take the text
+# colour at 80 % instead (6.5:1 light, 10:1 dark); the chosen option and the slider's value take
+# the text colour, and the chosen option bold type: its border and tint still mark it.
+READABLE = """
+[data-testid="stCaptionContainer"] { color: inherit; opacity: 0.8; }
+button[data-variant="segmented_control"][aria-checked="true"],
+button[data-variant="segmented_control"][aria-checked="true"] *,
+button[data-variant="pills"][aria-checked="true"],
+button[data-variant="pills"][aria-checked="true"] * { color: inherit !important; font-weight: 600; }
+[data-testid="stSliderThumbValue"], [data-testid="stSliderThumbValue"] * { color: inherit; }
+"""
+
+# A keyboard user must be able to scroll what does not fit: a wide formula (KaTeX) or a code
+# block that scrolls sideways gets a place in the tab order, and only while it scrolls.
+SCROLLABLE_FOCUSABLE = """<script>
+(() => {
+  if (window.backpropLabScrollables) return;
+  window.backpropLabScrollables = true;
+  const mark = () => {
+    for (const box of document.querySelectorAll(".katex-display, [data-testid='stCode'] pre")) {
+      const scrolls = box.scrollWidth > box.clientWidth + 1
+        || box.scrollHeight > box.clientHeight + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
+      if (!scrolls && box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
+    }
+  };
+  let pending = false;
+  const later = () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; mark(); });
+  };
+  new MutationObserver(later).observe(document.body, { childList: true, subtree: true });
+  window.addEventListener("resize", later);
+  mark();
+})();
+</script>"""
+
 # A function that does not parse leaves its last good diagram on screen, dimmed. The clean views
 # (embed, present) drop Streamlit's padding so the player fills an iframe or a projector.
 LOOK = """<style>
 .st-key-player-dimmed { opacity: 0.4; filter: grayscale(1); pointer-events: none; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
-</style>"""
+""" + READABLE + "</style>"
 CLEAN = """<style>
 .block-container, [data-testid="stMainBlockContainer"] { padding: 0.5rem 1rem 0 1rem; }
 header[data-testid="stHeader"] { display: none; }
 </style>"""
-CLEAN_DARK = """<style>
-.stApp { background: #14161a; }
-</style>"""
+
+# A link's ?theme=dark (or light) opens the whole page in that theme: Streamlit's own sidebar,
+# inputs, tables and charts as well as the player. Streamlit picks its theme in the browser, before
+# any script runs, from ?embed_options=dark_theme; so the page reloads once with that in place of
+# theme=. Streamlit keeps it out of the settings it remembers, and its settings menu still
+# switches the theme afterwards. One fixed script per theme: nothing from the link is written in.
+_THEME_FROM_LINK = """<script>
+(() => {
+  const url = new URL(window.location.href);
+  const kept = url.searchParams.getAll("embed_options")
+    .filter((option) => !/^(light|dark)_theme$/i.test(option));
+  url.searchParams.delete("theme");
+  url.searchParams.delete("embed_options");
+  for (const option of [...kept, "THEME_theme"]) url.searchParams.append("embed_options", option);
+  window.location.replace(url.toString());
+})();
+</script>"""
+THEME_FROM_LINK = {theme: _THEME_FROM_LINK.replace("THEME", theme) for theme in ("light", "dark")}
 
 if __name__ == "__main__":
     st.set_page_config(page_title="Backprop Lab", page_icon=":material/account_tree:",
                        layout="wide", initial_sidebar_state="auto")
     clean = clean_view()
     navigation = st.navigation(pages, position="hidden" if clean else "sidebar")
-    st.html(LOOK + (CLEAN if clean else "") + (CLEAN_DARK if clean and theme() == "dark" else ""))
+    asked = st.query_params.get("theme", "").lower()
+    # One element, so that the page's own content starts where it did.
+    st.html(THEME_FROM_LINK.get(asked, "") + LOOK + (CLEAN if clean else "")
+            + SCROLLABLE_FOCUSABLE, unsafe_allow_javascript=True)
     navigation.run()
 else:
     PagesManager.uses_pages_directory = False

@@ -62,7 +62,8 @@ function mountPlayer(root, deck, options) {
   const title = el("span", { class: "bp-title", text: deck.title });
   const head = el("div", { class: "bp-head" }, [phaseLabel, count, title]);
 
-  const stage = el("div", { class: "bp-stage" });
+  // Zoomed in, the stage scrolls: a place in the tab order lets the keyboard reach it.
+  const stage = el("div", { class: "bp-stage", tabindex: "0" });
   const view = el("div", { class: "bp-view" }, [stage]);
   stage.innerHTML = deck.svg;
   const svg = stage.querySelector("svg");
