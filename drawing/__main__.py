@@ -28,6 +28,12 @@ PROG = "python -m drawing"
 STEP_FILE = re.compile(r"step-\d{3,}\.svg")
 
 
+COMMAND_LINE = engine.VariablesWording(
+    missing="no value for {missing}: give one per variable, e.g. {example}",
+    extra="{extra} is not a variable of {function}; its variables are: {known}",
+    example_item="{}=1", example_separator=" ")
+
+
 class Failure(Exception):
     """A problem with the arguments or the output paths: told on stderr, exit status 2."""
 
@@ -79,17 +85,10 @@ def _trace(args: argparse.Namespace) -> engine.Trace:
         if name in values:
             raise Failure(f"{name} is given twice")
         values[name] = value
-    # Said here rather than by the engine, so the fix reads as a command line.
-    missing = [v for v in graph.variables if v not in values]
-    if missing:
-        example = " ".join(f"{v}=1" for v in graph.variables)
-        raise Failure(f"no value for {', '.join(missing)}: give one per variable, "
-                      f"e.g. {example}")
-    extra = [v for v in values if v not in graph.variables]
-    if extra:
-        known = ", ".join(graph.variables) or "none (it is a constant)"
-        raise Failure(f"{', '.join(extra)} is not a variable of {args.function}; "
-                      f"its variables are: {known}")
+    # The engine's check, worded so that the fix reads as a command line.
+    problem = graph.variables_problem(values, COMMAND_LINE)
+    if problem:
+        raise Failure(problem)
     try:
         return graph.trace(values, local=args.local, eps=args.eps)
     except ValueError as err:

@@ -10,7 +10,7 @@ Pure Python and NumPy, usable from a script or a notebook:
     15.778
 """
 
-from .graph import Edge, Graph, Node
+from .graph import Edge, Graph, Node, VariablesWording
 from .numeric import central_difference, forward_difference
 from .ops import FUNCTIONS, OPS, Op
 from .parser import MAX_DEPTH, MAX_LENGTH, MAX_NODES, ParseError, parse, read_as
@@ -22,6 +22,7 @@ from .order import (backward_order, operations, search_order, topological_backwa
                     unplaced)
 
 __all__ = [
+    "VariablesWording",
     "parse", "ParseError", "Graph", "Node", "Edge", "Trace", "State", "Step", "ForwardStep",
     "OrderStep", "BackwardStep", "Send", "Received", "PHASES", "PHASE_TITLES", "OPS", "Op",
     "FUNCTIONS", "central_difference", "forward_difference", "MAX_LENGTH", "MAX_NODES",
