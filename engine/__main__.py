@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 from . import ParseError, parse, read_as
@@ -72,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         print()
     print(f"value: {trace.value:.10g}")
     for name, g in trace.gradient.items():
-        print(f"d/d{name}: {g:.10g}")
+        # nan or inf is never stated as a gradient without a word on what happened.
+        said = "" if math.isfinite(g) else " (not a gradient: see the warning below)"
+        print(f"d/d{name}: {g:.10g}{said}")
     for _, message in trace.warnings:
         print(f"warning: {message}")
     for note in trace.notes:

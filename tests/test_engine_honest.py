@@ -325,3 +325,10 @@ def test_powers_of_ten_and_sums_are_grouped_where_they_are_operands() -> None:
     trace = engine.parse("tanh(x)").trace(x=0.5)
     text = "\n".join(explain(trace, k).as_text() for k in range(len(trace) + 1))
     assert "d_out · (1 − tanh²(x)) = 1 · (1 − tanh²(0.5))" in text
+
+
+def test_cli_never_prints_nan_or_inf_as_a_bare_gradient(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["x^2*1e300*1e10", "x=1e-10"]) == 0
+    out = capsys.readouterr().out
+    assert "d/dx: inf (not a gradient: see the warning below)" in out and "warning:" in out
