@@ -18,8 +18,8 @@ from .trace import (PHASE_TITLES, PHASES, BackwardStep, ForwardStep, OrderStep, 
                     State, Step, Trace, backward_in_order, breadth_first_order,
                     first_visit_order)
 from .forward_mode import ForwardModeTrace, TangentStep, forward_mode, forward_mode_gradient
-from .order import (backward_order, operations, search_order, topological_backward_order,
-                    unplaced)
+from .order import (Firing, backward_order, firings, operations, order_of_text, search_order,
+                    topological_backward_order, unplaced)
 
 __all__ = [
     "VariablesWording",
@@ -29,4 +29,5 @@ __all__ = [
     "MAX_DEPTH", "backward_in_order", "first_visit_order", "breadth_first_order",
     "forward_mode", "forward_mode_gradient", "ForwardModeTrace", "TangentStep", "read_as",
     "operations", "unplaced", "backward_order", "search_order", "topological_backward_order",
+    "order_of_text", "firings", "Firing",
 ]

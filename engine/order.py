@@ -8,9 +8,10 @@ gradient and take no part.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from .graph import Graph
-from .trace import breadth_first_order, first_visit_order
+from .trace import Trace, breadth_first_order, first_visit_order
 
 SEARCHES = ("first-visit", "breadth-first")
 
@@ -55,3 +56,35 @@ def search_order(graph: Graph, search: str) -> list[int]:
 def topological_backward_order(graph: Graph) -> list[int]:
     """The reversed topological order of every node that needs a gradient: always right."""
     return [n for n in reversed(graph.topological_order()) if graph.needs_gradient[n]]
+
+
+def order_of_text(graph: Graph, text: str) -> list[int]:
+    """Operations numbered as the diagram numbers them (1-based), separated by commas, as node
+    ids. Raises ValueError unless each is an operation of `graph` listed once; the order may
+    leave operations out (see `unplaced`)."""
+    allowed = set(operations(graph))
+    try:
+        numbers = [int(part) - 1 for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError("an order is operation numbers separated by commas") from None
+    if any(n not in allowed for n in numbers) or len(set(numbers)) != len(numbers):
+        raise ValueError("an order lists operations of the function, each once")
+    return numbers
+
+
+@dataclass(frozen=True)
+class Firing:
+    """When a node fired in a backward pass in some order, against the topological one."""
+    node: int
+    at: int                      # 1 for the first node to fire
+    d_out: float                 # what it passed on
+    d_out_in_order: float        # what it would have passed on in a topological order
+    early_by: tuple[int, ...]    # its users that had not sent yet
+
+
+def firings(tried: Trace, right: Trace) -> list[Firing]:
+    """Each backward step of `tried`, in its order, beside the same node's step in `right`."""
+    correct = {s.node: s for s in right.steps if s.phase == "backward"}
+    steps = [s for s in tried.steps if s.phase == "backward"]
+    return [Firing(s.node, k, s.d_out, correct[s.node].d_out, tuple(s.early_by))
+            for k, s in enumerate(steps, 1)]

@@ -39,19 +39,14 @@ def read_link(link) -> dict:
     chosen: list[int] = []
     raw = link.text("order", "")
     if raw:
-        allowed = engine.operations(parse(expr))
+        graph = parse(expr)
         try:
-            numbers = [int(part) - 1 for part in raw.split(",") if part.strip()]
+            chosen = engine.order_of_text(graph, raw)
         except ValueError:
-            numbers = None
-        if numbers is None or any(n not in allowed for n in numbers) \
-                or len(set(numbers)) != len(numbers):
             link.problems.append(
                 f"The link's order={raw[:40]!r} should list operation numbers of {expr}, each "
-                f"once, separated by commas (here {', '.join(str(n + 1) for n in allowed)}); "
-                "none is placed yet.")
-        else:
-            chosen = numbers
+                "once, separated by commas (here "
+                f"{', '.join(str(n + 1) for n in engine.operations(graph))}); none is placed yet.")
     return {"expr": expr, "kind": link.choice("wrong", "first-visit", list(ORDERS)),
             "chosen": chosen, "search": link.whole("search", 0),
             "step": link.whole("step", 0)}
@@ -168,18 +163,11 @@ if f"{PAGE}:order:shape" not in st.session_state and not state["step"]:
 stepper(PAGE, state, shown_deck, key="order", height=470, start=backward["first"],
         same=shown_deck["digest"])
 
-table = {"node": [], "fires at": [], "d_out when it fired (your order)": [],
-         "d_out when it fired (topological)": [], "users that had not sent": []}
-fired = {s.node: (i, s) for i, s in
-         enumerate((s for s in wrong_trace.steps if s.phase == "backward"), 1)}
-correct = {s.node: s for s in right_trace.steps if s.phase == "backward"}
-for n in order:
-    i, step = fired[n]
-    table["node"].append(who(graph, n))
-    table["fires at"].append(i)
-    table["d_out when it fired (your order)"].append(step.d_out)
-    table["d_out when it fired (topological)"].append(correct[n].d_out)
-    table["users that had not sent"].append(", ".join(who(graph, u) for u in step.early_by))
-st.dataframe(table, hide_index=True)
+fired = engine.firings(wrong_trace, right_trace)
+st.dataframe({"node": [who(graph, f.node) for f in fired], "fires at": [f.at for f in fired],
+              "d_out when it fired (your order)": [f.d_out for f in fired],
+              "d_out when it fired (topological)": [f.d_out_in_order for f in fired],
+              "users that had not sent": [", ".join(who(graph, u) for u in f.early_by)
+                                          for f in fired]}, hide_index=True)
 
 write_link(PAGE, {**settings, "step": state["step"]}, steps=("step", "search"))

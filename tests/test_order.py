@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
 
@@ -54,3 +55,20 @@ def test_depth_first_breaks_where_a_node_fans_out_and_breadth_first_does_not_her
     graph = engine.parse("log(xy)+exp(xy)")
     assert not respects(graph, engine.search_order(graph, "first-visit"))
     assert respects(graph, engine.search_order(graph, "breadth-first"))
+
+
+def test_an_order_from_text_and_its_firings():
+    graph = engine.parse("log(xy)+exp(xy)")
+    assert engine.order_of_text(graph, "6, 3") == [5, 2]
+    for bad in ("1", "6,6", "x", "6,,9"):
+        with pytest.raises(ValueError):
+            engine.order_of_text(graph, bad)
+    order = engine.backward_order(graph, [5, 2, 3, 4])  # × before log and exp: too early
+    tried = engine.backward_in_order(graph, {"x": 1, "y": 2}, order)
+    right = engine.backward_in_order(graph, {"x": 1, "y": 2},
+                                     engine.topological_backward_order(graph))
+    fired = engine.firings(tried, right)
+    assert [f.node for f in fired] == order and [f.at for f in fired] == list(range(1, 7))
+    times = {f.node: f for f in fired}
+    assert set(times[2].early_by) == {3, 4} and times[2].d_out == 0.0
+    assert times[2].d_out_in_order == pytest.approx(0.5 + math.exp(2))
