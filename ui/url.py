@@ -126,7 +126,10 @@ class LinkReader:
         if number < low:
             self.problems.append(f"The link's {name}={number} is below {low}; {low} is used.")
             return low
-        return min(number, high)
+        if number > high:
+            self.problems.append(f"The link's {name}={number} is above {high}; {high} is used.")
+            return high
+        return number
 
     def choice(self, name: str, default: str, choices: Sequence[str]) -> str:
         value, name = self.raw(name), self.key(name) or name
