@@ -872,7 +872,8 @@ function zoomView(ctx) {
     const box = size();
     const { w, h } = room();
     if (!box || !box.width || w <= 0) return shown;
-    const cap = options.present || doc.fullscreenElement === player ? Infinity : MAX_FIT;
+    const slide = options.present || player.closest(".bp-slide") || doc.fullscreenElement === player;
+    const cap = slide ? Infinity : MAX_FIT;
     const whole = Math.min(w / box.width, h > 0 ? h / box.height : Infinity, cap);
     if (whole >= READABLE) return whole;
     return Math.max(Math.min(w / box.width, cap), READABLE);
@@ -977,7 +978,10 @@ function zoomView(ctx) {
   const legend = make("div", { class: "bp-legend", hidden: "", role: "note",
                                "aria-label": "What the colours mean" });
   const list = make("ul");
-  for (const [classes, words] of LEGEND) {
+  // Drawn when first opened: until then the page holds only the diagram's own boxes.
+  const drawLegend = () => {
+    if (list.childNodes.length) return;
+    for (const [classes, words] of LEGEND) {
     const item = make("li");
     const edge = classes.startsWith("bp-edge");
     item.innerHTML = '<svg class="bp-diagram" viewBox="0 0 40 22" width="40" height="22" ' +
@@ -987,9 +991,11 @@ function zoomView(ctx) {
       "</g></svg>";
     item.appendChild(make("span", {}, words));
     list.appendChild(item);
-  }
+    }
+  };
   legend.appendChild(list);
   legendButton.addEventListener("click", () => {
+    drawLegend();
     legend.hidden = !legend.hidden;
     legendButton.setAttribute("aria-expanded", legend.hidden ? "false" : "true");
   });
@@ -1111,8 +1117,9 @@ function explanationRoom(body, explain) {
       Math.ceil(Math.min(explain.scrollWidth + frameWidth + 2, body.clientWidth * 0.6)) + "px";
   }
   // The presenter code may have stepped the type down already (it sets font-size in em).
+  const tooTall = () => explain.scrollHeight > explain.clientHeight + 1;
   let scale = parseFloat(explain.style.fontSize) || 1;
-  while (over() && scale > 0.66) {
+  while (tooTall() && scale > 0.66) {
     scale -= 0.05;
     explain.style.fontSize = scale.toFixed(2) + "em";
   }

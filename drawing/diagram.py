@@ -67,6 +67,10 @@ class _Context:
                    frozenset(n for n, _ in trace.warnings))
 
 
+def _signed_part(amount: float) -> str:
+    return f"({number_text(amount)})" if amount < 0 else number_text(amount)
+
+
 def node_look(ctx: _Context, state: State, n: int) -> Look:
     trace, graph = ctx.trace, ctx.trace.graph
     node = graph.nodes[n]
@@ -83,10 +87,13 @@ def node_look(ctx: _Context, state: State, n: int) -> Look:
     value = number_text(state.values[n]) if n in state.values else ""
     grad = ""
     if n in state.grads and graph.needs_gradient[n]:
-        parts = [state.sent[e] for e in ctx.users[n] if e in state.sent]
+        # d_out, as the explanation writes it: a fan-in sums what arrived, in the order it
+        # arrived, a negative part in parentheses.
+        parts = [amount for (user, position), amount in state.sent.items()
+                 if graph.nodes[user].args[position] == n]
         total = number_text(state.grads[n])
-        grad = f"grad {' + '.join(number_text(p) for p in parts)} = {total}" \
-            if len(parts) > 1 else f"grad {total}"
+        grad = f"d_out = {' + '.join(_signed_part(p) for p in parts)} = {total}" \
+            if len(parts) > 1 else f"d_out = {total}"
 
     if phase in ("start", "forward"):
         classes.append("bp-known" if n in state.values else "bp-pending")

@@ -24,7 +24,7 @@ from drawing.diagram import SVG_NS, node_id
 
 FUNCTION = "log(xy)+exp(xy)"
 VALUES = {"x": 1.0, "y": 2.0}
-GRADIENT_TEXT = {"x": "grad 15.78", "y": "grad 7.889"}
+GRADIENT_TEXT = {"x": "d_out = 15.78", "y": "d_out = 7.889"}
 CONTROLS = ("First step", "Previous step", "Play", "Next step", "Last step")
 
 
@@ -625,7 +625,7 @@ def test_each_step_is_announced_and_every_box_has_its_value_and_d_out(browser, t
                 continue
             value = float(re.search(rf"value ({NUMBER})", name).group(1))
             assert value == pytest.approx(trace.values[node.id], rel=1e-3), name
-            grad = float(re.search(rf"grad (?:[^,]*= )?({NUMBER})", name).group(1))
+            grad = float(re.search(rf"d_out = (?:[^,]*= )?({NUMBER})", name).group(1))
             truth = exact.get(node.label, trace.grads[node.id])
             assert grad == pytest.approx(truth, rel=1e-3), name
             assert "gradient complete" in name
