@@ -758,14 +758,15 @@ function presenterMode(ctx) {
 
   // -- per step --------------------------------------------------------------------------------
   function show(k, from) {
-    // Text alternatives of the elements this step's patches touched (all of them at a replay).
-    for (let i = from; i <= k; i++) {
-      for (const id of Object.keys(frames[i].patch)) {
-        const g = elements.get(id);
-        if (!g) continue;
-        if (id.startsWith("bp-n")) describeBox(g);
-        else if (id.startsWith("bp-e")) describeEdge(g);
-      }
+    // Text alternatives of the elements this step's patches touched; at a replay from the
+    // start, of every element, since a box no frame patches (a constant) still needs one.
+    const touched = from === 0 ? [...elements.keys()]
+      : frames.slice(from, k + 1).flatMap((frame) => Object.keys(frame.patch));
+    for (const id of touched) {
+      const g = elements.get(id);
+      if (!g) continue;
+      if (id.startsWith("bp-n")) describeBox(g);
+      else if (id.startsWith("bp-e")) describeEdge(g);
     }
     fitExplanation();
     live.textContent = "Step " + k + " of " + last + ". " + sentence(explain);
