@@ -39,11 +39,14 @@ def main() -> None:
     for name, text, target in (("default loss", DEFAULT, 1.0), ("200-node loss", LARGE, 5.0)):
         g = engine.parse(text)
         whole = timed(lambda g=g: train(g, start, 1e-4, MAX_STEPS), repeat=1)
-        print(f"{name} ({len(g.nodes)} nodes): {MAX_STEPS} steps from a link "
-              f"{whole:.2f} s (target < {target:g} s)")
+        print(
+            f"{name} ({len(g.nodes)} nodes): {MAX_STEPS} steps from a link "
+            f"{whole:.2f} s (target < {target:g} s)"
+        )
         before = train(g, start, 1e-4, 500)
-        tick = timed(lambda g=g, before=before: train(g, start, 1e-4, 501,
-                                                                previous=before), repeat=20)
+        tick = timed(
+            lambda g=g, before=before: train(g, start, 1e-4, 501, previous=before), repeat=20
+        )
         print(f"  one Train tick at step 500: {tick * 1e3:.1f} ms (target < 20 ms)")
     g = engine.parse(LARGE)
     code = timed(lambda: program(g, start), repeat=20)

@@ -19,8 +19,8 @@ import argparse
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -95,9 +95,11 @@ def ratio(a: float, b: float) -> str:
 
 def size_table(sizes: tuple[int, ...], repeat: int) -> list[dict[str, object]]:
     rows = []
-    header = (f"{'nodes':>7} | {'parse µs/node':>13} | {'trace µs/node':>13} | "
-              f"{'gradient µs/node':>16} | {'micrograd µs/node':>17} | "
-              f"{'gradient / micrograd':>20}")
+    header = (
+        f"{'nodes':>7} | {'parse µs/node':>13} | {'trace µs/node':>13} | "
+        f"{'gradient µs/node':>16} | {'micrograd µs/node':>17} | "
+        f"{'gradient / micrograd':>20}"
+    )
     print(header)
     print("-" * len(header))
     for size in sizes:
@@ -119,13 +121,17 @@ def size_table(sizes: tuple[int, ...], repeat: int) -> list[dict[str, object]]:
                 assert micrograd_gradient(terms) == expected_dy
                 micro_s = best_time(lambda: micrograd_gradient(terms), repeat)
                 row["micrograd"] = micro_s
-                micro, versus = per_node_us(micro_s, nodes).rjust(17), \
-                    ratio(gradient_s, micro_s).rjust(20)
+                micro, versus = (
+                    per_node_us(micro_s, nodes).rjust(17),
+                    ratio(gradient_s, micro_s).rjust(20),
+                )
             except RecursionError:
                 micro, versus = f"{'fails':>17}", f"{'(RecursionError)':>20}"
-        print(f"{nodes:>7,} | {per_node_us(parse_s, nodes):>13} | "
-              f"{per_node_us(trace_s, nodes):>13} | {per_node_us(gradient_s, nodes):>16} | "
-              f"{micro} | {versus}")
+        print(
+            f"{nodes:>7,} | {per_node_us(parse_s, nodes):>13} | "
+            f"{per_node_us(trace_s, nodes):>13} | {per_node_us(gradient_s, nodes):>16} | "
+            f"{micro} | {versus}"
+        )
         rows.append(row)
     return rows
 
@@ -160,15 +166,20 @@ def grid_table(repeat: int) -> dict[str, float]:
     ]:
         ours_s, theirs_s = best_time(ours, repeat), best_time(theirs, repeat)
         ratios[name] = ours_s / theirs_s
-        print(f"{name:>9} | {ours_s * 1e3:9.3f} | {theirs_s * 1e3:9.3f} | "
-              f"{ratio(ours_s, theirs_s):>14}")
+        print(
+            f"{name:>9} | {ours_s * 1e3:9.3f} | {theirs_s * 1e3:9.3f} | "
+            f"{ratio(ours_s, theirs_s):>14}"
+        )
     return ratios
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="fewer repeats and no 100,000-node graph, for a smoke run")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer repeats and no 100,000-node graph, for a smoke run",
+    )
     args = parser.parse_args(argv)
     repeat = 2 if args.quick else 5
     sizes = SIZES[:-1] if args.quick else SIZES
@@ -180,23 +191,33 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\ntrace of the {thousand['nodes']:,}-node graph: {thousand['trace'] * 1e3:.2f} ms")
     last = rows[-1]
     # From 1,000 nodes on, fixed costs per call no longer hide how the time grows.
-    growth = {k: (last[k] / last["nodes"]) / (thousand[k] / thousand["nodes"])
-              for k in ("parse", "trace", "gradient")}
-    print(f"growth, time per node at {last['nodes']:,} nodes / at {thousand['nodes']:,} nodes "
-          "(1.00 is linear): " + ", ".join(f"{k} {v:.2f}" for k, v in growth.items()))
+    growth = {
+        k: (last[k] / last["nodes"]) / (thousand[k] / thousand["nodes"])
+        for k in ("parse", "trace", "gradient")
+    }
+    print(
+        f"growth, time per node at {last['nodes']:,} nodes / at {thousand['nodes']:,} nodes "
+        "(1.00 is linear): " + ", ".join(f"{k} {v:.2f}" for k, v in growth.items())
+    )
 
     grid = grid_table(repeat)
 
     # The targets, as read from the numbers above (a report, not a test: timings vary).
     versus = [r["gradient"] / r["micrograd"] for r in rows if "micrograd" in r]
     print("\ntargets:")
-    print(f"  gradient per node no slower than micrograd's: worst ratio "
-          f"{max(versus, default=math.nan):.2f}x")
+    print(
+        f"  gradient per node no slower than micrograd's: worst ratio "
+        f"{max(versus, default=math.nan):.2f}x"
+    )
     print(f"  trace of a 1,000-node graph under 50 ms: {thousand['trace'] * 1e3:.1f} ms")
-    print(f"  evaluate and gradient on the grid within 3x of NumPy: "
-          f"{grid['evaluate']:.2f}x and {grid['gradient']:.2f}x")
-    print(f"  linear growth: largest per-node growth {max(growth.values()):.2f} over "
-          f"{last['nodes'] // thousand['nodes']}x the nodes")
+    print(
+        f"  evaluate and gradient on the grid within 3x of NumPy: "
+        f"{grid['evaluate']:.2f}x and {grid['gradient']:.2f}x"
+    )
+    print(
+        f"  linear growth: largest per-node growth {max(growth.values()):.2f} over "
+        f"{last['nodes'] // thousand['nodes']}x the nodes"
+    )
     return 0
 
 

@@ -13,7 +13,8 @@ answered by the rerun's `ForwardMsg`s up to `script_finished`.
 A session opens the playground from a link with its own function and values, then takes steps:
 each step reports the step the player shows (the player component's widget state, as the
 player does after a click) and waits for the rerun to finish. Like the browser, it reruns only
-the fragment that holds the player when the page draws it in one (`--whole-page`: the page). Every answer is checked against
+the fragment that holds the player when the page draws it in one (`--whole-page`: the page).
+Every answer is checked against
 the session's own state, so that no student sees another's work: the link the page writes back
 (expr and step), the deck's title in the player's data and the function in the text box.
 
@@ -51,17 +52,21 @@ from tests.conftest import start_app, stop_app  # noqa: E402
 
 FRAGMENT: str | None = "player"  # None: every step reruns the whole page
 RUN_TIMEOUT = 180.0  # seconds for one rerun to finish, however loaded the server is
-FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
-            ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+FINISHED = {
+    ForwardMsg.FINISHED_SUCCESSFULLY,
+    ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+}
 
 
 @dataclass
 class Run:
     """What one rerun sent back."""
+
     seconds: float
     query: dict[str, str] = field(default_factory=dict)
-    title: str | None = None        # the deck's title in the player's data
-    expr_box: str | None = None     # the function in the text box
+    title: str | None = None  # the deck's title in the player's data
+    expr_box: str | None = None  # the function in the text box
     frames: int | None = None
     exceptions: list[str] = field(default_factory=list)
     widgets: dict[str, str] = field(default_factory=dict)  # user key -> widget id
@@ -96,17 +101,27 @@ class Session:
 
     async def connect(self) -> None:
         self.ws = await asyncio.wait_for(
-            websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=None,
-                               open_timeout=30, ping_interval=None), 30)
+            websockets.connect(
+                self.ws_url,
+                subprotocols=["streamlit"],
+                max_size=None,
+                open_timeout=30,
+                ping_interval=None,
+            ),
+            30,
+        )
 
     async def close(self) -> None:
         if self.ws is not None:
             await self.ws.close()
             self.ws = None
 
-    async def rerun(self, query_string: str | None = None,
-                    widgets: dict[str, object] | None = None, fragment: str | None = None
-                    ) -> Run:
+    async def rerun(
+        self,
+        query_string: str | None = None,
+        widgets: dict[str, object] | None = None,
+        fragment: str | None = None,
+    ) -> Run:
         """Ask for a rerun (of the whole page, or of the fragment holding the widget named
         `fragment`, as the browser does for a widget inside one) and read the answer up to
         script_finished."""
@@ -141,8 +156,9 @@ class Session:
                 self._read_element(forward.delta.new_element, run, forward.delta.fragment_id)
             elif kind == "page_info_changed":
                 self.query_string = forward.page_info_changed.query_string
-                run.query = {k: v[-1] for k, v in
-                             parse_qs(self.query_string, keep_blank_values=True).items()}
+                run.query = {
+                    k: v[-1] for k, v in parse_qs(self.query_string, keep_blank_values=True).items()
+                }
             elif kind == "script_finished":
                 if forward.script_finished in FINISHED:
                     run.status = forward.script_finished
@@ -169,6 +185,7 @@ class Session:
 
 
 # -- the sessions ---------------------------------------------------------------------------------
+
 
 def function_for(i: int) -> tuple[str, dict[str, str]]:
     """Session i's own function and point: every session's deck differs."""
@@ -199,8 +216,9 @@ def check(run: Run, expr: str, step: int, who: str, tally: Tally) -> None:
         tally.errors.append(f"{who}: the text box holds {run.expr_box!r}, not {expr!r}")
 
 
-async def student(url: str, i: int, steps: int, think: float, tally: Tally,
-                  deadline: float) -> None:
+async def student(
+    url: str, i: int, steps: int, think: float, tally: Tally, deadline: float
+) -> None:
     expr, values = function_for(i)
     who = f"session {i}"
     session = Session(url, who)
@@ -220,8 +238,7 @@ async def student(url: str, i: int, steps: int, think: float, tally: Tally,
             run = await session.rerun(widgets={"player": {"step": step}}, fragment=FRAGMENT)
             tally.steps.append(run.seconds)
             check(run, expr, step, who, tally)
-    except (OSError, TimeoutError, asyncio.TimeoutError, websockets.ConnectionClosed,
-            KeyError) as err:
+    except (OSError, TimeoutError, websockets.ConnectionClosed, KeyError) as err:
         tally.errors.append(f"{who}: {type(err).__name__}: {err}")
     finally:
         await session.close()
@@ -230,8 +247,7 @@ async def student(url: str, i: int, steps: int, think: float, tally: Tally,
 async def level(url: str, sessions: int, steps: int, think: float, budget: float) -> Tally:
     tally = Tally()
     deadline = time.monotonic() + budget
-    await asyncio.gather(*(student(url, i, steps, think, tally, deadline)
-                           for i in range(sessions)))
+    await asyncio.gather(*(student(url, i, steps, think, tally, deadline) for i in range(sessions)))
     return tally
 
 
@@ -253,12 +269,15 @@ def percentile(values: list[float], q: float) -> float:
 def summary(values: list[float]) -> str:
     if not values:
         return "no samples"
-    return (f"median {statistics.median(values) * 1000:7.0f} ms   p95 "
-            f"{percentile(values, 0.95) * 1000:7.0f} ms   max {max(values) * 1000:7.0f} ms   "
-            f"(n={len(values)})")
+    return (
+        f"median {statistics.median(values) * 1000:7.0f} ms   p95 "
+        f"{percentile(values, 0.95) * 1000:7.0f} ms   max {max(values) * 1000:7.0f} ms   "
+        f"(n={len(values)})"
+    )
 
 
 # -- huge functions ---------------------------------------------------------------------------
+
 
 def huge_functions() -> dict[str, str]:
     """The largest functions of several shapes that the parser's default limits accept."""
@@ -270,8 +289,9 @@ def huge_functions() -> dict[str, str]:
         "1x + 2x + ... (fan-out, long sum)": lambda n: " + ".join(f"{k}x" for k in range(1, n)),
         "(x+1)(x+2)...": lambda n: "".join(f"(x+{k})" for k in range(1, n)),
         "sin(x+sin(x+...)) 50 deep": lambda n: "sin(x+" * min(n, 50) + "x" + ")" * min(n, 50),
-        "Horner 49 deep": lambda n: "".join(f"({k}+x*" for k in range(1, min(n, 50))) + "x" +
-        ")" * (min(n, 50) - 1),
+        "Horner 49 deep": lambda n: (
+            "".join(f"({k}+x*" for k in range(1, min(n, 50))) + "x" + ")" * (min(n, 50) - 1)
+        ),
         "x_k*y_k sums (many variables)": lambda n: "+".join(f"x_{k}*y_{k}" for k in range(1, n)),
         "longest text": lambda n: "+".join(f"sin({k}x)" for k in range(1, n)),
     }
@@ -298,12 +318,14 @@ def time_decks(functions: dict[str, str]) -> list[tuple[str, int, int, float, fl
     # Outside a server st.cache_data says, on import, that it keeps its entries in memory: that
     # is the point here.
     logging.getLogger("streamlit.runtime.caching.cache_data_api").addFilter(
-        lambda record: "No runtime found" not in record.getMessage())
+        lambda record: "No runtime found" not in record.getMessage()
+    )
     import streamlit as st
 
     import engine
     from drawing.diagram import render_svg
     from ui.work import deck
+
     render_svg("digraph { a -> b }")  # compile Graphviz's WebAssembly once, before timing
 
     rows = []
@@ -315,8 +337,16 @@ def time_decks(functions: dict[str, str]) -> list[tuple[str, int, int, float, fl
         wall, cpu = time.perf_counter(), time.process_time()
         built = deck(text, values)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        rows.append((name, len(graph.nodes), len(text), wall, cpu,
-                     len(json.dumps(built, separators=(",", ":")))))
+        rows.append(
+            (
+                name,
+                len(graph.nodes),
+                len(text),
+                wall,
+                cpu,
+                len(json.dumps(built, separators=(",", ":"))),
+            )
+        )
     return rows
 
 
@@ -332,8 +362,9 @@ async def huge_on_server(url: str, text: str, steps: int, think: float) -> dict:
     baseline = []
     for k in range(1, steps + 1):
         await asyncio.sleep(think)
-        baseline.append((await stepping.rerun(widgets={"player": {"step": k % 10}},
-                                          fragment=FRAGMENT)).seconds)
+        baseline.append(
+            (await stepping.rerun(widgets={"player": {"step": k % 10}}, fragment=FRAGMENT)).seconds
+        )
 
     big = Session(url, "huge")
     await big.connect()
@@ -344,7 +375,8 @@ async def huge_on_server(url: str, text: str, steps: int, think: float) -> dict:
     await small.connect()
     await asyncio.sleep(0.05)
     small_task = asyncio.create_task(
-        small.rerun(urlencode({"expr": "tanh(3x) * 7y", "x": "0.3", "y": "2", "step": 0})))
+        small.rerun(urlencode({"expr": "tanh(3x) * 7y", "x": "0.3", "y": "2", "step": 0}))
+    )
     k = 0
     while not big_task.done() and k < 200:
         k += 1
@@ -353,10 +385,16 @@ async def huge_on_server(url: str, text: str, steps: int, think: float) -> dict:
         await asyncio.sleep(0.1)
     big_run = await big_task
     small_open = (await small_task).seconds
-    result = {"baseline": baseline, "during": during, "huge_open": big_run.seconds,
-              "huge_wall": time.perf_counter() - big_started, "small_open": small_open,
-              "huge_errors": big_run.exceptions, "huge_title_ok": big_run.title == text,
-              "huge_bytes": big_run.bytes}
+    result = {
+        "baseline": baseline,
+        "during": during,
+        "huge_open": big_run.seconds,
+        "huge_wall": time.perf_counter() - big_started,
+        "small_open": small_open,
+        "huge_errors": big_run.exceptions,
+        "huge_title_ok": big_run.title == text,
+        "huge_bytes": big_run.bytes,
+    }
     for session in (stepping, big, small):
         await session.close()
     return result
@@ -364,27 +402,42 @@ async def huge_on_server(url: str, text: str, steps: int, think: float) -> dict:
 
 # -- main -----------------------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--levels", default="1,10,30", help="numbers of concurrent sessions")
     parser.add_argument("--steps", type=int, default=15, help="steps per session")
-    parser.add_argument("--think", type=float, default=1.0,
-                        help="mean seconds between a session's steps (0: as fast as possible)")
-    parser.add_argument("--budget", type=float, default=900,
-                        help="seconds allowed per level before it is cut short")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="mean seconds between a session's steps (0: as fast as possible)",
+    )
+    parser.add_argument(
+        "--budget", type=float, default=900, help="seconds allowed per level before it is cut short"
+    )
     parser.add_argument("--url", help="use a running server instead of starting one")
-    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
-                        help="a Streamlit option for the server, e.g. runner.postScriptGC=false")
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Streamlit option for the server, e.g. runner.postScriptGC=false",
+    )
     parser.add_argument("--no-huge", action="store_true", help="skip the huge-function part")
-    parser.add_argument("--whole-page", action="store_true",
-                        help="rerun the whole page on each step, not the player's fragment")
+    parser.add_argument(
+        "--whole-page",
+        action="store_true",
+        help="rerun the whole page on each step, not the player's fragment",
+    )
     args = parser.parse_args(argv)
     global FRAGMENT
     FRAGMENT = None if args.whole_page else "player"
     levels = [int(n) for n in args.levels.split(",")]
 
-    extra = [a for option in args.option for a in (f"--{option.split('=')[0]}",
-                                                      option.split("=", 1)[1])]
+    extra = [
+        a for option in args.option for a in (f"--{option.split('=')[0]}", option.split("=", 1)[1])
+    ]
     process, url = (None, args.url) if args.url else start_app(extra=extra)
     errors = 0
     try:
@@ -398,9 +451,11 @@ def main(argv: list[str] | None = None) -> int:
             errors += len(tally.errors)
             cpu = cpu_seconds(pid) - cpu
             runs = len(tally.opens) + len(tally.steps)
-            print(f"\n{sessions} session(s), {time.monotonic() - started:.0f} s, "
-                  f"{tally.bytes / 1e6:.1f} MB received, server CPU {cpu:.1f} s "
-                  f"({cpu / max(runs, 1) * 1000:.0f} ms per run)")
+            print(
+                f"\n{sessions} session(s), {time.monotonic() - started:.0f} s, "
+                f"{tally.bytes / 1e6:.1f} MB received, server CPU {cpu:.1f} s "
+                f"({cpu / max(runs, 1) * 1000:.0f} ms per run)"
+            )
             print(f"  open the page: {summary(tally.opens)}")
             print(f"  one step:      {summary(tally.steps)}")
             print(f"  errors:        {len(tally.errors)}")
@@ -410,19 +465,28 @@ def main(argv: list[str] | None = None) -> int:
             functions = huge_functions()
             print("\nhuge functions, deck built in-process from nothing (layout included):")
             for name, nodes, chars, wall, cpu, size in time_decks(functions):
-                print(f"  {name:36s} {nodes:4d} nodes {chars:5d} chars  {wall:6.2f} s "
-                      f"(CPU {cpu:5.2f} s)  deck {size / 1e6:5.2f} MB")
+                print(
+                    f"  {name:36s} {nodes:4d} nodes {chars:5d} chars  {wall:6.2f} s "
+                    f"(CPU {cpu:5.2f} s)  deck {size / 1e6:5.2f} MB"
+                )
             # x*x*...*x: the slowest layout per node (x feeds every level of the chain).
-            result = asyncio.run(huge_on_server(url, functions[
-                "x*x*...*x (x feeds every level)"], args.steps, args.think))
+            result = asyncio.run(
+                huge_on_server(
+                    url, functions["x*x*...*x (x feeds every level)"], args.steps, args.think
+                )
+            )
             print("\none session opens the huge x*x*...*x on the server while another steps:")
-            print(f"  huge function opened in {result['huge_open']:.2f} s "
-                  f"({result['huge_bytes'] / 1e6:.1f} MB), title ok: {result['huge_title_ok']}, "
-                  f"exceptions: {len(result['huge_errors'])}")
+            print(
+                f"  huge function opened in {result['huge_open']:.2f} s "
+                f"({result['huge_bytes'] / 1e6:.1f} MB), title ok: {result['huge_title_ok']}, "
+                f"exceptions: {len(result['huge_errors'])}"
+            )
             print(f"  other session, one step before: {summary(result['baseline'])}")
             print(f"  other session, one step during: {summary(result['during'])}")
-            print(f"  a third session opening a small new function meanwhile: "
-                  f"{result['small_open']:.2f} s")
+            print(
+                f"  a third session opening a small new function meanwhile: "
+                f"{result['small_open']:.2f} s"
+            )
             errors += len(result["huge_errors"]) + (not result["huge_title_ok"])
     finally:
         if process is not None:

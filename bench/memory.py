@@ -43,9 +43,15 @@ from tests.conftest import start_app, stop_app  # noqa: E402
 
 VARIABLES = ["x", "y", "z", "w", "b", "a", "t", "u", "v", "theta", "x1", "x2"]
 TEMPLATES = [
-    "sin({k}{a}) + {b}^2", "log({a}^2 + {k}) * {b}", "exp(-{a}/{k}) + tanh({b})",
-    "sigmoid({k}{a} + {b})", "sqrt({a}^2 + {b}^2 + {k})", "({a} + {k})({b} - {k})",
-    "relu({a} - {k}) + abs({b})", "cos({a}{b}) / ({k} + {a}^2)", "{a}^{p} + {k}{b}",
+    "sin({k}{a}) + {b}^2",
+    "log({a}^2 + {k}) * {b}",
+    "exp(-{a}/{k}) + tanh({b})",
+    "sigmoid({k}{a} + {b})",
+    "sqrt({a}^2 + {b}^2 + {k})",
+    "({a} + {k})({b} - {k})",
+    "relu({a} - {k}) + abs({b})",
+    "cos({a}{b}) / ({k} + {a}^2)",
+    "{a}^{p} + {k}{b}",
     "ln(1 + exp({k}{a})) - {b}",
 ]
 
@@ -54,6 +60,7 @@ def huge_function(i: int) -> str:
     """The i-th of many different functions at the node limit (x*x*...*x, each with its own
     constant): the largest decks there are."""
     import engine
+
     n = engine.MAX_NODES - 2
     return f"{i + 2}*" + "*".join(["x"] * n)
 
@@ -62,8 +69,9 @@ def typed_function(i: int) -> str:
     """The i-th function the student types: all different, some with new variable names."""
     rng = random.Random(i)
     a, b = rng.sample(VARIABLES, 2)
-    return TEMPLATES[i % len(TEMPLATES)].format(k=i // len(TEMPLATES) + 1, a=a, b=b,
-                                                p=rng.randint(2, 5))
+    return TEMPLATES[i % len(TEMPLATES)].format(
+        k=i // len(TEMPLATES) + 1, a=a, b=b, p=rng.randint(2, 5)
+    )
 
 
 def rss_mb(pid: int) -> float:
@@ -78,8 +86,16 @@ def mark(points: list[tuple[str, float]], pid: int, label: str) -> None:
     print(f"  {label:42s} RSS {points[-1][1]:7.1f} MB", flush=True)
 
 
-async def typing(url: str, pid: int, functions: int, every: int, deadline: float,
-                 tally: Tally, points: list, make=None) -> None:
+async def typing(
+    url: str,
+    pid: int,
+    functions: int,
+    every: int,
+    deadline: float,
+    tally: Tally,
+    points: list,
+    make=None,
+) -> None:
     make = make or typed_function
     session = Session(url, "typist")
     await session.connect()
@@ -99,8 +115,16 @@ async def typing(url: str, pid: int, functions: int, every: int, deadline: float
     await session.close()
 
 
-async def visitors(url: str, pid: int, sessions: int, batch: int, deadline: float,
-                   tally: Tally, points: list, round_: int = 1) -> None:
+async def visitors(
+    url: str,
+    pid: int,
+    sessions: int,
+    batch: int,
+    deadline: float,
+    tally: Tally,
+    points: list,
+    round_: int = 1,
+) -> None:
     opened = 0
     while opened < sessions and time.monotonic() < deadline:
         group = range(opened, min(opened + batch, sessions))
@@ -116,6 +140,7 @@ async def visitors(url: str, pid: int, sessions: int, batch: int, deadline: floa
                 tally.errors.append(f"visitor {i}: {type(err).__name__}: {err}")
             finally:
                 await session.close()
+
         await asyncio.gather(*(visit(i) for i in group))
         opened += len(group)
         if opened % 50 == 0 or opened == sessions:
@@ -127,25 +152,52 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--functions", type=int, default=1000)
     parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--every", type=int, default=100, help="checkpoint every N functions")
-    parser.add_argument("--settle", type=float, default=150,
-                        help="seconds to idle at the end (past the 120 s reconnection window)")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=150,
+        help="seconds to idle at the end (past the 120 s reconnection window)",
+    )
     parser.add_argument("--budget", type=float, default=3600, help="seconds for the whole run")
-    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
-                        help="a Streamlit option for the server, e.g. runner.postScriptGC=false")
-    parser.add_argument("--huge", action="store_true",
-                        help="type functions at the node limit (the largest decks) instead")
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Streamlit option for the server, e.g. runner.postScriptGC=false",
+    )
+    parser.add_argument(
+        "--huge",
+        action="store_true",
+        help="type functions at the node limit (the largest decks) instead",
+    )
     args = parser.parse_args(argv)
 
-    process, url = start_app(extra=[a for option in args.option for a in (
-        f"--{option.split('=')[0]}", option.split("=", 1)[1])])
+    process, url = start_app(
+        extra=[
+            a
+            for option in args.option
+            for a in (f"--{option.split('=')[0]}", option.split("=", 1)[1])
+        ]
+    )
     pid = process.pid
     deadline = time.monotonic() + args.budget
     tally, points = Tally(), []
     try:
         print(f"server {url}, pid {pid}")
         mark(points, pid, "started, no session yet")
-        asyncio.run(typing(url, pid, args.functions, args.every, deadline, tally, points,
-                           huge_function if args.huge else None))
+        asyncio.run(
+            typing(
+                url,
+                pid,
+                args.functions,
+                args.every,
+                deadline,
+                tally,
+                points,
+                huge_function if args.huge else None,
+            )
+        )
         mark(points, pid, "typist closed")
         asyncio.run(visitors(url, pid, args.sessions, 10, deadline, tally, points))
         time.sleep(min(args.settle, max(0.0, deadline - time.monotonic())))
@@ -156,12 +208,17 @@ def main(argv: list[str] | None = None) -> int:
     typed = [rss for label, rss in points if label.startswith("typist: ") and "typed" in label]
     if len(typed) >= 4:
         half = len(typed) // 2
-        print(f"\ngrowth over the first half of the typing: {typed[half] - typed[0]:+.1f} MB, "
-              f"over the second half: {typed[-1] - typed[half]:+.1f} MB")
+        print(
+            f"\ngrowth over the first half of the typing: {typed[half] - typed[0]:+.1f} MB, "
+            f"over the second half: {typed[-1] - typed[half]:+.1f} MB"
+        )
     for round_ in (1, 2):
         rss = [r for label, r in points if label.startswith(f"visitors, round {round_}")]
-        before = points[[label for label, _ in points].index(
-            "typist closed" if round_ == 1 else f"idle {args.settle:.0f} s")][1]
+        before = points[
+            [label for label, _ in points].index(
+                "typist closed" if round_ == 1 else f"idle {args.settle:.0f} s"
+            )
+        ][1]
         if rss:
             print(f"visitors, round {round_}: {rss[-1] - before:+.1f} MB")
     print(f"peak {max(r for _, r in points):.1f} MB; errors: {len(tally.errors)}")

@@ -21,15 +21,17 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-import engine  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app  # noqa: E402
+
+import engine  # noqa: E402
 
 LARGE = "+".join(f"sin({k}x + y)" for k in range(1, 40))  # 196 nodes
 CASES = [("log(xy)+exp(xy)", "x=1&y=2"), (LARGE, "x=0.5&y=0.25")]
 
 CLICK_TO_PAINT = """async (count) => {
   const root = document.querySelector('.bp-player') ? document :
-    [...document.querySelectorAll('*')].find(e => e.shadowRoot && e.shadowRoot.querySelector('.bp-player')).shadowRoot;
+    [...document.querySelectorAll('*')]
+      .find(e => e.shadowRoot && e.shadowRoot.querySelector('.bp-player')).shadowRoot;
   const next = root.querySelector('[aria-label="Next step"]');
   const first = root.querySelector('[aria-label="First step"]');
   first.click();
@@ -45,7 +47,8 @@ CLICK_TO_PAINT = """async (count) => {
 
 PLAY_PACE = """async (steps) => {
   const root = document.querySelector('.bp-player') ? document :
-    [...document.querySelectorAll('*')].find(e => e.shadowRoot && e.shadowRoot.querySelector('.bp-player')).shadowRoot;
+    [...document.querySelectorAll('*')]
+      .find(e => e.shadowRoot && e.shadowRoot.querySelector('.bp-player')).shadowRoot;
   root.querySelector('[aria-label="First step"]').click();
   const speed = root.querySelector('.bp-speed');
   speed.value = '0.5'; speed.dispatchEvent(new Event('change'));
@@ -70,13 +73,16 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     from playwright.sync_api import sync_playwright
+
     process, url = start_app()
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            print(f"{'function':<24} {'nodes':>5} {'steps':>5}  {'in-page median':>14} "
-                  f"{'p95':>7}  {'click→counter':>13}  {'play 0.5 s: mean':>16} {'worst':>6}")
+            print(
+                f"{'function':<24} {'nodes':>5} {'steps':>5}  {'in-page median':>14} "
+                f"{'p95':>7}  {'click→counter':>13}  {'play 0.5 s: mean':>16} {'worst':>6}"
+            )
             for text, values in CASES:
                 nodes = len(engine.parse(text).nodes)
                 page.goto(f"{url}/?expr={quote(text)}&{values}")
@@ -97,9 +103,11 @@ def main() -> None:
                 gaps = page.evaluate(PLAY_PACE, 10)
                 label = text if len(text) <= 24 else f"{text[:20]}…"
                 steps = page.locator(".bp-count").inner_text().split(" of ")[-1]
-                print(f"{label:<24} {nodes:>5} {steps:>5}  {statistics.median(in_page):>11.1f} ms "
-                      f"{percentile(in_page, 0.95):>4.1f} ms  {statistics.median(outside):>10.1f} ms"
-                      f"  {statistics.mean(gaps):>13.0f} ms {max(gaps):>4.0f} ms")
+                print(
+                    f"{label:<24} {nodes:>5} {steps:>5}  {statistics.median(in_page):>11.1f} ms "
+                    f"{percentile(in_page, 0.95):>4.1f} ms  {statistics.median(outside):>10.1f} ms"
+                    f"  {statistics.mean(gaps):>13.0f} ms {max(gaps):>4.0f} ms"
+                )
             browser.close()
     finally:
         stop_app(process)

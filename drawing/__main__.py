@@ -31,7 +31,9 @@ STEP_FILE = re.compile(r"step-\d{3,}\.svg")
 COMMAND_LINE = engine.VariablesWording(
     missing="no value for {missing}: give one per variable, e.g. {example}",
     extra="{extra} is not a variable of {function}; its variables are: {known}",
-    example_item="{}=1", example_separator=" ")
+    example_item="{}=1",
+    example_separator=" ",
+)
 
 
 class Failure(Exception):
@@ -46,31 +48,65 @@ class Output:
 
 def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Slides of backpropagation on a function: every forward, "
+        prog=PROG,
+        description="Slides of backpropagation on a function: every forward, "
         "ordering and backward step,\nas one offline HTML file and/or one SVG per step.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog='examples:\n'
-               '  python -m drawing "log(xy)+exp(xy)" x=1 y=2 -o slides.html\n'
-               '  python -m drawing "sin(x^2)" x=3 --svg-dir steps --theme dark\n'
-               '  python -m drawing -o slides.html -- "-x^2" x=1   '
-               '(-- before a function that starts with -)')
+        epilog="examples:\n"
+        '  python -m drawing "log(xy)+exp(xy)" x=1 y=2 -o slides.html\n'
+        '  python -m drawing "sin(x^2)" x=3 --svg-dir steps --theme dark\n'
+        '  python -m drawing -o slides.html -- "-x^2" x=1   '
+        "(-- before a function that starts with -)",
+    )
     parser.add_argument("function", help='e.g. "log(xy)+exp(xy)"')
-    parser.add_argument("values", nargs="*", type=assignment, metavar="NAME=VALUE",
-                        help="one per variable, e.g. x=1 y=2")
-    parser.add_argument("-o", "--output", type=Path, metavar="FILE.html",
-                        help="write the slides: one HTML file with the player, opens offline")
-    parser.add_argument("--svg-dir", type=Path, metavar="DIR",
-                        help="write one SVG per step, DIR/step-000.svg … (DIR is created)")
-    parser.add_argument("--theme", choices=["light", "dark"], default="light",
-                        help="colours of the slides and SVGs (default: light)")
-    parser.add_argument("--present", action="store_true",
-                        help="open the HTML slides in presenter mode: large type, thick lines")
-    parser.add_argument("--local", choices=["symbolic", "numerical"], default="symbolic",
-                        help="how each box's local derivative is taken (default: symbolic)")
-    parser.add_argument("--eps", type=float, default=1e-4,
-                        help="eps of the numerical local derivatives (default: 1e-4)")
-    parser.add_argument("--tree", action="store_true",
-                        help="draw the expression tree: a repeated subexpression at each use")
+    parser.add_argument(
+        "values",
+        nargs="*",
+        type=assignment,
+        metavar="NAME=VALUE",
+        help="one per variable, e.g. x=1 y=2",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE.html",
+        help="write the slides: one HTML file with the player, opens offline",
+    )
+    parser.add_argument(
+        "--svg-dir",
+        type=Path,
+        metavar="DIR",
+        help="write one SVG per step, DIR/step-000.svg … (DIR is created)",
+    )
+    parser.add_argument(
+        "--theme",
+        choices=["light", "dark"],
+        default="light",
+        help="colours of the slides and SVGs (default: light)",
+    )
+    parser.add_argument(
+        "--present",
+        action="store_true",
+        help="open the HTML slides in presenter mode: large type, thick lines",
+    )
+    parser.add_argument(
+        "--local",
+        choices=["symbolic", "numerical"],
+        default="symbolic",
+        help="how each box's local derivative is taken (default: symbolic)",
+    )
+    parser.add_argument(
+        "--eps",
+        type=float,
+        default=1e-4,
+        help="eps of the numerical local derivatives (default: 1e-4)",
+    )
+    parser.add_argument(
+        "--tree",
+        action="store_true",
+        help="draw the expression tree: a repeated subexpression at each use",
+    )
     return parser
 
 
@@ -115,15 +151,16 @@ def _check_targets(html: Path | None, svg_dir: Path | None) -> None:
 def _write_all(outputs: list[Output], svg_dir: Path | None) -> None:
     """Write each file under a temporary name next to it, then rename them all."""
     missing = [p for p in (svg_dir, *svg_dir.parents) if not p.exists()] if svg_dir else []
-    created = missing[-1] if missing else None   # the outermost directory this run makes
+    created = missing[-1] if missing else None  # the outermost directory this run makes
     temporary: list[tuple[str, Path]] = []
-    mode = 0o666 & ~_umask()   # mkstemp makes owner-only files; slides are for sharing
+    mode = 0o666 & ~_umask()  # mkstemp makes owner-only files; slides are for sharing
     try:
         if svg_dir is not None:
             svg_dir.mkdir(parents=True, exist_ok=True)
         for output in outputs:
-            fd, name = tempfile.mkstemp(dir=output.path.parent, prefix=f".{output.path.name}.",
-                                        suffix=".tmp")
+            fd, name = tempfile.mkstemp(
+                dir=output.path.parent, prefix=f".{output.path.name}.", suffix=".tmp"
+            )
             temporary.append((name, output.path))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as file:
                 file.write(output.text)
@@ -148,8 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = arguments()
     args = parser.parse_args(argv)
     if args.output is None and args.svg_dir is None:
-        parser.error("say what to write: -o FILE.html for the slides, --svg-dir DIR for SVGs, "
-                     "or both")
+        parser.error(
+            "say what to write: -o FILE.html for the slides, --svg-dir DIR for SVGs, or both"
+        )
     try:
         _check_targets(args.output, args.svg_dir)
         trace = _trace(args)
@@ -157,13 +195,18 @@ def main(argv: list[str] | None = None) -> int:
         outputs: list[Output] = []
         if args.output is not None:
             deck = deck_data(trace, title=args.function, diagram=diagram)
-            outputs.append(Output(args.output, standalone_html(deck, theme=args.theme,
-                                                               present=args.present)))
+            outputs.append(
+                Output(args.output, standalone_html(deck, theme=args.theme, present=args.present))
+            )
         svgs: list[Output] = []
         if args.svg_dir is not None:
             width = max(3, len(str(len(diagram) - 1)))
-            svgs = [Output(args.svg_dir / f"step-{k:0{width}d}.svg",
-                           diagram.svg_at(k, theme=args.theme)) for k in range(len(diagram))]
+            svgs = [
+                Output(
+                    args.svg_dir / f"step-{k:0{width}d}.svg", diagram.svg_at(k, theme=args.theme)
+                )
+                for k in range(len(diagram))
+            ]
         _write_all(outputs + svgs, args.svg_dir)
     except Failure as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
@@ -175,13 +218,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.output}: {steps}, {size / 1024:.0f} kB, opens offline in a browser")
     if svgs:
         kept = {output.path.name for output in svgs}
-        stale = [p for p in args.svg_dir.iterdir()
-                 if STEP_FILE.fullmatch(p.name) and p.name not in kept]
-        for path in stale:   # from an earlier, longer export: they would read as later steps
+        stale = [
+            p for p in args.svg_dir.iterdir() if STEP_FILE.fullmatch(p.name) and p.name not in kept
+        ]
+        for path in stale:  # from an earlier, longer export: they would read as later steps
             path.unlink()
-        print(f"wrote {len(svgs)} SVGs to {args.svg_dir}: {svgs[0].path.name} … "
-              f"{svgs[-1].path.name}, {steps}"
-              + (f"; removed {len(stale)} older step files" if stale else ""))
+        print(
+            f"wrote {len(svgs)} SVGs to {args.svg_dir}: {svgs[0].path.name} … "
+            f"{svgs[-1].path.name}, {steps}"
+            + (f"; removed {len(stale)} older step files" if stale else "")
+        )
     return 0
 
 

@@ -33,8 +33,7 @@ def math_html(latex: str) -> str:
 def explanation_html(explanation: Explanation) -> str:
     lines = []
     for line in explanation.lines:
-        parts = [math_html(s.latex) if s.latex is not None else html.escape(s.text)
-                 for s in line]
+        parts = [math_html(s.latex) if s.latex is not None else html.escape(s.text) for s in line]
         lines.append(f"<p>{''.join(parts)}</p>")
     if explanation.warning:
         lines.append(f'<p class="bp-warning">⚠ {html.escape(explanation.warning)}</p>')
@@ -47,17 +46,25 @@ def gradient_check_html(trace: Trace, eps: float) -> str:
     rows, reasons = [], []
     for check in gradient_check(trace, eps):
         difference = abs(check.backprop - check.central)
-        rows.append(f"<tr><th>{html.escape(check.variable)}</th>"
-                    f"<td>{number_text(check.backprop)}</td><td>{number_text(check.central)}"
-                    f"</td><td>{number_text(difference, 2) if math.isfinite(difference) else 'nan'}"
-                    "</td></tr>")
+        rows.append(
+            f"<tr><th>{html.escape(check.variable)}</th>"
+            f"<td>{number_text(check.backprop)}</td><td>{number_text(check.central)}"
+            f"</td><td>{number_text(difference, 2) if math.isfinite(difference) else 'nan'}"
+            "</td></tr>"
+        )
         if check.reason:
-            reasons.append(f'<p class="bp-check-why">{html.escape(check.variable)}: '
-                           f"{html.escape(check.reason)}.</p>")
-    return ('<table class="bp-check"><caption>Gradient: backpropagation and central '
-            f'difference (eps = {number_text(eps)})</caption><tr><th></th><th>backprop</th>'
-            '<th>central diff.</th><th>|difference|</th></tr>' + "".join(rows) + "</table>"
-            + "".join(reasons))
+            reasons.append(
+                f'<p class="bp-check-why">{html.escape(check.variable)}: '
+                f"{html.escape(check.reason)}.</p>"
+            )
+    return (
+        '<table class="bp-check"><caption>Gradient: backpropagation and central '
+        f"difference (eps = {number_text(eps)})</caption><tr><th></th><th>backprop</th>"
+        "<th>central diff.</th><th>|difference|</th></tr>"
+        + "".join(rows)
+        + "</table>"
+        + "".join(reasons)
+    )
 
 
 def _patch_json(patch) -> dict:
@@ -86,12 +93,23 @@ def deck_shape(graph: Graph, frames: int, phases: list[dict]) -> str:
     """What must stay equal for a student to stay on their step when the deck changes: the
     boxes, the edges, the number of steps and where each phase starts. Values, local
     derivatives and eps may differ."""
-    shape = [[(n.kind, n.symbol, list(n.args)) for n in graph.nodes], frames, phases]
-    return hashlib.sha1(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()[:16]
+    return digest([[(n.kind, n.symbol, list(n.args)) for n in graph.nodes], frames, phases])
 
 
-def deck_data(trace: Trace, *, title: str = "", check_eps: float = 1e-4,
-              diagram: Diagram | None = None, box_notes: dict[int, str] | None = None) -> dict:
+def digest(data: object) -> str:
+    """A short fingerprint of JSON-like data: to tell decks and looks apart, not a secret."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def deck_data(
+    trace: Trace,
+    *,
+    title: str = "",
+    check_eps: float = 1e-4,
+    diagram: Diagram | None = None,
+    box_notes: dict[int, str] | None = None,
+) -> dict:
     """Everything the player needs, as JSON-ready data. `box_notes` adds a line under boxes
     (node id → text), such as the name PyTorch gives each box."""
     diagram = diagram or build_diagram(trace, box_notes)
@@ -101,14 +119,14 @@ def deck_data(trace: Trace, *, title: str = "", check_eps: float = 1e-4,
         body = explanation_html(explain(trace, k))
         if k == len(trace):
             body += gradient_check_html(trace, check_eps)
-        frames.append({"phase": step.phase if step else "start", "html": body,
-                       "patch": patch})
+        frames.append({"phase": step.phase if step else "start", "html": body, "patch": patch})
     phases = []
     for phase in PHASES:
         steps = trace.phase_range(phase)
         if steps:
-            phases.append({"name": phase, "title": PHASE_TITLES[phase], "first": steps[0],
-                           "last": steps[-1]})
+            phases.append(
+                {"name": phase, "title": PHASE_TITLES[phase], "first": steps[0], "last": steps[-1]}
+            )
     return {
         "title": title or trace.graph.text,
         "shape": deck_shape(trace.graph, len(frames), phases),
@@ -124,8 +142,10 @@ def deck_data(trace: Trace, *, title: str = "", check_eps: float = 1e-4,
 @lru_cache(maxsize=1)
 def player_sources() -> tuple[str, str]:
     """The player's JavaScript and stylesheet, shared by the app and the slide file."""
-    return ((ASSETS / "player.js").read_text(encoding="utf-8"),
-            (ASSETS / "player.css").read_text(encoding="utf-8"))
+    return (
+        (ASSETS / "player.js").read_text(encoding="utf-8"),
+        (ASSETS / "player.css").read_text(encoding="utf-8"),
+    )
 
 
 def _script_json(data: object) -> str:
@@ -133,8 +153,9 @@ def _script_json(data: object) -> str:
     return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
 
 
-def standalone_html(deck: dict, *, theme: str = "light", present: bool = False,
-                    step: int = 0) -> str:
+def standalone_html(
+    deck: dict, *, theme: str = "light", present: bool = False, step: int = 0
+) -> str:
     """One HTML file holding every step and the player: opens from disk, no network."""
     js, css = player_sources()
     options = {"theme": theme, "present": present, "step": step}

@@ -30,31 +30,44 @@ def loss_curve(run: Run) -> go.Figure:
     """The loss after each step; a log scale where it spans more than a hundredfold."""
     losses = _clean(run.losses)
     steps = list(range(len(losses)))
-    fig = go.Figure(go.Scatter(
-        x=steps, y=losses, mode="lines+markers" if len(steps) <= 60 else "lines", name="loss",
-        uid="loss", line=dict(color=EXACT_COLOR, width=3), marker=dict(size=7),
-        hovertemplate="step %{x}<br>loss = %{y:.6g}<extra></extra>"))
+    fig = go.Figure(
+        go.Scatter(
+            x=steps,
+            y=losses,
+            mode="lines+markers" if len(steps) <= 60 else "lines",
+            name="loss",
+            uid="loss",
+            line=dict(color=EXACT_COLOR, width=3),
+            marker=dict(size=7),
+            hovertemplate="step %{x}<br>loss = %{y:.6g}<extra></extra>",
+        )
+    )
     finite = losses[np.isfinite(losses)]
-    log = bool(finite.size) and float(finite.min()) > 0 and \
-        float(finite.max()) > 100 * float(finite.min())
-    subtitle = f"learning rate {_num(run.lr)}; {len(run.steps)} step" \
+    log = (
+        bool(finite.size)
+        and float(finite.min()) > 0
+        and float(finite.max()) > 100 * float(finite.min())
+    )
+    subtitle = (
+        f"learning rate {_num(run.lr)}; {len(run.steps)} step"
         f"{'s' if len(run.steps) != 1 else ''}" + ("; log scale" if log else "")
+    )
     _style(fig, "Loss after each step", subtitle)
     fig.update_xaxes(title_text="step", rangemode="tozero")
     fig.update_yaxes(title_text="loss", type="log" if log else "linear")
     return fig
 
 
-def loss_contour(graph: engine.Graph, run: Run, x_var: str, y_var: str,
-                 points: int = 70) -> go.Figure:
+def loss_contour(
+    graph: engine.Graph, run: Run, x_var: str, y_var: str, points: int = 70
+) -> go.Figure:
     """The loss over (x_var, y_var), other parameters at their current values, with the path
     the parameters took and the next step, −lr·∇L, as an arrow at the current point."""
     path = [p for p in run.path if math.isfinite(p[x_var]) and math.isfinite(p[y_var])]
     current = path[-1]
     xs_path = np.array([p[x_var] for p in path])
     ys_path = np.array([p[y_var] for p in path])
-    step = gradient_step(graph, current, run.lr) \
-        if math.isfinite(run.losses[-1]) else None
+    step = gradient_step(graph, current, run.lr) if math.isfinite(run.losses[-1]) else None
     tip = (step.after[x_var], step.after[y_var]) if step else (current[x_var], current[y_var])
     tip_ok = all(math.isfinite(t) for t in tip)
     xs_all = np.append(xs_path, tip[0] if tip_ok else xs_path[-1])
@@ -73,28 +86,73 @@ def loss_contour(graph: engine.Graph, run: Run, x_var: str, y_var: str,
             levels = dict(zmin=lo, zmax=hi, autocontour=False)
             contours.update(start=lo, end=hi, size=(hi - lo) / 12)
     fig = go.Figure()
-    fig.add_trace(go.Contour(x=xs, y=ys, z=z, uid="loss-map", name="loss", showscale=False,
-                             colorscale=SURFACE_COLORSCALE, contours=contours,
-                             line=dict(color="#777777", width=1), connectgaps=False,
-                             hovertemplate=f"{x_var} = %{{x:.3g}}<br>{y_var} = %{{y:.3g}}<br>"
-                                           "loss = %{z:.4g}<extra></extra>", **levels))
-    fig.add_trace(go.Scatter(x=xs_path, y=ys_path, mode="lines+markers", name="path taken",
-                             uid="path", line=dict(color=PATH_COLOR, width=2),
-                             marker=dict(size=6, color=PATH_COLOR),
-                             hovertemplate=f"{x_var} = %{{x:.4g}}<br>{y_var} = %{{y:.4g}}"
-                                           "<extra>path</extra>"))
-    fig.add_trace(go.Scatter(x=[current[x_var]], y=[current[y_var]], mode="markers",
-                             name="now", uid="now", marker=dict(size=14, color=POINT_COLOR,
-                                                                line=dict(color="white",
-                                                                          width=2))))
+    fig.add_trace(
+        go.Contour(
+            x=xs,
+            y=ys,
+            z=z,
+            uid="loss-map",
+            name="loss",
+            showscale=False,
+            colorscale=SURFACE_COLORSCALE,
+            contours=contours,
+            line=dict(color="#777777", width=1),
+            connectgaps=False,
+            hovertemplate=f"{x_var} = %{{x:.3g}}<br>{y_var} = %{{y:.3g}}<br>"
+            "loss = %{z:.4g}<extra></extra>",
+            **levels,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=xs_path,
+            y=ys_path,
+            mode="lines+markers",
+            name="path taken",
+            uid="path",
+            line=dict(color=PATH_COLOR, width=2),
+            marker=dict(size=6, color=PATH_COLOR),
+            hovertemplate=f"{x_var} = %{{x:.4g}}<br>{y_var} = %{{y:.4g}}<extra>path</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[current[x_var]],
+            y=[current[y_var]],
+            mode="markers",
+            name="now",
+            uid="now",
+            marker=dict(size=14, color=POINT_COLOR, line=dict(color="white", width=2)),
+        )
+    )
     notes = []
     if step is not None and tip_ok and tip != (current[x_var], current[y_var]):
-        fig.add_trace(go.Scatter(x=[current[x_var], tip[0]], y=[current[y_var], tip[1]],
-                                 mode="lines", name="next step: −lr·∇L", uid="next",
-                                 line=dict(color=FORWARD_COLOR, width=4), hoverinfo="skip"))
-        fig.add_annotation(x=tip[0], y=tip[1], ax=current[x_var], ay=current[y_var],
-                           xref="x", yref="y", axref="x", ayref="y", showarrow=True,
-                           arrowhead=2, arrowwidth=4, arrowcolor=FORWARD_COLOR, text="")
+        fig.add_trace(
+            go.Scatter(
+                x=[current[x_var], tip[0]],
+                y=[current[y_var], tip[1]],
+                mode="lines",
+                name="next step: −lr·∇L",
+                uid="next",
+                line=dict(color=FORWARD_COLOR, width=4),
+                hoverinfo="skip",
+            )
+        )
+        fig.add_annotation(
+            x=tip[0],
+            y=tip[1],
+            ax=current[x_var],
+            ay=current[y_var],
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            showarrow=True,
+            arrowhead=2,
+            arrowwidth=4,
+            arrowcolor=FORWARD_COLOR,
+            text="",
+        )
         notes.append("the arrow is the next step, −lr·∇L, to scale")
     elif step is not None and tip == (current[x_var], current[y_var]):
         notes.append(f"∇L along {x_var} and {y_var} is 0 here: no step to take")
@@ -103,12 +161,18 @@ def loss_contour(graph: engine.Graph, run: Run, x_var: str, y_var: str,
         notes.append("other parameters held at " + ", ".join(others))
     if finite.size < z.size:
         notes.append("grey: loss undefined")
-    _style(fig, f"The loss over ({x_var}, {y_var}) and the path", "; ".join(notes),
-           height=STACKED_HEIGHT)
+    _style(
+        fig,
+        f"The loss over ({x_var}, {y_var}) and the path",
+        "; ".join(notes),
+        height=STACKED_HEIGHT,
+    )
     # The legend under the map, where it covers neither the path nor the subtitle.
-    fig.update_layout(plot_bgcolor=UNDEFINED_BACKGROUND,
-                      legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0),
-                      margin=dict(b=110))
+    fig.update_layout(
+        plot_bgcolor=UNDEFINED_BACKGROUND,
+        legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0),
+        margin=dict(b=110),
+    )
     fig.update_xaxes(title_text=x_var, range=[x_lo, x_hi], zeroline=False, showgrid=False)
     fig.update_yaxes(title_text=y_var, range=[y_lo, y_hi], zeroline=False, showgrid=False)
     return fig

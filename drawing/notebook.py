@@ -18,8 +18,9 @@ try:
     import anywidget
     import traitlets
 except ImportError as err:  # pragma: no cover - depends on the environment
-    raise ImportError("drawing.notebook needs the notebook extra: "
-                      "pip install -r requirements-notebook.txt") from err
+    raise ImportError(
+        "drawing.notebook needs the notebook extra: pip install -r requirements-notebook.txt"
+    ) from err
 
 import engine
 from engine.explain import explain
@@ -53,8 +54,10 @@ def _graph(function: str | engine.Graph, tree: bool) -> engine.Graph:
         # The same function with every use of a shared subexpression drawn as its own box.
         function = function.text or function.to_text()
     if not isinstance(function, str):
-        raise PlayerError("give the function as text, e.g. Player(\"log(xy)+exp(xy)\", x=1, "
-                          f"y=2), or as a graph from engine.parse, not {type(function).__name__}")
+        raise PlayerError(
+            'give the function as text, e.g. Player("log(xy)+exp(xy)", x=1, '
+            f"y=2), or as a graph from engine.parse, not {type(function).__name__}"
+        )
     try:
         return engine.parse(function, merge=not tree)
     except engine.ParseError as err:
@@ -65,8 +68,10 @@ def _trace(graph: engine.Graph, values: dict[str, Any], local: Any, eps: Any) ->
     missing = [v for v in graph.variables if v not in values]
     if missing:
         example = ", ".join(f"{v}=1" for v in graph.variables)
-        raise PlayerError(f"no value for {', '.join(missing)}: give one per variable, e.g. "
-                          f"Player({(graph.text or graph.to_text())!r}, {example})")
+        raise PlayerError(
+            f"no value for {', '.join(missing)}: give one per variable, e.g. "
+            f"Player({(graph.text or graph.to_text())!r}, {example})"
+        )
     try:
         return graph.trace(values, local=local, eps=eps)
     except ValueError as err:
@@ -94,11 +99,21 @@ class Player(anywidget.AnyWidget):
     height = traitlets.Int(560).tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
 
-    def __init__(self, function: str | engine.Graph | engine.Trace,
-                 values: Mapping[str, Any] | None = None, /, *, local: str = "symbolic",
-                 eps: float = 1e-4, tree: bool = False, theme: str = "auto",
-                 present: bool = False, step: int = 0, height: int = 560,
-                 **more: Any) -> None:
+    def __init__(
+        self,
+        function: str | engine.Graph | engine.Trace,
+        values: Mapping[str, Any] | None = None,
+        /,
+        *,
+        local: str = "symbolic",
+        eps: float = 1e-4,
+        tree: bool = False,
+        theme: str = "auto",
+        present: bool = False,
+        step: int = 0,
+        height: int = 560,
+        **more: Any,
+    ) -> None:
         if theme not in THEMES:
             raise PlayerError(f"theme must be 'auto', 'light' or 'dark', not {theme!r}")
         if isinstance(height, bool) or not isinstance(height, int) or not 200 <= height <= 4000:
@@ -115,9 +130,8 @@ class Player(anywidget.AnyWidget):
         deck = deck_data(trace, title=title, check_eps=eps)
         self.trace = trace
         self.last = len(trace)
-        super().__init__(deck=deck, options={"theme": theme, "present": present},
-                         height=height)
-        self.step = step   # validated against this trace's steps
+        super().__init__(deck=deck, options={"theme": theme, "present": present}, height=height)
+        self.step = step  # validated against this trace's steps
 
     @traitlets.validate("step")
     def _valid_step(self, proposal: dict) -> int:
@@ -142,5 +156,4 @@ class Player(anywidget.AnyWidget):
         return explain(self.trace, self.step).as_text()
 
     def __repr__(self) -> str:
-        return (f"<Player {self.deck['title']!r}: step {self.step} of {self.last} "
-                f"({self.phase})>")
+        return f"<Player {self.deck['title']!r}: step {self.step} of {self.last} ({self.phase})>"

@@ -25,14 +25,14 @@ import engine
 # -- look -------------------------------------------------------------------------------------
 # One colour per meaning, the same in every figure (Okabe–Ito: distinguishable for colour-blind
 # viewers and on a washed-out projector).
-EXACT_COLOR = "#0072B2"      # exact derivative, by autodiff (blue)
-NUMERIC_COLOR = "#E69F00"    # numerical derivative: central difference (orange)
-POINT_COLOR = "#009E73"      # the current point, the current ε (green)
+EXACT_COLOR = "#0072B2"  # exact derivative, by autodiff (blue)
+NUMERIC_COLOR = "#E69F00"  # numerical derivative: central difference (orange)
+POINT_COLOR = "#009E73"  # the current point, the current ε (green)
 # Forward difference, the second numerical method (reddish purple, and dashed where it is drawn
 # beside central difference): far from orange for every viewer, and apart in grey print.
 FORWARD_COLOR = "#CC79A7"
-FUNCTION_COLOR = "#333333"   # f itself (near black)
-GUIDE_COLOR = "#888888"      # reference lines that are not data
+FUNCTION_COLOR = "#333333"  # f itself (near black)
+GUIDE_COLOR = "#888888"  # reference lines that are not data
 UNDEFINED_FILL = "rgba(120, 120, 120, 0.18)"  # where f is undefined
 # Light and not grey (grey means "undefined"), so the arrow and the point stand out on it.
 SURFACE_COLORSCALE = [[0.0, "#FFFFFF"], [1.0, "#C9BEE6"]]
@@ -43,14 +43,14 @@ TITLE_SIZE = 20
 SUBTITLE_SIZE = 15
 ANNOTATION_SIZE = 15
 HEIGHT = 380
-STACKED_HEIGHT = 480   # two panels sharing the x axis need a little more room
+STACKED_HEIGHT = 480  # two panels sharing the x axis need a little more room
 LINE_WIDTH = 3
 MARKER_SIZE = 14
 
 # -- numbers ----------------------------------------------------------------------------------
-DEFAULT_HALF_SPAN = 3.0     # function_and_derivative shows at least x ± 3
+DEFAULT_HALF_SPAN = 3.0  # function_and_derivative shows at least x ± 3
 MIN_SECANT_HALF_WINDOW = 1.0  # secant_and_tangent shows at least x ± 1, however tiny ε is
-ERROR_FLOOR = 1e-17          # an exactly-zero error is drawn here, so log axes never see 0
+ERROR_FLOOR = 1e-17  # an exactly-zero error is drawn here, so log axes never see 0
 EPS_GRID = np.logspace(-12, 0, 100)
 EPS_GRID.flags.writeable = False  # shared by every call: nobody may change it in place
 MACHINE_EPSILON = float(np.finfo(float).eps)
@@ -91,8 +91,9 @@ def _point(graph: engine.Graph, values: Values, *plotted: str) -> dict[str, floa
     for name in plotted:
         if name not in graph.variables:
             known = ", ".join(graph.variables) or "none"
-            raise ValueError(f"{name} is not a variable of {_text(graph)}; its variables are: "
-                             f"{known}")
+            raise ValueError(
+                f"{name} is not a variable of {_text(graph)}; its variables are: {known}"
+            )
     inputs = graph.inputs(values)
     point: dict[str, float] = {}
     for name, value in inputs.items():
@@ -101,8 +102,7 @@ def _point(graph: engine.Graph, values: Values, *plotted: str) -> dict[str, floa
         point[name] = float(value)
     for name in plotted:
         if not math.isfinite(point[name]):
-            raise ValueError(f"{name} must be a finite number to draw around it, "
-                             f"not {point[name]}")
+            raise ValueError(f"{name} must be a finite number to draw around it, not {point[name]}")
     return point
 
 
@@ -113,8 +113,9 @@ def _check_eps(eps: float) -> float:
     return eps
 
 
-def _along(graph: engine.Graph, point: Mapping[str, float],
-           variable: str) -> Callable[[np.ndarray | float], np.ndarray | float]:
+def _along(
+    graph: engine.Graph, point: Mapping[str, float], variable: str
+) -> Callable[[np.ndarray | float], np.ndarray | float]:
     """f as a function of one variable, the others fixed: what the difference formulas need."""
     return lambda t: graph.evaluate({**point, variable: t})
 
@@ -200,8 +201,11 @@ def _undefined_reason(graph: engine.Graph, point: Mapping[str, float]) -> str:
     values = graph.forward(graph.inputs(point))
     for node in graph.nodes:
         op = node.op
-        if (op is not None and not np.isfinite(values[node.id])
-                and all(np.isfinite(values[a]) for a in node.args)):
+        if (
+            op is not None
+            and not np.isfinite(values[node.id])
+            and all(np.isfinite(values[a]) for a in node.args)
+        ):
             return op.domain or f"{op.name} is not defined there"
     return "f is not defined there"
 
@@ -212,35 +216,65 @@ def _style(fig: go.Figure, title: str, subtitle: str = "", height: int = HEIGHT)
         template="plotly_white",
         height=height,
         font=dict(size=FONT_SIZE),
-        title=dict(text=title, font=dict(size=TITLE_SIZE), x=0.01, xanchor="left",
-                   y=0.98, yanchor="top",
-                   subtitle=dict(text=subtitle, font=dict(size=SUBTITLE_SIZE, color="#555555"))),
+        title=dict(
+            text=title,
+            font=dict(size=TITLE_SIZE),
+            x=0.01,
+            xanchor="left",
+            y=0.98,
+            yanchor="top",
+            subtitle=dict(text=subtitle, font=dict(size=SUBTITLE_SIZE, color="#555555")),
+        ),
         # Above the plotting area, right-aligned: it never sits on a curve.
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="right", x=1,
-                    font=dict(size=FONT_SIZE - 1), bgcolor="rgba(255,255,255,0.8)"),
+        legend=dict(
+            orientation="h",
+            yanchor="bottom",
+            y=1.01,
+            xanchor="right",
+            x=1,
+            font=dict(size=FONT_SIZE - 1),
+            bgcolor="rgba(255,255,255,0.8)",
+        ),
         margin=dict(l=70, r=30, t=105 if subtitle else 80, b=60),
         hoverlabel=dict(font=dict(size=FONT_SIZE)),
     )
-    fig.update_xaxes(title_font=dict(size=FONT_SIZE + 1), tickfont=dict(size=FONT_SIZE - 1),
-                     zeroline=True)
-    fig.update_yaxes(title_font=dict(size=FONT_SIZE + 1), tickfont=dict(size=FONT_SIZE - 1),
-                     zeroline=True)
+    fig.update_xaxes(
+        title_font=dict(size=FONT_SIZE + 1), tickfont=dict(size=FONT_SIZE - 1), zeroline=True
+    )
+    fig.update_yaxes(
+        title_font=dict(size=FONT_SIZE + 1), tickfont=dict(size=FONT_SIZE - 1), zeroline=True
+    )
     return fig
 
 
-def _point_marker(x: float, y: float, name: str, showlegend: bool = True,
-                  uid: str = "point") -> go.Scatter:
-    return go.Scatter(x=[x], y=[y], mode="markers", name=name, uid=uid, legendgroup="point",
-                      showlegend=showlegend,
-                      marker=dict(color=POINT_COLOR, size=MARKER_SIZE, symbol="circle",
-                                  line=dict(color="white", width=2)),
-                      hovertemplate="(%{x:.6g}, %{y:.6g})<extra>" + name + "</extra>")
+def _point_marker(
+    x: float, y: float, name: str, showlegend: bool = True, uid: str = "point"
+) -> go.Scatter:
+    return go.Scatter(
+        x=[x],
+        y=[y],
+        mode="markers",
+        name=name,
+        uid=uid,
+        legendgroup="point",
+        showlegend=showlegend,
+        marker=dict(
+            color=POINT_COLOR, size=MARKER_SIZE, symbol="circle", line=dict(color="white", width=2)
+        ),
+        hovertemplate="(%{x:.6g}, %{y:.6g})<extra>" + name + "</extra>",
+    )
 
 
 # -- 1. f and f′ ------------------------------------------------------------------------------
-def function_and_derivative(graph: engine.Graph, variable: str, values: Values, *,
-                            span: float | tuple[float, float] | None = None, eps: float = 1e-4,
-                            points: int = 400) -> go.Figure:
+def function_and_derivative(
+    graph: engine.Graph,
+    variable: str,
+    values: Values,
+    *,
+    span: float | tuple[float, float] | None = None,
+    eps: float = 1e-4,
+    points: int = 400,
+) -> go.Figure:
     """f (top) and its derivative (bottom) around the current point, sharing the x axis.
 
     The derivative is drawn twice over the same grid: by autodiff (the engine's reverse mode,
@@ -282,44 +316,86 @@ def function_and_derivative(graph: engine.Graph, variable: str, values: Values, 
     d_range = _view_range([exact, central], [d0])
 
     fx, fy = _break_poles(x, f, *f_range)
-    fig.add_trace(go.Scatter(x=fx, y=fy, mode="lines", name="f", uid="f",
-                             line=dict(color=FUNCTION_COLOR, width=LINE_WIDTH),
-                             hovertemplate="f(%{x:.4g}) = %{y:.6g}<extra></extra>"),
-                  row=1, col=1)
+    fig.add_trace(
+        go.Scatter(
+            x=fx,
+            y=fy,
+            mode="lines",
+            name="f",
+            uid="f",
+            line=dict(color=FUNCTION_COLOR, width=LINE_WIDTH),
+            hovertemplate="f(%{x:.4g}) = %{y:.6g}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
     ex, ey = _break_poles(x, exact, *d_range)
-    fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", name=f"{df} by autodiff", uid="autodiff",
-                             line=dict(color=EXACT_COLOR, width=LINE_WIDTH + 1),
-                             hovertemplate="autodiff: %{y:.10g}<extra></extra>"),
-                  row=2, col=1)
+    fig.add_trace(
+        go.Scatter(
+            x=ex,
+            y=ey,
+            mode="lines",
+            name=f"{df} by autodiff",
+            uid="autodiff",
+            line=dict(color=EXACT_COLOR, width=LINE_WIDTH + 1),
+            hovertemplate="autodiff: %{y:.10g}<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
     # Dashed on top of the solid autodiff curve: where they agree, both stay visible.
     cx, cy = _break_poles(x, central, *d_range)
-    fig.add_trace(go.Scatter(x=cx, y=cy, mode="lines", name=f"central difference, ε = {eps:g}",
-                             uid="central",
-                             line=dict(color=NUMERIC_COLOR, width=LINE_WIDTH, dash="dash"),
-                             hovertemplate="central: %{y:.10g}<extra></extra>"),
-                  row=2, col=1)
+    fig.add_trace(
+        go.Scatter(
+            x=cx,
+            y=cy,
+            mode="lines",
+            name=f"central difference, ε = {eps:g}",
+            uid="central",
+            line=dict(color=NUMERIC_COLOR, width=LINE_WIDTH, dash="dash"),
+            hovertemplate="central: %{y:.10g}<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
 
     fig.add_vline(x=x0, line=dict(color=POINT_COLOR, width=1.5, dash="dot"), row="all", col=1)
     if math.isfinite(f0):
-        fig.add_trace(_point_marker(x0, f0, f"{variable} = {_num(x0)}", uid="point-f"),
-                      row=1, col=1)
+        fig.add_trace(
+            _point_marker(x0, f0, f"{variable} = {_num(x0)}", uid="point-f"), row=1, col=1
+        )
     if math.isfinite(d0):
-        fig.add_trace(_point_marker(x0, d0, f"{variable} = {_num(x0)}",
-                                    showlegend=not math.isfinite(f0), uid="point-derivative"),
-                      row=2, col=1)
+        fig.add_trace(
+            _point_marker(
+                x0,
+                d0,
+                f"{variable} = {_num(x0)}",
+                showlegend=not math.isfinite(f0),
+                uid="point-derivative",
+            ),
+            row=2,
+            col=1,
+        )
 
     # Where f is undefined: shade it in both panels and say why, once.
     notes = []
     intervals = _undefined_intervals(x, f)
     for a, b in intervals:
-        fig.add_vrect(x0=a, x1=b, fillcolor=UNDEFINED_FILL, line_width=0, layer="below",
-                      row="all", col=1)
+        fig.add_vrect(
+            x0=a, x1=b, fillcolor=UNDEFINED_FILL, line_width=0, layer="below", row="all", col=1
+        )
     if intervals:
         a, b = max(intervals, key=lambda ab: ab[1] - ab[0])
         if b - a > 0.08 * (hi - lo):  # label only a stretch wide enough to hold the text
-            fig.add_annotation(x=(a + b) / 2, y=0.97, xref="x", yref="y domain",
-                               text="undefined", showarrow=False,
-                               font=dict(size=ANNOTATION_SIZE, color="#555555"))
+            fig.add_annotation(
+                x=(a + b) / 2,
+                y=0.97,
+                xref="x",
+                yref="y domain",
+                text="undefined",
+                showarrow=False,
+                font=dict(size=ANNOTATION_SIZE, color="#555555"),
+            )
         where = x0 if not math.isfinite(f0) else float(x[~np.isfinite(f)][0])
         reason = _undefined_reason(graph, {**point, variable: where})
         notes.append(f"shaded: f undefined ({reason})")
@@ -328,8 +404,9 @@ def function_and_derivative(graph: engine.Graph, variable: str, values: Values, 
     elif not math.isfinite(d0):
         notes.insert(0, f"{df} is undefined at {variable} = {_num(x0)}")
 
-    title = (f"{_signature(graph)} = {_text(graph)}  ·  {df} at {variable} = {_num(x0)} "
-             f"is {_num(d0)}")
+    title = (
+        f"{_signature(graph)} = {_text(graph)}  ·  {df} at {variable} = {_num(x0)} is {_num(d0)}"
+    )
     subtitle = ("; ".join(notes) or f"around {variable} = {_num(x0)}") + _others(point, variable)
     _style(fig, title, subtitle, height=STACKED_HEIGHT)
     fig.update_yaxes(title_text="f", range=list(f_range), row=1, col=1)
@@ -340,8 +417,7 @@ def function_and_derivative(graph: engine.Graph, variable: str, values: Values, 
 
 
 # -- 2. secant and tangent --------------------------------------------------------------------
-def secant_and_tangent(graph: engine.Graph, variable: str, values: Values,
-                       eps: float) -> go.Figure:
+def secant_and_tangent(graph: engine.Graph, variable: str, values: Values, eps: float) -> go.Figure:
     """f near x with the secant through x ± eps and the tangent at x (slope by autodiff).
 
     The window is x ± max(1, 2·eps): wide enough to show both secant points when eps is large,
@@ -356,8 +432,10 @@ def secant_and_tangent(graph: engine.Graph, variable: str, values: Values,
 
     f = _clean(graph.evaluate({**point, variable: x}))
     f0 = float(graph.evaluate(point))
-    fm, fp = (float(v) for v in np.asarray(
-        graph.evaluate({**point, variable: np.array([x0 - eps, x0 + eps])})))
+    fm, fp = (
+        float(v)
+        for v in np.asarray(graph.evaluate({**point, variable: np.array([x0 - eps, x0 + eps])}))
+    )
     tangent_slope = float(graph.gradient(point)[variable])
     secant_slope = float(engine.central_difference(f_along, x0, eps))
     ends = np.array([x0 - half, x0 + half])
@@ -365,29 +443,59 @@ def secant_and_tangent(graph: engine.Graph, variable: str, values: Values,
 
     fig = go.Figure()
     fx, fy = _break_poles(x, f, *y_range)
-    fig.add_trace(go.Scatter(x=fx, y=fy, mode="lines", name="f", uid="f",
-                             line=dict(color=FUNCTION_COLOR, width=LINE_WIDTH),
-                             hovertemplate="f(%{x:.6g}) = %{y:.6g}<extra></extra>"))
+    fig.add_trace(
+        go.Scatter(
+            x=fx,
+            y=fy,
+            mode="lines",
+            name="f",
+            uid="f",
+            line=dict(color=FUNCTION_COLOR, width=LINE_WIDTH),
+            hovertemplate="f(%{x:.6g}) = %{y:.6g}<extra></extra>",
+        )
+    )
     notes = []
     # The tangent first, so the dashed secant stays visible on top when the two coincide.
     if math.isfinite(tangent_slope) and math.isfinite(f0):
-        fig.add_trace(go.Scatter(x=ends, y=f0 + tangent_slope * (ends - x0), mode="lines",
-                                 name=f"tangent (autodiff), slope {_num(tangent_slope)}",
-                                 uid="tangent", line=dict(color=EXACT_COLOR, width=LINE_WIDTH),
-                                 hoverinfo="skip"))
+        fig.add_trace(
+            go.Scatter(
+                x=ends,
+                y=f0 + tangent_slope * (ends - x0),
+                mode="lines",
+                name=f"tangent (autodiff), slope {_num(tangent_slope)}",
+                uid="tangent",
+                line=dict(color=EXACT_COLOR, width=LINE_WIDTH),
+                hoverinfo="skip",
+            )
+        )
     else:
         notes.append(f"no tangent: f or its derivative is undefined at {variable} = {_num(x0)}")
     if math.isfinite(secant_slope):
         # The line through both secant points, drawn across the whole window.
-        fig.add_trace(go.Scatter(x=ends, y=fm + secant_slope * (ends - (x0 - eps)), mode="lines",
-                                 name=f"secant, slope {_num(secant_slope)}", uid="secant",
-                                 line=dict(color=NUMERIC_COLOR, width=LINE_WIDTH, dash="dash"),
-                                 hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=[x0 - eps, x0 + eps], y=[fm, fp], mode="markers",
-                                 name=f"{variable} ± ε", uid="secant-points",
-                                 marker=dict(color=NUMERIC_COLOR, size=MARKER_SIZE - 2,
-                                             line=dict(color="white", width=1.5)),
-                                 hovertemplate="(%{x:.10g}, %{y:.10g})<extra>x ± ε</extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=ends,
+                y=fm + secant_slope * (ends - (x0 - eps)),
+                mode="lines",
+                name=f"secant, slope {_num(secant_slope)}",
+                uid="secant",
+                line=dict(color=NUMERIC_COLOR, width=LINE_WIDTH, dash="dash"),
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[x0 - eps, x0 + eps],
+                y=[fm, fp],
+                mode="markers",
+                name=f"{variable} ± ε",
+                uid="secant-points",
+                marker=dict(
+                    color=NUMERIC_COLOR, size=MARKER_SIZE - 2, line=dict(color="white", width=1.5)
+                ),
+                hovertemplate="(%{x:.10g}, %{y:.10g})<extra>x ± ε</extra>",
+            )
+        )
     else:
         notes.append(f"no secant: f is undefined at {variable} − ε or {variable} + ε")
     if math.isfinite(f0):
@@ -411,8 +519,7 @@ def _floored(error):
     return np.maximum(_clean(error), ERROR_FLOOR)  # np.maximum keeps NaN as NaN
 
 
-def difference_errors(graph: engine.Graph, variable: str, values: Values,
-                      eps_grid=None) -> dict:
+def difference_errors(graph: engine.Graph, variable: str, values: Values, eps_grid=None) -> dict:
     """|numerical − exact| for forward and central difference at each ε of `eps_grid`.
 
     The exact derivative is the engine's autodiff value. Errors of exactly 0 are raised to
@@ -432,8 +539,10 @@ def difference_errors(graph: engine.Graph, variable: str, values: Values,
     exact = float(graph.gradient(point)[variable]) if defined else math.nan
     # The engine's formulas, over the whole ε grid at once (x0 + eps is an array).
     errors = {}
-    for name, rule in [("forward", engine.forward_difference),
-                       ("central", engine.central_difference)]:
+    for name, rule in [
+        ("forward", engine.forward_difference),
+        ("central", engine.central_difference),
+    ]:
         errors[name] = _floored(np.abs(rule(f_along, x0, eps) - exact))
     result = {"eps": eps, "exact": exact, "floor": ERROR_FLOOR, **errors}
     for name, error in errors.items():
@@ -443,8 +552,9 @@ def difference_errors(graph: engine.Graph, variable: str, values: Values,
     return result
 
 
-def difference_error(graph: engine.Graph, variable: str, values: Values,
-                     eps: float, data: dict | None = None) -> go.Figure:
+def difference_error(
+    graph: engine.Graph, variable: str, values: Values, eps: float, data: dict | None = None
+) -> go.Figure:
     """The V of finite differences on log–log axes, with the current ε and the best ε of each.
 
     Right arm: truncation error, falling as ε² (central) or ε (forward). Left arm: round-off,
@@ -459,25 +569,45 @@ def difference_error(graph: engine.Graph, variable: str, values: Values,
     f_along = _along(graph, point, variable)
     f0 = float(graph.evaluate(point))
     # The current ε need not be on the grid: its errors come straight from the engine.
-    now = {name: float(_floored(abs(float(rule(f_along, x0, eps)) - data["exact"])))
-           for name, rule in [("forward", engine.forward_difference),
-                              ("central", engine.central_difference)]}
+    now = {
+        name: float(_floored(abs(float(rule(f_along, x0, eps)) - data["exact"])))
+        for name, rule in [
+            ("forward", engine.forward_difference),
+            ("central", engine.central_difference),
+        ]
+    }
 
     fig = go.Figure()
-    styles = {"forward": ("forward difference", FORWARD_COLOR, "dash"),
-              "central": ("central difference", NUMERIC_COLOR, "solid")}
+    styles = {
+        "forward": ("forward difference", FORWARD_COLOR, "dash"),
+        "central": ("central difference", NUMERIC_COLOR, "solid"),
+    }
     for name, (label, color, dash) in styles.items():
-        fig.add_trace(go.Scatter(x=grid, y=data[name], mode="lines", name=label, uid=name,
-                                 line=dict(color=color, width=LINE_WIDTH, dash=dash),
-                                 hovertemplate="ε = %{x:.2e}<br>|error| = %{y:.2e}"
-                                               f"<extra>{label}</extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=grid,
+                y=data[name],
+                mode="lines",
+                name=label,
+                uid=name,
+                line=dict(color=color, width=LINE_WIDTH, dash=dash),
+                hovertemplate=f"ε = %{{x:.2e}}<br>|error| = %{{y:.2e}}<extra>{label}</extra>",
+            )
+        )
 
     # Round-off: f(x ± ε) is only known to about ε_mach·|f|, and that is divided by ε.
     if math.isfinite(f0) and f0 != 0:
-        fig.add_trace(go.Scatter(x=grid, y=MACHINE_EPSILON * abs(f0) / grid, mode="lines",
-                                 name="round-off ≈ ε_mach·|f|/ε", uid="round-off",
-                                 line=dict(color=GUIDE_COLOR, width=1.5, dash="dash"),
-                                 hoverinfo="skip"))
+        fig.add_trace(
+            go.Scatter(
+                x=grid,
+                y=MACHINE_EPSILON * abs(f0) / grid,
+                mode="lines",
+                name="round-off ≈ ε_mach·|f|/ε",
+                uid="round-off",
+                line=dict(color=GUIDE_COLOR, width=1.5, dash="dash"),
+                hoverinfo="skip",
+            )
+        )
 
     finite = np.concatenate([data[n] for n in styles] + [np.array(list(now.values()))])
     finite = finite[np.isfinite(finite)]
@@ -491,18 +621,37 @@ def difference_error(graph: engine.Graph, variable: str, values: Values,
         best, low = data[f"best_{name}"], data[f"{name}_min"]
         if best is None:
             continue
-        fig.add_trace(go.Scatter(x=[best], y=[low], mode="markers", name=f"best ε, {label}",
-                                 uid=f"best-{name}", showlegend=False,
-                                 marker=dict(symbol="star", size=MARKER_SIZE + 4, color=color,
-                                             line=dict(color="white", width=1)),
-                                 hovertemplate="best ε = %{x:.1e}<br>|error| = %{y:.1e}"
-                                               "<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=[best],
+                y=[low],
+                mode="markers",
+                name=f"best ε, {label}",
+                uid=f"best-{name}",
+                showlegend=False,
+                marker=dict(
+                    symbol="star",
+                    size=MARKER_SIZE + 4,
+                    color=color,
+                    line=dict(color="white", width=1),
+                ),
+                hovertemplate="best ε = %{x:.1e}<br>|error| = %{y:.1e}<extra></extra>",
+            )
+        )
         # An error of exactly 0 has no best ε: say it is exact instead.
         text = f"best ε ≈ {_power(best)}" if low > ERROR_FLOOR else "exact: error 0"
-        fig.add_annotation(x=math.log10(best), y=math.log10(low),  # log axes take log10 here
-                           text=text, showarrow=True, arrowhead=0,
-                           ax=0, ay=32 if name == "central" else 26, arrowcolor=color,
-                           font=dict(size=ANNOTATION_SIZE, color=color), bgcolor="white")
+        fig.add_annotation(
+            x=math.log10(best),
+            y=math.log10(low),  # log axes take log10 here
+            text=text,
+            showarrow=True,
+            arrowhead=0,
+            ax=0,
+            ay=32 if name == "central" else 26,
+            arrowcolor=color,
+            font=dict(size=ANNOTATION_SIZE, color=color),
+            bgcolor="white",
+        )
 
     # Slope labels on the truncation arm, where the error is still above round-off.
     # Central is the lower line: its label goes below it, forward's above, so neither is
@@ -511,29 +660,52 @@ def difference_error(graph: engine.Graph, variable: str, values: Values,
         k = int(np.argmin(np.abs(np.log10(grid) + 1.3)))  # near ε = 0.05
         y = data[name][k]
         if np.isfinite(y) and y > 10 * ERROR_FLOOR and abs(math.log10(grid[k]) + 1.3) < 0.5:
-            fig.add_annotation(x=math.log10(grid[k]), y=math.log10(y), text=text,
-                               showarrow=False, yshift=shift, xshift=-shift,
-                               font=dict(size=ANNOTATION_SIZE + 1, color=styles[name][1]))
+            fig.add_annotation(
+                x=math.log10(grid[k]),
+                y=math.log10(y),
+                text=text,
+                showarrow=False,
+                yshift=shift,
+                xshift=-shift,
+                font=dict(size=ANNOTATION_SIZE + 1, color=styles[name][1]),
+            )
 
     # The current ε: a vertical line (a trace, so it lives in data coordinates) and its errors.
-    fig.add_trace(go.Scatter(x=[eps, eps], y=[10 ** y_lo, 10 ** y_hi], mode="lines",
-                             name=f"your ε = {eps:g}", uid="current-eps",
-                             line=dict(color=POINT_COLOR, width=2, dash="dot"), hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=[eps, eps], y=[now["forward"], now["central"]], mode="markers",
-                             name="errors at your ε", uid="current-errors", showlegend=False,
-                             marker=dict(color=POINT_COLOR, size=MARKER_SIZE,
-                                         line=dict(color="white", width=2)),
-                             hovertemplate="|error| = %{y:.2e}<extra>your ε</extra>"))
+    fig.add_trace(
+        go.Scatter(
+            x=[eps, eps],
+            y=[10**y_lo, 10**y_hi],
+            mode="lines",
+            name=f"your ε = {eps:g}",
+            uid="current-eps",
+            line=dict(color=POINT_COLOR, width=2, dash="dot"),
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[eps, eps],
+            y=[now["forward"], now["central"]],
+            mode="markers",
+            name="errors at your ε",
+            uid="current-errors",
+            showlegend=False,
+            marker=dict(color=POINT_COLOR, size=MARKER_SIZE, line=dict(color="white", width=2)),
+            hovertemplate="|error| = %{y:.2e}<extra>your ε</extra>",
+        )
+    )
 
-    subtitle = (f"|numerical − autodiff| at {variable} = {_num(x0)}: "
-                f"at ε = {eps:g}, forward {now['forward']:.1e}, central {now['central']:.1e}")
+    subtitle = (
+        f"|numerical − autodiff| at {variable} = {_num(x0)}: "
+        f"at ε = {eps:g}, forward {now['forward']:.1e}, central {now['central']:.1e}"
+    )
     if not math.isfinite(data["exact"]):
-        subtitle = (f"f or its derivative is undefined at {variable} = {_num(x0)}: "
-                    "no error to show")
+        subtitle = f"f or its derivative is undefined at {variable} = {_num(x0)}: no error to show"
     _style(fig, f"Error of finite differences for {_text(graph)}", subtitle)
     fig.update_xaxes(type="log", title_text="step ε", exponentformat="power", dtick=2)
-    fig.update_yaxes(type="log", title_text="|error|", exponentformat="power",
-                     range=[y_lo, y_hi], dtick=3)
+    fig.update_yaxes(
+        type="log", title_text="|error|", exponentformat="power", range=[y_lo, y_hi], dtick=3
+    )
     return fig
 
 
@@ -542,8 +714,9 @@ SURFACE_ASPECT = 2.0  # default window is twice as wide as high: it fills a slid
 MAX_LEVELS_EACH_SIDE = 10  # contour lines above and below f(point); more would crowd labels
 
 
-def _surface_window(graph: engine.Graph, point: dict[str, float], x_var: str,
-                    y_var: str) -> tuple[float, float]:
+def _surface_window(
+    graph: engine.Graph, point: dict[str, float], x_var: str, y_var: str
+) -> tuple[float, float]:
     """Half-widths (x, y) of the default window around the point.
 
     Start at y ± max(1.5, half the larger coordinate) and twice that in x, then shrink (to a
@@ -557,17 +730,25 @@ def _surface_window(graph: engine.Graph, point: dict[str, float], x_var: str,
         return SURFACE_ASPECT * start, start
     h = start
     for _ in range(7):
-        px, py = np.meshgrid(np.linspace(x0 - SURFACE_ASPECT * h, x0 + SURFACE_ASPECT * h, 41),
-                             np.linspace(y0 - h, y0 + h, 21))
+        px, py = np.meshgrid(
+            np.linspace(x0 - SURFACE_ASPECT * h, x0 + SURFACE_ASPECT * h, 41),
+            np.linspace(y0 - h, y0 + h, 21),
+        )
         if np.all(np.isfinite(graph.evaluate({**point, x_var: px, y_var: py}))):
             return SURFACE_ASPECT * h, h
         h *= 0.8
     return SURFACE_ASPECT * start, start
 
 
-def surface_with_gradient(graph: engine.Graph, values: Values, *, x_var: str, y_var: str,
-                          span: float | tuple[float, float] | None = None,
-                          points: int = 80) -> go.Figure:
+def surface_with_gradient(
+    graph: engine.Graph,
+    values: Values,
+    *,
+    x_var: str,
+    y_var: str,
+    span: float | tuple[float, float] | None = None,
+    points: int = 80,
+) -> go.Figure:
     """Contour map of f over (x_var, y_var) around the point, other variables fixed, with the
     gradient (by autodiff) as an arrow at the point.
 
@@ -587,8 +768,11 @@ def surface_with_gradient(graph: engine.Graph, values: Values, *, x_var: str, y_
     if span is None:
         hx, hy = _surface_window(graph, point, x_var, y_var)
     else:
-        hx, hy = (float(span[0]), float(span[1])) if isinstance(span, tuple) else \
-            (float(span), float(span))
+        hx, hy = (
+            (float(span[0]), float(span[1]))
+            if isinstance(span, tuple)
+            else (float(span), float(span))
+        )
     if not all(math.isfinite(h) and h > 0 for h in (hx, hy)):
         raise ValueError(f"span must be positive, not {span}")
 
@@ -600,8 +784,11 @@ def surface_with_gradient(graph: engine.Graph, values: Values, *, x_var: str, y_
     f0 = float(graph.evaluate(point))
     gradient = graph.gradient(point)
     # No gradient where f itself is undefined, whatever reverse mode multiplies out there.
-    gx, gy = ((float(gradient[x_var]), float(gradient[y_var])) if math.isfinite(f0)
-              else (math.nan, math.nan))
+    gx, gy = (
+        (float(gradient[x_var]), float(gradient[y_var]))
+        if math.isfinite(f0)
+        else (math.nan, math.nan)
+    )
     norm = math.hypot(gx, gy)
     h = min(hx, hy)
 
@@ -623,11 +810,23 @@ def surface_with_gradient(graph: engine.Graph, values: Values, *, x_var: str, y_
         levels = dict(zmin=start, zmax=end, autocontour=False)
 
     fig = go.Figure()
-    fig.add_trace(go.Contour(x=xs, y=ys, z=z, uid="surface", name="f", showscale=False,
-                             colorscale=SURFACE_COLORSCALE, contours=contours,
-                             line=dict(color="#666666", width=1), connectgaps=False,
-                             hovertemplate=f"{x_var} = %{{x:.3g}}<br>{y_var} = %{{y:.3g}}<br>"
-                                           "f = %{z:.4g}<extra></extra>", **levels))
+    fig.add_trace(
+        go.Contour(
+            x=xs,
+            y=ys,
+            z=z,
+            uid="surface",
+            name="f",
+            showscale=False,
+            colorscale=SURFACE_COLORSCALE,
+            contours=contours,
+            line=dict(color="#666666", width=1),
+            connectgaps=False,
+            hovertemplate=f"{x_var} = %{{x:.3g}}<br>{y_var} = %{{y:.3g}}<br>"
+            "f = %{z:.4g}<extra></extra>",
+            **levels,
+        )
+    )
 
     notes = []
     if math.isfinite(norm) and norm > 0:
@@ -635,15 +834,43 @@ def surface_with_gradient(graph: engine.Graph, values: Values, *, x_var: str, y_
         ux, uy = gx / norm, gy / norm
         tip = (x0 + length * ux, y0 + length * uy)
         # The shaft as a trace (in the legend, readable as data) and the head as an annotation.
-        fig.add_trace(go.Scatter(x=[x0, tip[0]], y=[y0, tip[1]], mode="lines",
-                                 name="∇f by autodiff (length scaled)", uid="gradient",
-                                 line=dict(color=EXACT_COLOR, width=5), hoverinfo="skip"))
-        fig.add_annotation(x=tip[0], y=tip[1], ax=x0, ay=y0, xref="x", yref="y", axref="x",
-                           ayref="y", showarrow=True, arrowhead=2, arrowsize=1,
-                           arrowwidth=5, arrowcolor=EXACT_COLOR, text="")
-        fig.add_annotation(x=tip[0], y=tip[1], text="<b>∇f</b>", showarrow=False,
-                           xshift=22 * ux, yshift=22 * uy, bgcolor="rgba(255,255,255,0.85)",
-                           font=dict(size=ANNOTATION_SIZE + 2, color=EXACT_COLOR))
+        fig.add_trace(
+            go.Scatter(
+                x=[x0, tip[0]],
+                y=[y0, tip[1]],
+                mode="lines",
+                name="∇f by autodiff (length scaled)",
+                uid="gradient",
+                line=dict(color=EXACT_COLOR, width=5),
+                hoverinfo="skip",
+            )
+        )
+        fig.add_annotation(
+            x=tip[0],
+            y=tip[1],
+            ax=x0,
+            ay=y0,
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            showarrow=True,
+            arrowhead=2,
+            arrowsize=1,
+            arrowwidth=5,
+            arrowcolor=EXACT_COLOR,
+            text="",
+        )
+        fig.add_annotation(
+            x=tip[0],
+            y=tip[1],
+            text="<b>∇f</b>",
+            showarrow=False,
+            xshift=22 * ux,
+            yshift=22 * uy,
+            bgcolor="rgba(255,255,255,0.85)",
+            font=dict(size=ANNOTATION_SIZE + 2, color=EXACT_COLOR),
+        )
         notes.append(f"∇f = ({_num(gx)}, {_num(gy)}): the arrow has its exact direction")
     elif norm == 0:
         notes.append("∇f = (0, 0): a flat point, no direction of steepest ascent")
@@ -659,8 +886,20 @@ def surface_with_gradient(graph: engine.Graph, values: Values, *, x_var: str, y_
     title = f"{_text(graph)} around ({x_var}, {y_var}) = ({_num(x0)}, {_num(y0)})"
     _style(fig, title, "; ".join(notes) + _others(point, x_var, y_var), height=STACKED_HEIGHT)
     fig.update_layout(plot_bgcolor=UNDEFINED_BACKGROUND)
-    fig.update_xaxes(title_text=x_var, range=[x0 - hx, x0 + hx], constrain="domain",
-                     zeroline=False, showgrid=False)
-    fig.update_yaxes(title_text=y_var, range=[y0 - hy, y0 + hy], scaleanchor="x", scaleratio=1,
-                     constrain="domain", zeroline=False, showgrid=False)
+    fig.update_xaxes(
+        title_text=x_var,
+        range=[x0 - hx, x0 + hx],
+        constrain="domain",
+        zeroline=False,
+        showgrid=False,
+    )
+    fig.update_yaxes(
+        title_text=y_var,
+        range=[y0 - hy, y0 + hy],
+        scaleanchor="x",
+        scaleratio=1,
+        constrain="domain",
+        zeroline=False,
+        showgrid=False,
+    )
     return fig

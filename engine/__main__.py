@@ -21,25 +21,39 @@ def assignment(text: str) -> tuple[str, float]:
     try:
         return name.strip(), float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"the value of {name.strip()} must be a number, "
-                                         f"not {value!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"the value of {name.strip()} must be a number, not {value!r}"
+        ) from None
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine",
-                                     description="Evaluate and differentiate a function.")
+    parser = argparse.ArgumentParser(
+        prog="python -m engine", description="Evaluate and differentiate a function."
+    )
     parser.add_argument("function", help='e.g. "log(xy)+exp(xy)"')
     parser.add_argument("values", nargs="*", type=assignment, help="e.g. x=1 y=2")
     parser.add_argument("--json", action="store_true", help="print value and gradient as JSON")
     parser.add_argument("--trace", action="store_true", help="print every step in words")
-    parser.add_argument("--tree", action="store_true",
-                        help="the expression tree: a variable used twice is two leaves")
-    parser.add_argument("--local", choices=["symbolic", "numerical"], default="symbolic",
-                        help="how local derivatives are taken (default: symbolic)")
-    parser.add_argument("--eps", type=float, default=1e-4,
-                        help="eps for numerical local derivatives (default: 1e-4)")
-    parser.add_argument("--read-as", action="store_true",
-                        help="print the function as read, with full parentheses")
+    parser.add_argument(
+        "--tree",
+        action="store_true",
+        help="the expression tree: a variable used twice is two leaves",
+    )
+    parser.add_argument(
+        "--local",
+        choices=["symbolic", "numerical"],
+        default="symbolic",
+        help="how local derivatives are taken (default: symbolic)",
+    )
+    parser.add_argument(
+        "--eps",
+        type=float,
+        default=1e-4,
+        help="eps for numerical local derivatives (default: 1e-4)",
+    )
+    parser.add_argument(
+        "--read-as", action="store_true", help="print the function as read, with full parentheses"
+    )
     args = parser.parse_args(argv)
     try:
         graph = parse(args.function, merge=not args.tree)
@@ -52,16 +66,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({"function": args.function,
-                          "inputs": {k: json_number(v) for k, v in trace.inputs.items()},
-                          "value": json_number(trace.value),
-                          "gradient": {k: json_number(v) for k, v in trace.gradient.items()},
-                          "warnings": [message for _, message in trace.warnings],
-                          "notes": [{"node": n.node + 1, "kind": n.kind, "text": n.text}
-                                    for n in trace.notes],
-                          "read_as": read_as(graph),
-                          "reading_notes": list(graph.reading_notes)},
-                         indent=2, ensure_ascii=False, allow_nan=False))
+        print(
+            json.dumps(
+                {
+                    "function": args.function,
+                    "inputs": {k: json_number(v) for k, v in trace.inputs.items()},
+                    "value": json_number(trace.value),
+                    "gradient": {k: json_number(v) for k, v in trace.gradient.items()},
+                    "warnings": [message for _, message in trace.warnings],
+                    "notes": [
+                        {"node": n.node + 1, "kind": n.kind, "text": n.text} for n in trace.notes
+                    ],
+                    "read_as": read_as(graph),
+                    "reading_notes": list(graph.reading_notes),
+                },
+                indent=2,
+                ensure_ascii=False,
+                allow_nan=False,
+            )
+        )
         return 0
     if args.read_as:
         print(f"read as: {read_as(graph)}")

@@ -28,23 +28,28 @@ _LOCAL = {"self", "d_out", "eps", "up", "down"}
 @dataclass(frozen=True)
 class Box:
     """An operation with some of its arguments fixed (none, for the operation itself)."""
-    name: str                            # sin, square
+
+    name: str  # sin, square
     op: Op
     constants: tuple[float | None, ...]  # each argument's fixed value, None where free
-    class_name: str                      # Sine, Square
+    class_name: str  # Sine, Square
 
     @property
     def arguments(self) -> tuple[str, ...]:
         """The names of the free arguments in the code: z for one, a and b for two."""
-        free = [name for name, c in zip(self.op.argument_names, self.constants, strict=True)
-                if c is None]
+        free = [
+            name
+            for name, c in zip(self.op.argument_names, self.constants, strict=True)
+            if c is None
+        ]
         return ("z",) if len(free) == 1 else tuple(free)
 
     def forms(self) -> tuple[Formula, tuple[Formula, ...]]:
         """The forward formula and the free arguments' local-derivative formulas."""
         formula, derivatives = self.op.forms(self.constants)
-        return formula, tuple(d for d, c in zip(derivatives, self.constants, strict=True)
-                              if c is None)
+        return formula, tuple(
+            d for d, c in zip(derivatives, self.constants, strict=True) if c is None
+        )
 
     def _names(self) -> dict[str, ast.expr]:
         """What each of the operation's argument names stands for in the code."""
@@ -57,8 +62,11 @@ class Box:
 
 def boxes() -> dict[str, Box]:
     """Every box, by name: each operation's named forms, then the operations themselves."""
-    result = {form.name: Box(form.name, op, form.constants, form.class_name)
-              for op in OPS.values() for form in op.named_forms}
+    result = {
+        form.name: Box(form.name, op, form.constants, form.class_name)
+        for op in OPS.values()
+        for form in op.named_forms
+    }
     for op in OPS.values():
         result.setdefault(op.name, Box(op.name, op, (None,) * op.arity, op.class_name))
     return result
@@ -95,6 +103,7 @@ def box_text(name: str, inner: str) -> str:
 
 
 # -- the code ----------------------------------------------------------------------------------
+
 
 def _literal(value: float) -> ast.expr:
     number: int | float = int(value) if float(value).is_integer() else float(value)
@@ -148,13 +157,16 @@ def _helpers(used: set[str], box_name: str) -> tuple[list[str], list[str]]:
             op = OPS[name]
             definition = op.definition.python if op.definition else ""
             body = _read(definition, f"the definition of {name}")
-            definitions.insert(0, f"def {name}({', '.join(op.argument_names)}):\n"
-                                  f"    return {_code(body)}")
+            definitions.insert(
+                0, f"def {name}({', '.join(op.argument_names)}):\n    return {_code(body)}"
+            )
             defined.add(name)
             todo += sorted(_free_names(body) - set(op.argument_names))
         else:
-            raise ValueError(f"the code of {box_name} uses {name}, which is not in Python's "
-                             "math module, not a builtin and not an operation with a definition")
+            raise ValueError(
+                f"the code of {box_name} uses {name}, which is not in Python's "
+                "math module, not a builtin and not an operation with a definition"
+            )
     return sorted(imports), definitions
 
 
@@ -175,15 +187,19 @@ def box_code(name: str, mode: str = "symbolic", eps: float = 1e-4) -> str:
     names = b._names()
     args = b.arguments
     forward = _put(_read(formula.python, f"{name}'s formula"), names)
-    text_names = {n: (ast.unparse(e) if not isinstance(e, ast.Name) else e.id)
-                  for n, e in names.items()}
+    text_names = {
+        n: (ast.unparse(e) if not isinstance(e, ast.Name) else e.id) for n, e in names.items()
+    }
     lines = [
         f"class {b.class_name}:",
         f"    # forward: {_text(formula.text, text_names)}",
         f"    def forward(self, {', '.join(args)}):",
-        ("        self.z = z  # kept for backward" if args == ("z",) else
-         f"        {', '.join(f'self.{a}' for a in args)} = {', '.join(args)}  "
-         "# kept for backward"),
+        (
+            "        self.z = z  # kept for backward"
+            if args == ("z",)
+            else f"        {', '.join(f'self.{a}' for a in args)} = {', '.join(args)}  "
+            "# kept for backward"
+        ),
         f"        return {_code(forward)}",
         "",
     ]
@@ -195,19 +211,29 @@ def box_code(name: str, mode: str = "symbolic", eps: float = 1e-4) -> str:
             local = _put(_put(_read(derivative.python, f"{name}'s derivative"), names), kept)
             used |= _free_names(local)
             sends.append(_code(ast.BinOp(ast.Name("d_out"), ast.Mult(), local)))
-        said = ", ".join(f"d/d{arg} = {_text(d.text, text_names)}"
-                         for arg, d in zip(args, derivatives, strict=True))
-        lines += [f"    # backward, symbolic: {said}",
-                  "    def backward(self, d_out):",
-                  f"        return {', '.join(sends)}"]
+        said = ", ".join(
+            f"d/d{arg} = {_text(d.text, text_names)}"
+            for arg, d in zip(args, derivatives, strict=True)
+        )
+        lines += [
+            f"    # backward, symbolic: {said}",
+            "    def backward(self, d_out):",
+            f"        return {', '.join(sends)}",
+        ]
     else:
-        lines += [("    # backward, numerical: central difference" +
-                   ("" if len(args) == 1 else " in each input")),
-                  f"    def backward(self, d_out, eps={eps:g}):",
-                  f"        {', '.join(args)} = {', '.join(f'self.{a}' for a in args)}"]
+        lines += [
+            (
+                "    # backward, numerical: central difference"
+                + ("" if len(args) == 1 else " in each input")
+            ),
+            f"    def backward(self, d_out, eps={eps:g}):",
+            f"        {', '.join(args)} = {', '.join(f'self.{a}' for a in args)}",
+        ]
         for arg in args:
-            shifted = [_code(_put(forward, {arg: ast.BinOp(ast.Name(arg), sign, ast.Name("eps"))}))
-                       for sign in (ast.Add(), ast.Sub())]
+            shifted = [
+                _code(_put(forward, {arg: ast.BinOp(ast.Name(arg), sign, ast.Name("eps"))}))
+                for sign in (ast.Add(), ast.Sub())
+            ]
             lines.append(f"        up, down = {shifted[0]}, {shifted[1]}")
             if len(args) == 1:
                 lines.append("        return d_out * (up - down) / (2 * eps)")
@@ -223,4 +249,5 @@ def box_code(name: str, mode: str = "symbolic", eps: float = 1e-4) -> str:
 def _text(formula: str, names: dict[str, str]) -> str:
     """A formula's text with the box's argument names and constants put in: a² -> z²."""
     from .explain import substitute  # the explanations' own substitution, for the same look
+
     return substitute(formula, names)

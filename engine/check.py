@@ -20,13 +20,20 @@ from .format import number_text
 from .numeric import central_difference
 from .trace import Trace
 
-CheckKind = Literal["agree", "no-gradient", "overflow", "kink", "outside-domain", "eps",
-                    "ill-conditioned",
-                    "disagree"]
+CheckKind = Literal[
+    "agree",
+    "no-gradient",
+    "overflow",
+    "kink",
+    "outside-domain",
+    "eps",
+    "ill-conditioned",
+    "disagree",
+]
 #: eps values tried when the chosen one disagrees, to tell a bad eps from a wrong gradient;
 #: each also scaled by |x|, for points far from 1 in size.
-EPS_TRIED = tuple(10.0 ** -k for k in range(2, 10))
-COARSE = 1e-9    # float spacing beyond which central difference cannot resolve most functions
+EPS_TRIED = tuple(10.0**-k for k in range(2, 10))
+COARSE = 1e-9  # float spacing beyond which central difference cannot resolve most functions
 RELATIVE = 1e-3  # backprop and central difference agree within this, relative to the larger
 
 
@@ -35,8 +42,8 @@ class Check:
     variable: str
     backprop: float
     central: float
-    kind: CheckKind       # 'agree', or what explains the difference
-    reason: str | None    # in words, None where they agree
+    kind: CheckKind  # 'agree', or what explains the difference
+    reason: str | None  # in words, None where they agree
 
     @property
     def agree(self) -> bool:
@@ -45,8 +52,9 @@ class Check:
 
 def close(a: float, b: float, relative: float = RELATIVE) -> bool:
     """Equal within `relative` of the larger magnitude (and of 1 near zero)."""
-    return math.isfinite(a) and math.isfinite(b) and \
-        abs(a - b) <= relative * max(1.0, abs(a), abs(b))
+    return (
+        math.isfinite(a) and math.isfinite(b) and abs(a - b) <= relative * max(1.0, abs(a), abs(b))
+    )
 
 
 def gradient_check(trace: Trace, eps: float = 1e-4) -> tuple[Check, ...]:
@@ -70,13 +78,15 @@ def gradient_check(trace: Trace, eps: float = 1e-4) -> tuple[Check, ...]:
             overflow = [n.text for n in trace.notes if n.kind == "overflow"]
             if overflow:
                 kind = "overflow"
-                reason = (f"backpropagation gives {number_text(backprop)}, which is not the "
-                          f"gradient: {overflow[0]}")
+                reason = (
+                    f"backpropagation gives {number_text(backprop)}, which is not the "
+                    f"gradient: {overflow[0]}"
+                )
             else:
                 kind = "no-gradient"
-                reason = (f"there is no gradient with respect to {name} here: "
-                          + (problems[0] if problems else f"backpropagation gives "
-                                                          f"{number_text(backprop)}"))
+                reason = f"there is no gradient with respect to {name} here: " + (
+                    problems[0] if problems else f"backpropagation gives {number_text(backprop)}"
+                )
         elif close(backprop, central):
             pass
         elif kinks:
@@ -91,45 +101,58 @@ def gradient_check(trace: Trace, eps: float = 1e-4) -> tuple[Check, ...]:
             near = _kink_within(trace, inputs, name, eps)
             if near is not None:
                 kind = "kink"
-                reason = (f"{near} lies within eps = {number_text(eps)} of {name}, so "
-                          "central difference straddles the point where it has no derivative "
-                          "and mixes the slopes on both sides")
+                reason = (
+                    f"{near} lies within eps = {number_text(eps)} of {name}, so "
+                    "central difference straddles the point where it has no derivative "
+                    "and mixes the slopes on both sides"
+                )
             elif outside:
                 kind = "outside-domain"
-                reason = (f"central difference evaluates f at {name} = "
-                          f"{number_text(outside[0])}, where f is undefined, so it gives "
-                          f"{number_text(central)}")
+                reason = (
+                    f"central difference evaluates f at {name} = "
+                    f"{number_text(outside[0])}, where f is undefined, so it gives "
+                    f"{number_text(central)}"
+                )
             else:
-                tried = [e * s for s in dict.fromkeys((1.0, abs(x))) if s > 0
-                         for e in EPS_TRIED]
-                good = [e for e in tried
-                        if close(backprop, float(central_difference(f, inputs[name], e)))]
+                tried = [e * s for s in dict.fromkeys((1.0, abs(x))) if s > 0 for e in EPS_TRIED]
+                good = [
+                    e
+                    for e in tried
+                    if close(backprop, float(central_difference(f, inputs[name], e)))
+                ]
                 if good:
                     kind = "ill-conditioned"
-                    reason = (f"eps = {number_text(eps)} suits this point badly (too large "
-                              "for how sharply f curves here, or too small for the float "
-                              f"round-off); with eps = {number_text(good[0])} central "
-                              "difference agrees")
+                    reason = (
+                        f"eps = {number_text(eps)} suits this point badly (too large "
+                        "for how sharply f curves here, or too small for the float "
+                        f"round-off); with eps = {number_text(good[0])} central "
+                        "difference agrees"
+                    )
                 elif np.spacing(abs(x)) > COARSE:
                     kind = "ill-conditioned"
-                    reason = (f"floats near {name} = {number_text(x)} are "
-                              f"{number_text(float(np.spacing(abs(x))))} apart, so no eps is "
-                              "both representable and small enough for how f varies here")
+                    reason = (
+                        f"floats near {name} = {number_text(x)} are "
+                        f"{number_text(float(np.spacing(abs(x))))} apart, so no eps is "
+                        "both representable and small enough for how f varies here"
+                    )
                 elif np.spacing(abs(f(x))) > RELATIVE * abs(backprop) * max(tried):
                     kind = "ill-conditioned"
-                    reason = (f"f = {number_text(f(x))} here, and floats near it are "
-                              f"{number_text(float(np.spacing(abs(f(x)))))} apart: the change "
-                              "any eps makes in f is lost in the round-off")
+                    reason = (
+                        f"f = {number_text(f(x))} here, and floats near it are "
+                        f"{number_text(float(np.spacing(abs(f(x)))))} apart: the change "
+                        "any eps makes in f is lost in the round-off"
+                    )
                 else:
                     kind = "disagree"
-                    reason = ("backpropagation and central difference disagree at every eps "
-                              f"from {number_text(EPS_TRIED[0])} to {number_text(EPS_TRIED[-1])}")
+                    reason = (
+                        "backpropagation and central difference disagree at every eps "
+                        f"from {number_text(EPS_TRIED[0])} to {number_text(EPS_TRIED[-1])}"
+                    )
         result.append(Check(name, backprop, central, kind, reason))
     return tuple(result)
 
 
-def _kink_within(trace: Trace, inputs: dict[str, np.float64], name: str,
-                 eps: float) -> str | None:
+def _kink_within(trace: Trace, inputs: dict[str, np.float64], name: str, eps: float) -> str | None:
     """The first operation with a point without derivative between name − eps and name + eps
     (as `Op.kink_between` tells from its arguments on both sides), in words."""
     graph = trace.graph

@@ -24,6 +24,7 @@ MAX_STEPS = 2000
 @dataclass(frozen=True)
 class Update:
     """p ← p − lr · ∂L/∂p for one parameter."""
+
     name: str
     before: float
     gradient: float
@@ -34,15 +35,18 @@ class Update:
         """w ← w − lr · ∂L/∂w = 0.5 − 0.1 · (−0.21) = 0.521"""
         g = number_text(self.gradient)
         g = f"({g})" if g.startswith("−") else g
-        return (f"{self.name} ← {self.name} − lr · ∂{loss}/∂{self.name} = "
-                f"{number_text(self.before)} − {number_text(self.lr)} · {g} = "
-                f"{number_text(self.after)}")
+        return (
+            f"{self.name} ← {self.name} − lr · ∂{loss}/∂{self.name} = "
+            f"{number_text(self.before)} − {number_text(self.lr)} · {g} = "
+            f"{number_text(self.after)}"
+        )
 
 
 @dataclass(frozen=True)
 class Step:
     """One gradient step: from `before` (where the loss is `loss`) to `after`."""
-    number: int                      # 1 for the first step
+
+    number: int  # 1 for the first step
     before: dict[str, float]
     loss: float
     gradient: dict[str, float]
@@ -52,8 +56,9 @@ class Step:
 
     @property
     def updates(self) -> tuple[Update, ...]:
-        return tuple(Update(p, self.before[p], self.gradient[p], self.lr, self.after[p])
-                     for p in self.before)
+        return tuple(
+            Update(p, self.before[p], self.gradient[p], self.lr, self.after[p]) for p in self.before
+        )
 
     @property
     def grew(self) -> bool:
@@ -63,8 +68,9 @@ class Step:
 @dataclass(frozen=True)
 class Stop:
     """Why a run ended before taking every step asked for."""
+
     kind: Literal["not finite", "gradient not finite", "parameter not finite"]
-    step: int                        # the number of steps taken before it stopped
+    step: int  # the number of steps taken before it stopped
     message: str
 
 
@@ -74,7 +80,7 @@ class Run:
     start_loss: float
     lr: float
     steps: tuple[Step, ...]
-    stop: Stop | None                # None: every step asked for was taken
+    stop: Stop | None  # None: every step asked for was taken
 
     @property
     def losses(self) -> list[float]:
@@ -96,9 +102,10 @@ class Run:
         losses = self.losses
         if len(losses) < 2:
             return False
-        recent = losses[-window - 1:]
-        return all(b > a for a, b in pairwise(recent)) or \
-            (losses[-1] > losses[0] and losses[-1] > losses[-2])
+        recent = losses[-window - 1 :]
+        return all(b > a for a, b in pairwise(recent)) or (
+            losses[-1] > losses[0] and losses[-1] > losses[-2]
+        )
 
 
 def loss_at(graph: Graph, params: dict[str, float]) -> float:
@@ -110,8 +117,9 @@ def gradient_step(graph: Graph, params: dict[str, float], lr: float, number: int
     return _step(graph, params, lr, number, None)[0]
 
 
-def _step(graph: Graph, params: dict[str, float], lr: float, number: int,
-          values: list | None) -> tuple[Step, list | None]:
+def _step(
+    graph: Graph, params: dict[str, float], lr: float, number: int, values: list | None
+) -> tuple[Step, list | None]:
     """The step, and the forward pass at the point it leads to, which is the next step's: a
     run does one forward and one backward pass per step (`values`: this point's forward)."""
     if values is None:
@@ -121,16 +129,19 @@ def _step(graph: Graph, params: dict[str, float], lr: float, number: int,
     for node_id, name in graph._variable_nodes:  # with merge=False, one node per use
         gradient[name] = float(gradient[name] + grads[node_id])
     after = {p: params[p] - lr * gradient[p] for p in params}
-    following = graph.forward(graph.inputs(after)) \
-        if all(math.isfinite(v) for v in after.values()) else None
+    following = (
+        graph.forward(graph.inputs(after))
+        if all(math.isfinite(v) for v in after.values())
+        else None
+    )
     loss_after = float(following[graph.output]) if following is not None else math.nan
-    step = Step(number, dict(params), float(values[graph.output]), gradient, lr, after,
-                loss_after)
+    step = Step(number, dict(params), float(values[graph.output]), gradient, lr, after, loss_after)
     return step, following
 
 
-def train(graph: Graph, start: dict[str, float], lr: float, steps: int,
-          previous: Run | None = None) -> Run:
+def train(
+    graph: Graph, start: dict[str, float], lr: float, steps: int, previous: Run | None = None
+) -> Run:
     """Up to `steps` gradient steps from `start`; stops at the first nan or inf, and says why.
 
     A step is taken only from a point where the loss and its gradient are finite numbers; the
@@ -159,20 +170,30 @@ def train(graph: Graph, start: dict[str, float], lr: float, steps: int,
         step, values = _step(graph, params, lr, k + 1, values)
         bad = [p for p, g in step.gradient.items() if not math.isfinite(g)]
         if bad:
-            stop = Stop("gradient not finite", k, _stopped(
-                k, f"∂L/∂{bad[0]} is {number_text(step.gradient[bad[0]])}"))
+            stop = Stop(
+                "gradient not finite",
+                k,
+                _stopped(k, f"∂L/∂{bad[0]} is {number_text(step.gradient[bad[0]])}"),
+            )
             break
         taken.append(step)
         params = step.after
         lost = [p for p, v in params.items() if not math.isfinite(v)]
         if lost:
-            stop = Stop("parameter not finite", k + 1, _stopped(
-                k + 1, f"{lost[0]} became {number_text(params[lost[0]])}"))
+            stop = Stop(
+                "parameter not finite",
+                k + 1,
+                _stopped(k + 1, f"{lost[0]} became {number_text(params[lost[0]])}"),
+            )
             break
         if not math.isfinite(step.loss_after):
-            stop = Stop("not finite", k + 1, _stopped(
-                k + 1, f"the loss became {number_text(step.loss_after)}"
-                + _where(graph, values)))
+            stop = Stop(
+                "not finite",
+                k + 1,
+                _stopped(
+                    k + 1, f"the loss became {number_text(step.loss_after)}" + _where(graph, values)
+                ),
+            )
             break
     start_loss = previous.start_loss if previous else loss_at(graph, start)
     return Run(start, start_loss, lr, tuple(taken), stop)
@@ -189,6 +210,8 @@ def _where(graph: Graph, values: list | None) -> str:
 
 
 def _stopped(k: int, what: str) -> str:
-    return (f"Training stopped after {k} step{'s' if k != 1 else ''}: {what}, so there is no "
-            "gradient to follow. A smaller learning rate, or other starting values, keep the "
-            "parameters where the loss is defined.")
+    return (
+        f"Training stopped after {k} step{'s' if k != 1 else ''}: {what}, so there is no "
+        "gradient to follow. A smaller learning rate, or other starting values, keep the "
+        "parameters where the loss is defined."
+    )

@@ -19,36 +19,53 @@ from .graph import Graph
 from .ops import GREEK, OPS, Formula
 from .trace import PHASE_TITLES, BackwardStep, ForwardStep, OrderStep, Trace
 
-__all__ = ["Segment", "Line", "Kind", "Explanation", "W", "M", "explain", "node_name", "who",
-           "substitute", "arguments", "group", "forms", "number_text", "number_latex",
-           "paren_text"]
+__all__ = [
+    "Segment",
+    "Line",
+    "Kind",
+    "Explanation",
+    "W",
+    "M",
+    "explain",
+    "node_name",
+    "who",
+    "substitute",
+    "arguments",
+    "group",
+    "forms",
+    "number_text",
+    "number_latex",
+    "paren_text",
+]
 
 
 @dataclass(frozen=True)
 class Segment:
-    text: str                 # plain text
+    text: str  # plain text
     latex: str | None = None  # set for math; None for words
 
 
 class Kind(Enum):
     """What a line of an explanation says, so a reader can pick lines without their wording."""
-    TEXT = "text"              # anything else: the start, the order, a definition
-    COMPUTE = "compute"        # a forward step's arithmetic
-    RECEIVED = "received"      # the d_out a node received, from one user or summed
-    SHARE = "share"            # a variable's leaf in the tree: its d_out is a share only
-    GRADIENT = "gradient"      # a variable's gradient, stated as the gradient
+
+    TEXT = "text"  # anything else: the start, the order, a definition
+    COMPUTE = "compute"  # a forward step's arithmetic
+    RECEIVED = "received"  # the d_out a node received, from one user or summed
+    SHARE = "share"  # a variable's leaf in the tree: its d_out is a share only
+    GRADIENT = "gradient"  # a variable's gradient, stated as the gradient
     NO_GRADIENT = "no-gradient"  # a variable's d_out that is not a gradient (nan, inf)
-    SEND = "send"              # what a node sends to one input: d_out · local derivative
-    LATE = "late"              # a send that arrives after its receiver fired
-    KINK = "kink"              # the operation is not differentiable here: the convention used
-    UNDEFINED = "undefined"    # the operation has no value here, so no derivative
-    MODE = "mode"              # how the local derivatives were taken
+    SEND = "send"  # what a node sends to one input: d_out · local derivative
+    LATE = "late"  # a send that arrives after its receiver fired
+    KINK = "kink"  # the operation is not differentiable here: the convention used
+    UNDEFINED = "undefined"  # the operation has no value here, so no derivative
+    MODE = "mode"  # how the local derivatives were taken
 
 
 @dataclass(frozen=True)
 class Line:
     """One line of an explanation: its segments and what kind of statement it is. Iterates
     and indexes as its segments."""
+
     segments: tuple[Segment, ...]
     kind: Kind = Kind.TEXT
 
@@ -75,8 +92,11 @@ class Explanation:
     def __post_init__(self) -> None:
         # Lines given as plain tuples of segments are lines of kind TEXT.
         if any(not isinstance(line, Line) for line in self.lines):
-            object.__setattr__(self, "lines", tuple(
-                line if isinstance(line, Line) else Line(tuple(line)) for line in self.lines))
+            object.__setattr__(
+                self,
+                "lines",
+                tuple(line if isinstance(line, Line) else Line(tuple(line)) for line in self.lines),
+            )
 
     def as_text(self) -> str:
         body = "\n".join("  " + line.text for line in self.lines)
@@ -137,11 +157,13 @@ def who(graph: Graph, node_id: int) -> str:
 def substitute(formula: str, names: dict[str, str]) -> str:
     """Put argument names (a, b, z) into a formula, leaving LaTeX commands alone. A value
     already in parentheses, (−1), loses them where the formula has its own: log(−1)."""
+
     def put(m: re.Match[str]) -> str:
         value = names.get(m.group(2), m.group(2))
         if m.group(1) and m.group(3) and re.fullmatch(r"\([^()]*\)", value):
             value = value[1:-1]
         return m.group(1) + value + m.group(3)
+
     return re.sub(r"(\(?)(?<![\\A-Za-z])([abz])(?![A-Za-z])(\)?)", put, formula)
 
 
@@ -168,23 +190,29 @@ def forms(graph: Graph, node_id: int) -> tuple[Formula, tuple[Formula, ...]]:
     """The operation's formula and local-derivative formulas with its constant arguments
     written in, as the course writes them (a square: x² and 2·x)."""
     node = graph.nodes[node_id]
-    constants = tuple(graph.nodes[a].value if graph.nodes[a].kind == "constant" else None
-                      for a in node.args)
+    constants = tuple(
+        graph.nodes[a].value if graph.nodes[a].kind == "constant" else None for a in node.args
+    )
     return OPS[node.label].forms(constants)
 
 
 def formula_math(trace: Any, node_id: int, formula: Formula) -> tuple[str, str, str, str]:
     """A formula with the inputs' names, and with their values: text, LaTeX, text, LaTeX."""
-    return (substitute(formula.text, arguments(trace, node_id, "text")),
-            substitute(formula.latex, arguments(trace, node_id, "latex")),
-            substitute(formula.text, arguments(trace, node_id, "value_text")),
-            substitute(formula.latex, arguments(trace, node_id, "value_latex")))
+    return (
+        substitute(formula.text, arguments(trace, node_id, "text")),
+        substitute(formula.latex, arguments(trace, node_id, "latex")),
+        substitute(formula.text, arguments(trace, node_id, "value_text")),
+        substitute(formula.latex, arguments(trace, node_id, "value_latex")),
+    )
 
 
 def group(latex: str) -> str:
     """Parenthesise a substituted formula when it is more than one number."""
-    return latex if re.fullmatch(r"\(?-?[\d.]+( \\times 10\^\{-?\d+\})?\)?", latex) \
+    return (
+        latex
+        if re.fullmatch(r"\(?-?[\d.]+( \\times 10\^\{-?\d+\})?\)?", latex)
         else rf"\left({latex}\right)"
+    )
 
 
 # The names these had before they were public.
@@ -205,9 +233,14 @@ def explain(trace: Trace, k: int) -> Explanation:
 
 def _start(trace: Trace) -> Explanation:
     graph = trace.graph
-    given = [M(f"{node_name(graph, n.id)[0]} = {number_text(trace.values[n.id])}",
-               f"{node_name(graph, n.id)[1]} = {number_latex(trace.values[n.id])}")
-             for n in graph.nodes if n.kind == "variable"]
+    given = [
+        M(
+            f"{node_name(graph, n.id)[0]} = {number_text(trace.values[n.id])}",
+            f"{node_name(graph, n.id)[1]} = {number_latex(trace.values[n.id])}",
+        )
+        for n in graph.nodes
+        if n.kind == "variable"
+    ]
     lines: list[Line] = []
     if given:
         inputs: list[Segment] = [W("The inputs are ")]
@@ -216,14 +249,25 @@ def _start(trace: Trace) -> Explanation:
         lines.append(L(*inputs, W(".")))
     operations = sum(1 for n in graph.nodes if n.kind == "operation")
     if operations == 0:
-        lines.append(L(W("There is no operation to compute: the function is its input "
-                         f"{who(graph, graph.output)} itself.")))
+        lines.append(
+            L(
+                W(
+                    "There is no operation to compute: the function is its input "
+                    f"{who(graph, graph.output)} itself."
+                )
+            )
+        )
     elif operations == 1:
-        lines.append(L(W("The forward pass computes the one operation once its inputs are "
-                         "known.")))
+        lines.append(L(W("The forward pass computes the one operation once its inputs are known.")))
     else:
-        lines.append(L(W(f"The forward pass computes the {operations} operations, each once "
-                         "its inputs are known.")))
+        lines.append(
+            L(
+                W(
+                    f"The forward pass computes the {operations} operations, each once "
+                    "its inputs are known."
+                )
+            )
+        )
     return Explanation("Start", tuple(lines))
 
 
@@ -233,17 +277,29 @@ def _forward(trace: Trace, step: ForwardStep) -> Explanation:
     op = OPS[node.label]
     name_text, name_latex = node_name(graph, step.node)
     by_name_text, by_name, by_value_text, by_value = formula_math(
-        trace, step.node, forms(graph, step.node)[0])
-    lines = [L(M(f"{name_text} = {by_name_text} = {by_value_text} = {number_text(step.value)}",
-                 f"{name_latex} = {by_name} = {by_value} = {number_latex(step.value)}"),
-               kind=Kind.COMPUTE)]
+        trace, step.node, forms(graph, step.node)[0]
+    )
+    lines = [
+        L(
+            M(
+                f"{name_text} = {by_name_text} = {by_value_text} = {number_text(step.value)}",
+                f"{name_latex} = {by_name} = {by_value} = {number_latex(step.value)}",
+            ),
+            kind=Kind.COMPUTE,
+        )
+    ]
     if op.definition is not None:
         z_text, z_latex = op.formula.text, op.formula.latex
-        lines.append(L(W(f"{op.symbol} is {op.name}: "),
-                       M(f"{z_text} = {op.definition.text}",
-                         f"{z_latex} = {op.definition.latex}"), W(".")))
-    return Explanation(f"{PHASE_TITLES['forward']}: {who(graph, step.node)}", tuple(lines),
-                       step.warning)
+        lines.append(
+            L(
+                W(f"{op.symbol} is {op.name}: "),
+                M(f"{z_text} = {op.definition.text}", f"{z_latex} = {op.definition.latex}"),
+                W("."),
+            )
+        )
+    return Explanation(
+        f"{PHASE_TITLES['forward']}: {who(graph, step.node)}", tuple(lines), step.warning
+    )
 
 
 def search_state(trace: Trace, k: int) -> tuple[list[int], set[int], list[int]]:
@@ -269,15 +325,19 @@ def _search_line(trace: Trace, k: int) -> Line:
     path, seen, _ = search_state(trace, k)
     stack = ", ".join(node_name(graph, n)[0] for n in path) or "empty"
     # Named one by one while a student can take them in; a large graph gets a count.
-    visited = ", ".join(node_name(graph, n)[0] for n in sorted(seen)) if len(seen) <= 12 \
+    visited = (
+        ", ".join(node_name(graph, n)[0] for n in sorted(seen))
+        if len(seen) <= 12
         else f"{len(seen)} nodes"
+    )
     return L(W(f"Stack: {stack}. Visited: {visited}."))
 
 
 def _order(trace: Trace, step: OrderStep, k: int) -> Explanation:
     explanation = _order_moves(trace, step, k)
-    return Explanation(explanation.title, explanation.lines + (_search_line(trace, k),),
-                       explanation.warning)
+    return Explanation(
+        explanation.title, explanation.lines + (_search_line(trace, k),), explanation.warning
+    )
 
 
 def _order_moves(trace: Trace, step: OrderStep, k: int) -> Explanation:
@@ -286,34 +346,42 @@ def _order_moves(trace: Trace, step: OrderStep, k: int) -> Explanation:
     name = who(graph, step.node)
     title = f"{PHASE_TITLES['order']}: {name}"
     if step.action == "enter":
-        came = f", reached from {who(graph, step.via)}" if step.via is not None else \
-            ", the output: the search starts here"
+        came = (
+            f", reached from {who(graph, step.via)}"
+            if step.via is not None
+            else ", the output: the search starts here"
+        )
         if node.args:
             inputs = ", ".join(dict.fromkeys(who(graph, a) for a in node.args))
-            line = W(f"Visit {name}{came}. Before it can be placed, its inputs must be: "
-                     f"{inputs}.")
+            line = W(f"Visit {name}{came}. Before it can be placed, its inputs must be: {inputs}.")
         else:
             line = W(f"Visit {name}{came}. It has no inputs.")
         return Explanation(title, (L(line),))
     if step.action == "skip":
         users = sorted({u for u, _ in graph.consumers()[step.node]})
         fan = ", ".join(who(graph, u) for u in users)
-        return Explanation(title, (L(W(f"{name} was visited already: it fans out to {fan}. "
-                                       "Nothing to do.")),))
+        return Explanation(
+            title, (L(W(f"{name} was visited already: it fans out to {fan}. Nothing to do.")),)
+        )
     order = ", ".join(node_name(graph, n)[0] for n in search_state(trace, k)[2])
-    position = step.position if step.position is not None else \
-        len(search_state(trace, k)[2]) - 1
-    return Explanation(title, (
-        L(W(f"Every input of {name} is placed, so {name} goes at position "
-            f"{position + 1} of the order.")),
-        L(W(f"Order so far: {order}.")),
-    ))
+    position = step.position if step.position is not None else len(search_state(trace, k)[2]) - 1
+    return Explanation(
+        title,
+        (
+            L(
+                W(
+                    f"Every input of {name} is placed, so {name} goes at position "
+                    f"{position + 1} of the order."
+                )
+            ),
+            L(W(f"Order so far: {order}.")),
+        ),
+    )
 
 
 def _gradient_symbol(trace: Trace, name_text: str, name_latex: str) -> tuple[str, str]:
     out_text, out_latex = node_name(trace.graph, trace.graph.output)
-    return (f"∂{out_text}/∂{name_text}",
-            rf"\frac{{\partial {out_latex}}}{{\partial {name_latex}}}")
+    return (f"∂{out_text}/∂{name_text}", rf"\frac{{\partial {out_latex}}}{{\partial {name_latex}}}")
 
 
 def _origin_notes(trace: Trace, step: BackwardStep) -> list[str]:
@@ -322,15 +390,18 @@ def _origin_notes(trace: Trace, step: BackwardStep) -> list[str]:
         return []
     graph = trace.graph
     node = step.origin
-    return [n.text for n in trace.notes if n.node == node and n.kind != "kink"] + \
-        [n.text for n in trace.notes if n.node == node] + \
-        [text for n, text in trace.warnings if n == node] + \
-        [text for n, text in trace.warnings if n in graph.nodes[node].args]
+    return (
+        [n.text for n in trace.notes if n.node == node and n.kind != "kink"]
+        + [n.text for n in trace.notes if n.node == node]
+        + [text for n, text in trace.warnings if n == node]
+        + [text for n, text in trace.warnings if n in graph.nodes[node].args]
+    )
 
 
 def _overflowed(trace: Trace, step: BackwardStep) -> bool:
-    return step.origin is not None and any(n.node == step.origin and n.kind == "overflow"
-                                           for n in trace.notes)
+    return step.origin is not None and any(
+        n.node == step.origin and n.kind == "overflow" for n in trace.notes
+    )
 
 
 def _cause(trace: Trace, step: BackwardStep) -> str:
@@ -338,18 +409,21 @@ def _cause(trace: Trace, step: BackwardStep) -> str:
     if step.origin is None:
         return ""
     reasons = _origin_notes(trace, step)
-    return f"; it arose at {who(trace.graph, step.origin)}" + \
-        (f": {reasons[0]}" if reasons else "")
+    return f"; it arose at {who(trace.graph, step.origin)}" + (f": {reasons[0]}" if reasons else "")
 
 
 def _not_a_gradient(trace: Trace, step: BackwardStep, name: str, value: float) -> str:
     """Why a variable's non-finite d_out is not its gradient, in words."""
     if _overflowed(trace, step):
-        return (f"{number_text(value)}, which is not the gradient: a number on the way went "
-                f"beyond the largest float, so the gradient with respect to {name} cannot be "
-                f"computed this way{_cause(trace, step)}.")
-    return (f"{number_text(value)}, which is not a gradient: there is no gradient with "
-            f"respect to {name} here{_cause(trace, step)}.")
+        return (
+            f"{number_text(value)}, which is not the gradient: a number on the way went "
+            f"beyond the largest float, so the gradient with respect to {name} cannot be "
+            f"computed this way{_cause(trace, step)}."
+        )
+    return (
+        f"{number_text(value)}, which is not a gradient: there is no gradient with "
+        f"respect to {name} here{_cause(trace, step)}."
+    )
 
 
 def _variable_lines(trace: Trace, step: BackwardStep) -> list[Line]:
@@ -358,33 +432,61 @@ def _variable_lines(trace: Trace, step: BackwardStep) -> list[Line]:
     grad_text, grad_latex = _gradient_symbol(trace, name_text, name_latex)
     copies = step.copies
     if copies is not None and not copies.last:
-        return [L(W(f"{name_text} is used {times_text(copies.count)}, so the tree draws it as "
+        return [
+            L(
+                W(
+                    f"{name_text} is used {times_text(copies.count)}, so the tree draws it as "
                     f"{copies.count} leaves. This leaf's d_out, {number_text(step.d_out)}, is "
                     f"a share of the gradient, not the gradient: the gradient is the sum over "
-                    f"the leaves, added up when the last one is reached."), kind=Kind.SHARE)]
+                    f"the leaves, added up when the last one is reached."
+                ),
+                kind=Kind.SHARE,
+            )
+        ]
     total = copies.total if copies is not None and copies.total is not None else step.d_out
     kinks = [n for n in trace.notes if n.kind == "kink"]
-    by_convention = " (by convention, at a point that has no derivative: see " + \
-        ", ".join(dict.fromkeys(who(graph, n.node) for n in kinks)) + ")" if kinks else ""
+    by_convention = (
+        " (by convention, at a point that has no derivative: see "
+        + ", ".join(dict.fromkeys(who(graph, n.node) for n in kinks))
+        + ")"
+        if kinks
+        else ""
+    )
     if copies is not None:
         shares = sorted(copies.shares)  # in node order, as they are added
         sum_text = " + ".join(paren_text(d) for _, d in shares)
         sum_latex = " + ".join(number_latex(d, True) for _, d in shares)
-        intro = (f"{name_text} is used {times_text(copies.count)}: the leaves' shares add up "
-                 "to ")
+        intro = f"{name_text} is used {times_text(copies.count)}: the leaves' shares add up to "
         if not math.isfinite(total):
-            return [L(W(intro + _not_a_gradient(trace, step, name_text, total)),
-                      kind=Kind.NO_GRADIENT)]
-        return [L(W(intro + "the gradient" + by_convention + ": "),
-                  M(f"{grad_text} = {sum_text} = {number_text(total)}",
-                    f"{grad_latex} = {sum_latex} = {number_latex(total)}"), W("."),
-                  kind=Kind.GRADIENT)]
+            return [
+                L(W(intro + _not_a_gradient(trace, step, name_text, total)), kind=Kind.NO_GRADIENT)
+            ]
+        return [
+            L(
+                W(intro + "the gradient" + by_convention + ": "),
+                M(
+                    f"{grad_text} = {sum_text} = {number_text(total)}",
+                    f"{grad_latex} = {sum_latex} = {number_latex(total)}",
+                ),
+                W("."),
+                kind=Kind.GRADIENT,
+            )
+        ]
     if not math.isfinite(total):
-        return [L(W("d_out is " + _not_a_gradient(trace, step, name_text, total)),
-                  kind=Kind.NO_GRADIENT)]
-    return [L(W("This is the gradient" + by_convention + ": "),
-              M(f"{grad_text} = {number_text(total)}", f"{grad_latex} = {number_latex(total)}"),
-              W("."), kind=Kind.GRADIENT)]
+        return [
+            L(
+                W("d_out is " + _not_a_gradient(trace, step, name_text, total)),
+                kind=Kind.NO_GRADIENT,
+            )
+        ]
+    return [
+        L(
+            W("This is the gradient" + by_convention + ": "),
+            M(f"{grad_text} = {number_text(total)}", f"{grad_latex} = {number_latex(total)}"),
+            W("."),
+            kind=Kind.GRADIENT,
+        )
+    ]
 
 
 def _received_lines(trace: Trace, step: BackwardStep) -> list[Line]:
@@ -393,24 +495,46 @@ def _received_lines(trace: Trace, step: BackwardStep) -> list[Line]:
     out_text, out_latex = node_name(graph, graph.output)
     d_out = number_text(step.d_out)
     if not step.received:
-        return [L(W(f"Start at the output {name} with "),
-                  M(f"d_out = d{out_text}/d{out_text} = 1",
+        return [
+            L(
+                W(f"Start at the output {name} with "),
+                M(
+                    f"d_out = d{out_text}/d{out_text} = 1",
                     rf"d_{{\mathrm{{out}}}} = \frac{{\partial {out_latex}}}"
-                    rf"{{\partial {out_latex}}} = 1"), W("."), kind=Kind.RECEIVED)]
+                    rf"{{\partial {out_latex}}} = 1",
+                ),
+                W("."),
+                kind=Kind.RECEIVED,
+            )
+        ]
     if len(step.received) == 1:
         r = step.received[0]
-        return [L(W(f"{name} received "),
-                  M(f"d_out = {d_out}", rf"d_{{\mathrm{{out}}}} = {number_latex(step.d_out)}"),
-                  W(f" from {who(graph, r.sender)}."), kind=Kind.RECEIVED)]
-    parts = " and ".join(f"{number_text(r.amount)} from {who(graph, r.sender)}"
-                         for r in step.received)
+        return [
+            L(
+                W(f"{name} received "),
+                M(f"d_out = {d_out}", rf"d_{{\mathrm{{out}}}} = {number_latex(step.d_out)}"),
+                W(f" from {who(graph, r.sender)}."),
+                kind=Kind.RECEIVED,
+            )
+        ]
+    parts = " and ".join(
+        f"{number_text(r.amount)} from {who(graph, r.sender)}" for r in step.received
+    )
     total_text = " + ".join(paren_text(r.amount) for r in step.received)
     total_latex = " + ".join(number_latex(r.amount, True) for r in step.received)
-    return [L(W(f"{name} fans out, so the contributions add up: it received {parts}."),
-              kind=Kind.RECEIVED),
-            L(M(f"d_out = {total_text} = {d_out}",
-                rf"d_{{\mathrm{{out}}}} = {total_latex} = {number_latex(step.d_out)}"),
-              kind=Kind.RECEIVED)]
+    return [
+        L(
+            W(f"{name} fans out, so the contributions add up: it received {parts}."),
+            kind=Kind.RECEIVED,
+        ),
+        L(
+            M(
+                f"d_out = {total_text} = {d_out}",
+                rf"d_{{\mathrm{{out}}}} = {total_latex} = {number_latex(step.d_out)}",
+            ),
+            kind=Kind.RECEIVED,
+        ),
+    ]
 
 
 def _send_lines(trace: Trace, step: BackwardStep) -> list[Line]:
@@ -424,38 +548,58 @@ def _send_lines(trace: Trace, step: BackwardStep) -> list[Line]:
     for send in step.sends:
         to_text, to_latex = node_name(graph, send.to)
         formula = derivative_formulas[send.position]
-        local_text, local_latex, value_text, value_latex = formula_math(trace, step.node,
-                                                                         formula)
+        local_text, local_latex, value_text, value_latex = formula_math(trace, step.node, formula)
         how: tuple[Segment, ...]
         if send.undefined:
-            how = (M("nan", r"\mathrm{nan}"),
-                   W(f": {node_name(graph, step.node)[0]} has no finite value, so there is no "
-                     "derivative to send"),)
+            how = (
+                M("nan", r"\mathrm{nan}"),
+                W(
+                    f": {node_name(graph, step.node)[0]} has no finite value, so there is no "
+                    "derivative to send"
+                ),
+            )
         elif send.numerical is None:
             if any(part in formula.text for part in (" + ", " − ", " if ")):
                 local_text, value_text = f"({local_text})", f"({value_text})"
-            how = (M(f"d_out · {local_text} = {d_out} · {value_text} = "
-                     f"{number_text(send.contribution)}",
-                     rf"d_{{\mathrm{{out}}}} \cdot {local_latex} = "
-                     rf"{number_latex(step.d_out)} \cdot {group(value_latex)} = "
-                     f"{number_latex(send.contribution)}"),)
+            how = (
+                M(
+                    f"d_out · {local_text} = {d_out} · {value_text} = "
+                    f"{number_text(send.contribution)}",
+                    rf"d_{{\mathrm{{out}}}} \cdot {local_latex} = "
+                    rf"{number_latex(step.d_out)} \cdot {group(value_latex)} = "
+                    f"{number_latex(send.contribution)}",
+                ),
+            )
         else:
             # f(z ± eps) differ only in the later digits: show enough of them to see it.
             f_plus, f_minus = send.numerical
             eps_text, eps_latex = number_text(trace.eps), number_latex(trace.eps)
-            how = (M(f"d_out · ({number_text(f_plus, 9)} − {paren_text(f_minus, 9)}) / "
-                     f"(2·{eps_text}) = {d_out} · {number_text(send.local)} = "
-                     f"{number_text(send.contribution)}",
-                     rf"d_{{\mathrm{{out}}}} \cdot \frac{{{number_latex(f_plus, digits=9)} - "
-                     rf"{number_latex(f_minus, True, 9)}}}{{2 \cdot {eps_latex}}} = "
-                     rf"{number_latex(step.d_out)} \cdot {number_latex(send.local, True)} = "
-                     rf"{number_latex(send.contribution)}"),
-                   W(f" (central difference of {node.symbol} in {to_text}, eps = {eps_text}; "
-                     f"symbolically {local_text})"))
+            how = (
+                M(
+                    f"d_out · ({number_text(f_plus, 9)} − {paren_text(f_minus, 9)}) / "
+                    f"(2·{eps_text}) = {d_out} · {number_text(send.local)} = "
+                    f"{number_text(send.contribution)}",
+                    rf"d_{{\mathrm{{out}}}} \cdot \frac{{{number_latex(f_plus, digits=9)} - "
+                    rf"{number_latex(f_minus, True, 9)}}}{{2 \cdot {eps_latex}}} = "
+                    rf"{number_latex(step.d_out)} \cdot {number_latex(send.local, True)} = "
+                    rf"{number_latex(send.contribution)}",
+                ),
+                W(
+                    f" (central difference of {node.symbol} in {to_text}, eps = {eps_text}; "
+                    f"symbolically {local_text})"
+                ),
+            )
         lines.append(L(W(f"To {to_text}: "), *how, kind=Kind.SEND))
         if send.late:
-            lines.append(L(W(f"{to_text} has fired already: this arrives too late and is "
-                             "never passed on."), kind=Kind.LATE))
+            lines.append(
+                L(
+                    W(
+                        f"{to_text} has fired already: this arrives too late and is "
+                        "never passed on."
+                    ),
+                    kind=Kind.LATE,
+                )
+            )
     return lines
 
 
@@ -467,16 +611,29 @@ def _backward(trace: Trace, step: BackwardStep) -> Explanation:
     if node.kind == "variable":
         lines += _variable_lines(trace, step)
     elif step.sends and not math.isfinite(step.d_out) and step.origin is not None:
-        lines.append(L(W(f"d_out is {number_text(step.d_out)}, not a derivative"
-                         f"{_cause(trace, step)}. What it sends is not finite either."),
-                       kind=Kind.NO_GRADIENT))
+        lines.append(
+            L(
+                W(
+                    f"d_out is {number_text(step.d_out)}, not a derivative"
+                    f"{_cause(trace, step)}. What it sends is not finite either."
+                ),
+                kind=Kind.NO_GRADIENT,
+            )
+        )
     if step.sends and any(send.undefined for send in step.sends):
         op = OPS[node.label]
         value = trace.values[step.node]
         reason = f" ({op.domain})" if op.domain else ""
-        lines.append(L(W(f"{name} has no finite value here, {number_text(value)}{reason}: "
-                         "where a function has no value it has no derivative, so there is no "
-                         "gradient through it."), kind=Kind.UNDEFINED))
+        lines.append(
+            L(
+                W(
+                    f"{name} has no finite value here, {number_text(value)}{reason}: "
+                    "where a function has no value it has no derivative, so there is no "
+                    "gradient through it."
+                ),
+                kind=Kind.UNDEFINED,
+            )
+        )
     for note in step.notes:
         if note.kind == "kink":
             lines.append(L(W(f"{note.text[0].upper()}{note.text[1:]}."), kind=Kind.KINK))
@@ -490,7 +647,9 @@ def _backward(trace: Trace, step: BackwardStep) -> Explanation:
     if step.early_by:
         waiting = ", ".join(who(graph, u) for u in step.early_by)
         early = f"{name} fired too early: {waiting} had not sent its d_out yet. " + (
-            "Its gradient here is not complete." if node.kind == "variable" else
-            "What arrives later is never passed on, so the gradient below it comes out wrong.")
+            "Its gradient here is not complete."
+            if node.kind == "variable"
+            else "What arrives later is never passed on, so the gradient below it comes out wrong."
+        )
         warning = f"{warning}; {early}" if warning else early
     return Explanation(f"{PHASE_TITLES['backward']}: {name}", tuple(lines), warning)

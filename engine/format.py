@@ -39,8 +39,11 @@ def number_power_text(v: float, digits: int = 2) -> str:
     mantissa, exponent = text.split("e")
     power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
     mantissa = mantissa.replace("-", MINUS)
-    return power if mantissa == "1" else (MINUS + power if mantissa == MINUS + "1"
-                                          else f"{mantissa}·{power}")
+    return (
+        power
+        if mantissa == "1"
+        else (MINUS + power if mantissa == MINUS + "1" else f"{mantissa}·{power}")
+    )
 
 
 def number_latex(v: float, wrap_negative: bool = False, digits: int = 4) -> str:
@@ -62,8 +65,9 @@ def paren_text(v: float, digits: int = 4) -> str:
     """A number as an argument in plain text: negative ones and powers of ten in parentheses,
     (−1), (1e−8), so that 1e−8^3 never appears."""
     text = number_text(v, digits)
-    return f"({text})" if float(v) < 0 or "e" in text.replace("inf", "") \
-        .replace("nan", "") else text
+    return (
+        f"({text})" if float(v) < 0 or "e" in text.replace("inf", "").replace("nan", "") else text
+    )
 
 
 def not_finite_text(v: float) -> str:

@@ -38,22 +38,23 @@ from .ops import OPS
 @dataclass(frozen=True)
 class TangentStep:
     """An operation computes its value and its tangent from its inputs' values and tangents."""
+
     node: int
-    inputs: tuple[float, ...]     # the inputs' values, one per argument position
-    tangents: tuple[float, ...]   # the inputs' tangents: d input / d wrt
-    locals: tuple[float, ...]     # d node / d input at each argument position
-    used: tuple[bool, ...]        # which inputs depend on wrt; the others add nothing
+    inputs: tuple[float, ...]  # the inputs' values, one per argument position
+    tangents: tuple[float, ...]  # the inputs' tangents: d input / d wrt
+    locals: tuple[float, ...]  # d node / d input at each argument position
+    used: tuple[bool, ...]  # which inputs depend on wrt; the others add nothing
     value: float
-    dot: float                    # this node's tangent: d node / d wrt
+    dot: float  # this node's tangent: d node / d wrt
 
 
 @dataclass(frozen=True)
 class ForwardModeTrace:
     graph: Graph
     inputs: Mapping[str, float]
-    wrt: str                      # the input whose tangent is seeded with 1
-    values: tuple[float, ...]     # every node's value
-    dots: tuple[float, ...]       # every node's tangent
+    wrt: str  # the input whose tangent is seeded with 1
+    values: tuple[float, ...]  # every node's value
+    dots: tuple[float, ...]  # every node's tangent
     steps: tuple[TangentStep, ...]  # one per operation, in node order
 
     @property
@@ -75,18 +76,20 @@ class ForwardModeTrace:
         return known
 
 
-def forward_mode(graph: Graph, values: Values | None = None, *, wrt: str,
-                 **more: float) -> ForwardModeTrace:
+def forward_mode(
+    graph: Graph, values: Values | None = None, *, wrt: str, **more: float
+) -> ForwardModeTrace:
     """One forward-mode pass: every node's value and tangent with respect to `wrt`."""
     inputs = graph.inputs(values, **more)
     if wrt not in graph.variables:
         known = ", ".join(graph.variables) or "none (it is a constant)"
-        raise ValueError(f"{wrt} is not a variable of {graph.text or 'this function'}; "
-                         f"its variables are: {known}")
+        raise ValueError(
+            f"{wrt} is not a variable of {graph.text or 'this function'}; "
+            f"its variables are: {known}"
+        )
     for name, v in inputs.items():
         if np.ndim(v) != 0:
-            raise ValueError(f"forward mode here takes one number per variable; {name} is an "
-                             "array")
+            raise ValueError(f"forward mode here takes one number per variable; {name} is an array")
     nodes = graph.nodes
     values_ = [float(v) for v in graph.forward(inputs)]
     dots = [0.0] * len(nodes)
@@ -112,20 +115,36 @@ def forward_mode(graph: Graph, values: Values | None = None, *, wrt: str,
                     dot += local * dots[a]
             depends[node.id] = any(used)
             dots[node.id] = float(dot)
-            steps.append(TangentStep(node.id, tuple(values_[a] for a in node.args),
-                                     tuple(dots[a] for a in node.args), locals_, used,
-                                     values_[node.id], float(dot)))
-    return ForwardModeTrace(graph, {k: float(v) for k, v in inputs.items()}, wrt,
-                            tuple(values_), tuple(dots), tuple(steps))
+            steps.append(
+                TangentStep(
+                    node.id,
+                    tuple(values_[a] for a in node.args),
+                    tuple(dots[a] for a in node.args),
+                    locals_,
+                    used,
+                    values_[node.id],
+                    float(dot),
+                )
+            )
+    return ForwardModeTrace(
+        graph,
+        {k: float(v) for k, v in inputs.items()},
+        wrt,
+        tuple(values_),
+        tuple(dots),
+        tuple(steps),
+    )
 
 
-def forward_mode_gradient(graph: Graph, values: Values | None = None,
-                          **more: float) -> dict[str, float]:
+def forward_mode_gradient(
+    graph: Graph, values: Values | None = None, **more: float
+) -> dict[str, float]:
     """Every partial derivative by forward mode: one pass per variable."""
     return {v: forward_mode(graph, values, wrt=v, **more).derivative for v in graph.variables}
 
 
 # -- explanations -------------------------------------------------------------------------------
+
 
 def dot_name(graph: Graph, node_id: int) -> tuple[str, str]:
     """A node's tangent as text and LaTeX: v̇₃ / \\dot{v}_{3}, ḃ / \\dot{b}."""
@@ -152,15 +171,28 @@ def explain_forward_mode(trace: ForwardModeTrace, k: int) -> Explanation:
         for i, node in enumerate(variables):
             text, latex = dot_name(graph, node.id)
             dot = trace.dots[node.id]
-            seeds += ([W(", ")] if i else []) + [M(f"{text} = {number_text(dot)}",
-                                                   f"{latex} = {number_latex(dot)}")]
-        return Explanation("Start: seed the inputs", lines_of(
-            tuple(seeds) + (W("."),),
-            (W(f"A tangent is a derivative with respect to {wrt}: {wrt} itself has 1, the "
-               "other inputs and every constant 0."),),
-            (W("Each operation then computes its value and its tangent together, in one pass "
-               "from the inputs to the output."),),
-        ))
+            seeds += ([W(", ")] if i else []) + [
+                M(f"{text} = {number_text(dot)}", f"{latex} = {number_latex(dot)}")
+            ]
+        return Explanation(
+            "Start: seed the inputs",
+            lines_of(
+                tuple(seeds) + (W("."),),
+                (
+                    W(
+                        f"A tangent is a derivative with respect to {wrt}: {wrt} itself has 1, the "
+                        "other inputs and every constant 0."
+                    ),
+                ),
+                (
+                    W(
+                        "Each operation then computes its value and its tangent together, "
+                        "in one pass "
+                        "from the inputs to the output."
+                    ),
+                ),
+            ),
+        )
     step = trace.steps[k - 1]
     node = graph.nodes[step.node]
     name_text, name_latex = node_name(graph, step.node)
@@ -168,43 +200,69 @@ def explain_forward_mode(trace: ForwardModeTrace, k: int) -> Explanation:
     # The value, exactly as the reverse-mode trace writes it.
     formula, derivative_formulas = forms(graph, step.node)
     by_name, by_name_l, by_value, by_value_l = formula_math(trace, step.node, formula)
-    lines: list[tuple[Segment, ...]] = [(
-        M(f"{name_text} = {by_name} = {by_value} = {number_text(step.value)}",
-          f"{name_latex} = {by_name_l} = {by_value_l} = {number_latex(step.value)}"),)]
+    lines: list[tuple[Segment, ...]] = [
+        (
+            M(
+                f"{name_text} = {by_name} = {by_value} = {number_text(step.value)}",
+                f"{name_latex} = {by_name_l} = {by_value_l} = {number_latex(step.value)}",
+            ),
+        )
+    ]
     # The tangent: one term per argument that depends on wrt.
     terms_text, terms_latex, values_text, values_latex = [], [], [], []
     for position, a in enumerate(node.args):
         if not step.used[position]:
             continue
-        local_text, local_latex, _, _ = formula_math(trace, step.node,
-                                                     derivative_formulas[position])
+        local_text, local_latex, _, _ = formula_math(
+            trace, step.node, derivative_formulas[position]
+        )
         in_text, in_latex = dot_name(graph, a)
         terms_text.append(f"{local_text} · {in_text}")
         terms_latex.append(rf"{group(local_latex)} \cdot {in_latex}")
-        values_text.append(f"{number_text(step.locals[position])} · "
-                           f"{number_text(step.tangents[position])}")
-        values_latex.append(rf"{number_latex(step.locals[position], True)} \cdot "
-                            rf"{number_latex(step.tangents[position], True)}")
+        values_text.append(
+            f"{number_text(step.locals[position])} · {number_text(step.tangents[position])}"
+        )
+        values_latex.append(
+            rf"{number_latex(step.locals[position], True)} \cdot "
+            rf"{number_latex(step.tangents[position], True)}"
+        )
     if terms_text:
-        lines.append((W("Tangent: "), M(
-            f"{dot_text} = {' + '.join(terms_text)} = {' + '.join(values_text)} = "
-            f"{number_text(step.dot)}",
-            f"{dot_latex} = {' + '.join(terms_latex)} = {' + '.join(values_latex)} = "
-            f"{number_latex(step.dot)}")))
+        lines.append(
+            (
+                W("Tangent: "),
+                M(
+                    f"{dot_text} = {' + '.join(terms_text)} = {' + '.join(values_text)} = "
+                    f"{number_text(step.dot)}",
+                    f"{dot_latex} = {' + '.join(terms_latex)} = {' + '.join(values_latex)} = "
+                    f"{number_latex(step.dot)}",
+                ),
+            )
+        )
         for a in dict.fromkeys(a for a, use in zip(node.args, step.used, strict=True) if not use):
-            kind = "is a constant" if graph.nodes[a].kind == "constant" else \
-                f"does not depend on {wrt}"
-            lines.append((W(f"{node_name(graph, a)[0]} {kind}: its tangent is 0 and adds "
-                            "nothing."),))
+            kind = (
+                "is a constant"
+                if graph.nodes[a].kind == "constant"
+                else f"does not depend on {wrt}"
+            )
+            lines.append(
+                (W(f"{node_name(graph, a)[0]} {kind}: its tangent is 0 and adds nothing."),)
+            )
     else:
-        lines.append((W(f"No input depends on {wrt}, so "), M(f"{dot_text} = 0",
-                                                              f"{dot_latex} = 0"), W(".")))
+        lines.append(
+            (W(f"No input depends on {wrt}, so "), M(f"{dot_text} = 0", f"{dot_latex} = 0"), W("."))
+        )
     if step.node == graph.output:
         out_text, out_latex = node_name(graph, graph.output)
         wrt_text, wrt_latex = _variable_name(graph, wrt)
-        lines.append((W("The output's tangent is the derivative: "),
-                      M(f"∂{out_text}/∂{wrt_text} = {number_text(step.dot)}",
-                        rf"\frac{{\partial {out_latex}}}{{\partial {wrt_latex}}} = "
-                        f"{number_latex(step.dot)}"),
-                      W(", after one pass. Each other input needs a pass of its own.")))
+        lines.append(
+            (
+                W("The output's tangent is the derivative: "),
+                M(
+                    f"∂{out_text}/∂{wrt_text} = {number_text(step.dot)}",
+                    rf"\frac{{\partial {out_latex}}}{{\partial {wrt_latex}}} = "
+                    f"{number_latex(step.dot)}",
+                ),
+                W(", after one pass. Each other input needs a pass of its own."),
+            )
+        )
     return Explanation(f"Forward mode: {node.symbol} ({name_text})", lines_of(*lines))

@@ -25,11 +25,11 @@ Function = Callable[..., Number]  # an op's forward or one of its local derivati
 
 @dataclass(frozen=True)
 class Node:
-    id: int                      # index in `Graph.nodes`; shown to students as id + 1
+    id: int  # index in `Graph.nodes`; shown to students as id + 1
     kind: Literal["variable", "constant", "operation"]
-    label: str                   # x, 2, π, or the operation's name
-    args: tuple[int, ...] = ()   # input node ids, one per argument position
-    value: float | None = None   # constants only
+    label: str  # x, 2, π, or the operation's name
+    args: tuple[int, ...] = ()  # input node ids, one per argument position
+    value: float | None = None  # constants only
 
     @property
     def op(self) -> Op | None:
@@ -45,8 +45,8 @@ class Node:
 
 @dataclass(frozen=True)
 class Edge:
-    source: int    # the input node
-    target: int    # the operation that uses it
+    source: int  # the input node
+    target: int  # the operation that uses it
     position: int  # which argument of the target: x*x has two edges, positions 0 and 1
 
 
@@ -120,16 +120,19 @@ def _as_number(name: str, value: object) -> Number:
     if type(value) is float:  # the common case, without building an array
         return np.float64(value)
     if isinstance(value, (bool, str, bytes)) or value is None:
-        raise ValueError(f"the value of {name} must be a number or a NumPy array, "
-                         f"not {type(value).__name__}")
+        raise ValueError(
+            f"the value of {name} must be a number or a NumPy array, not {type(value).__name__}"
+        )
     try:
         array = np.asarray(value, dtype=float)
     except OverflowError:
-        raise ValueError(f"the value of {name} is too large for a float (the largest is about "
-                         "1.8e308)") from None
+        raise ValueError(
+            f"the value of {name} is too large for a float (the largest is about 1.8e308)"
+        ) from None
     except (TypeError, ValueError):
-        raise ValueError(f"the value of {name} must be a number or a NumPy array, "
-                         f"not {type(value).__name__}") from None
+        raise ValueError(
+            f"the value of {name} must be a number or a NumPy array, not {type(value).__name__}"
+        ) from None
     return np.float64(array) if array.ndim == 0 else array
 
 
@@ -141,6 +144,7 @@ class VariablesWording:
     every variable as `example_item` joined by `example_separator`, {function} the function's
     text and {known} its variables.
     """
+
     missing: str = "missing a value for {missing}: pass every variable, e.g. ({example})"
     extra: str = "{extra} is not a variable of {function}; its variables are: {known}"
     example_item: str = "{}=1.0"
@@ -155,8 +159,9 @@ class Graph:
     #: "1/2x is read as (1/2)·x". Empty for a graph not built from text.
     reading_notes: tuple[str, ...] = ()
 
-    def __init__(self, nodes: tuple[Node, ...], output: int, variables: tuple[str, ...],
-                 text: str = ""):
+    def __init__(
+        self, nodes: tuple[Node, ...], output: int, variables: tuple[str, ...], text: str = ""
+    ):
         self.nodes = nodes
         self.output = output
         self.variables = variables  # in order of first appearance
@@ -171,8 +176,7 @@ class Graph:
         return f"<Graph {self.to_text()!r}: {len(self.nodes)} nodes>"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Graph) and (self.nodes, self.output) == (other.nodes,
-                                                                          other.output)
+        return isinstance(other, Graph) and (self.nodes, self.output) == (other.nodes, other.output)
 
     def __hash__(self) -> int:
         return hash((self.nodes, self.output))
@@ -184,8 +188,11 @@ class Graph:
 
     @property
     def edges(self) -> tuple[Edge, ...]:
-        return tuple(Edge(a, node.id, position) for node in self.nodes
-                     for position, a in enumerate(node.args))
+        return tuple(
+            Edge(a, node.id, position)
+            for node in self.nodes
+            for position, a in enumerate(node.args)
+        )
 
     def consumers(self) -> list[list[tuple[int, int]]]:
         """For each node, the (user, argument position) pairs that read it: its fan-out."""
@@ -235,20 +242,23 @@ class Graph:
                 yield "finish", node, stack[-1][0] if stack else None
 
     # -- forward and reverse mode -------------------------------------------------------------
-    def variables_problem(self, given: Mapping[str, object],
-                          wording: VariablesWording = VariablesWording()) -> str | None:
+    def variables_problem(
+        self, given: Mapping[str, object], wording: VariablesWording = VariablesWording()
+    ) -> str | None:
         """What is wrong with the names given, in the caller's words: a missing variable
         first, then a name that is not a variable; None when they are exactly the variables."""
         missing = [v for v in self.variables if v not in given]
         if missing:
-            example = wording.example_separator.join(wording.example_item.format(v)
-                                                     for v in self.variables)
+            example = wording.example_separator.join(
+                wording.example_item.format(v) for v in self.variables
+            )
             return wording.missing.format(missing=", ".join(missing), example=example)
         extra = [v for v in given if v not in self.variables]
         if extra:
             known = ", ".join(self.variables) or wording.no_variables
-            return wording.extra.format(extra=", ".join(map(str, extra)), known=known,
-                                        function=self.text or "this function")
+            return wording.extra.format(
+                extra=", ".join(map(str, extra)), known=known, function=self.text or "this function"
+            )
         return None
 
     def inputs(self, values: Values | None = None, **more: Number) -> dict[str, Number]:
@@ -292,7 +302,7 @@ class Graph:
                 arg_values = [values[a] for a in args]
                 value = values[node_id]
                 if isinstance(value, float):  # a NumPy float is one
-                    if value - value == 0:    # finite
+                    if value - value == 0:  # finite
                         for a, local in sends:
                             grads[a] = grads[a] + d_out * local(*arg_values)
                     else:
@@ -301,8 +311,7 @@ class Graph:
                 else:
                     defined = np.isfinite(value)
                     for a, local in sends:
-                        grads[a] = grads[a] + np.where(defined, d_out * local(*arg_values),
-                                                       np.nan)
+                        grads[a] = grads[a] + np.where(defined, d_out * local(*arg_values), np.nan)
         return grads
 
     # A graph never changes, so what evaluation and reverse mode look up per node is worked out
@@ -319,12 +328,14 @@ class Graph:
     @cached_property
     def _forward_plan(self) -> tuple[tuple[int, Function, tuple[int, ...]], ...]:
         """(node, forward function, inputs) for every operation, in node order."""
-        return tuple((n.id, OPS[n.label].forward, n.args) for n in self.nodes
-                     if n.kind == "operation")
+        return tuple(
+            (n.id, OPS[n.label].forward, n.args) for n in self.nodes if n.kind == "operation"
+        )
 
     @cached_property
-    def _backward_plan(self) -> tuple[tuple[int, tuple[int, ...],
-                                            tuple[tuple[int, Function], ...]], ...]:
+    def _backward_plan(
+        self,
+    ) -> tuple[tuple[int, tuple[int, ...], tuple[tuple[int, Function], ...]], ...]:
         """(node, inputs, [(input, local derivative)]) for every operation on a path from a
         variable, in reverse topological order; only inputs that need a gradient receive one."""
         needs = self.needs_gradient
@@ -333,8 +344,9 @@ class Graph:
             node = self.nodes[node_id]
             if node.kind == "operation" and needs[node_id]:
                 local = OPS[node.label].local_derivatives
-                sends = tuple((a, local[position]) for position, a in enumerate(node.args)
-                              if needs[a])
+                sends = tuple(
+                    (a, local[position]) for position, a in enumerate(node.args) if needs[a]
+                )
                 plan.append((node_id, node.args, sends))
         return tuple(plan)
 
@@ -361,17 +373,25 @@ class Graph:
             by_name[name] = by_name[name] + grads[node_id]
         return {v: self._result(g, shape) for v, g in by_name.items()}
 
-    def numerical_gradient(self, values: Values | None = None, *, eps: float = 1e-4,
-                           **more: Number) -> dict[str, Number]:
+    def numerical_gradient(
+        self, values: Values | None = None, *, eps: float = 1e-4, **more: Number
+    ) -> dict[str, Number]:
         """Each partial derivative by central difference on the whole function."""
         inputs = self.inputs(values, **more)
 
         def along(name: str):
             return lambda t: self.evaluate({**inputs, name: t})
+
         return {v: central_difference(along(v), inputs[v], eps) for v in self.variables}
 
-    def trace(self, values: Values | None = None, *, local: str = "symbolic", eps: float = 1e-4,
-              **more: Number) -> Trace:
+    def trace(
+        self,
+        values: Values | None = None,
+        *,
+        local: str | Mapping[int, str] = "symbolic",
+        eps: float = 1e-4,
+        **more: Number,
+    ) -> Trace:
         """The whole lesson as data: forward, topological order, backward, step by step."""
         inputs = self.inputs(values, **more)
         with cycle_collector_paused():

@@ -29,7 +29,7 @@ Number = float | np.ndarray
 
 @dataclass(frozen=True)
 class Formula:
-    text: str   # plain text, for terminals: 1/z
+    text: str  # plain text, for terminals: 1/z
     latex: str  # for rendering as math: \frac{1}{z}
     # As a Python expression in the argument names, with the names of Python's `math` module,
     # builtins and other operations that have a definition: 1 / z, sigmoid(z) * (1 - sigmoid(z)).
@@ -46,6 +46,7 @@ class Kink:
     and `uses` which value the engine takes by convention, and why central difference, which
     looks at both sides, disagrees with it.
     """
+
     side: Callable[..., float]
     why: str
     uses: str
@@ -58,30 +59,31 @@ Forms = tuple[Formula, tuple[Formula, ...]]  # a formula and its local derivativ
 class NamedForm:
     """The operation with some arguments fixed, under a name of its own: square is pow with
     b = 2. `constants` holds each argument's value where it is fixed, None where it is free."""
-    name: str        # as a lesson offers it: square
+
+    name: str  # as a lesson offers it: square
     class_name: str  # as the course's code names its class: Square
     constants: tuple[float | None, ...]
 
 
 @dataclass(frozen=True)
 class Op:
-    name: str                       # identifier used in the graph and in `to_text`
-    symbol: str                     # what the diagram's box shows
+    name: str  # identifier used in the graph and in `to_text`
+    symbol: str  # what the diagram's box shows
     forward: Callable[..., Number]
     local_derivatives: tuple[Callable[..., Number], ...]  # one per argument position
-    formula: Formula                # the forward, in the argument names: log(z), σ(z)
+    formula: Formula  # the forward, in the argument names: log(z), σ(z)
     derivative_formulas: tuple[Formula, ...]  # each local derivative: d/dz log z = 1/z
-    domain: str = ""                # why a value can be nan/inf, shown at the node where it appears
-    torch: str = ""                 # PyTorch's spelling: an operator (*) or a function (torch.log)
-    autograd: str = ""              # the node PyTorch's autograd records for it: MulBackward0
+    domain: str = ""  # why a value can be nan/inf, shown at the node where it appears
+    torch: str = ""  # PyTorch's spelling: an operator (*) or a function (torch.log)
+    autograd: str = ""  # the node PyTorch's autograd records for it: MulBackward0
     # Operators written between or before their operands; functions leave these empty.
     spellings: tuple[str, ...] = ()  # as a student may type it; the first is what to_text writes
-    written: str = ""               # as a reading of the function writes it: (1/2)·x
-    precedence: int = 0             # higher binds tighter: 1 + 2·3 is 1 + (2·3)
+    written: str = ""  # as a reading of the function writes it: (1/2)·x
+    precedence: int = 0  # higher binds tighter: 1 + 2·3 is 1 + (2·3)
     right_associative: bool = False  # 2^3^2 is 2^(3^2)
     definition: Formula | None = None  # what a named formula means: σ(z) = 1/(1 + e^−z)
-    kink: Kink | None = None        # where it has a value but no derivative (relu at 0)
-    class_name: str = ""            # the op as a Python class in the course's code: Sine
+    kink: Kink | None = None  # where it has a value but no derivative (relu at 0)
+    class_name: str = ""  # the op as a Python class in the course's code: Sine
     # The formulas with constant arguments written in, as the course writes them: a square is
     # x² with local derivative 2·x, not x^2 and 2·x^(2−1). Given each argument's value where
     # it is a constant (None where it is not); None to keep the general formulas.
@@ -141,10 +143,15 @@ def _pow_with_constants(constants: tuple[float | None, ...]) -> Forms | None:
         return None
     n = int(b)
     sup = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-    base = F("2·a", r"2 \cdot a", "2 * a") if n == 2 else \
-        F(f"{n}·a{sup[n - 1]}", rf"{n} \cdot a^{{{n - 1}}}", f"{n} * a ** {n - 1}")
-    return F(f"a{sup[n]}", f"a^{{{n}}}", f"a ** {n}"), \
-        (base, F("a^b·ln a", r"a^{b}\ln a", "a ** b * log(a)"))
+    base = (
+        F("2·a", r"2 \cdot a", "2 * a")
+        if n == 2
+        else F(f"{n}·a{sup[n - 1]}", rf"{n} \cdot a^{{{n - 1}}}", f"{n} * a ** {n - 1}")
+    )
+    return F(f"a{sup[n]}", f"a^{{{n}}}", f"a ** {n}"), (
+        base,
+        F("a^b·ln a", r"a^{b}\ln a", "a ** b * log(a)"),
+    )
 
 
 def _pow_exponent_derivative(a: Number, b: Number) -> Number:
@@ -153,110 +160,250 @@ def _pow_exponent_derivative(a: Number, b: Number) -> Number:
     return np.where(p == 0, 0.0, p * np.log(np.where(p == 0, 1.0, a)))[()]
 
 
-OPS: dict[str, Op] = {op.name: op for op in [
-    Op("add", "+", lambda a, b: a + b, (lambda a, b: 1.0, lambda a, b: 1.0),
-       F("a + b", py="a + b"), (F("1", py="1"), F("1", py="1")),
-       torch="+", autograd="AddBackward0",
-       spellings=("+",), written=" + ", precedence=1,
-       class_name="Add"),
-    Op("sub", "−", lambda a, b: a - b, (lambda a, b: 1.0, lambda a, b: -1.0),
-       F("a − b", "a - b", "a - b"), (F("1", py="1"), F("−1", "-1", "-1")),
-       torch="-", autograd="SubBackward0",
-       spellings=("-", "−", "–"), written=" − ", precedence=1,
-       class_name="Subtract"),
-    Op("mul", "×", lambda a, b: a * b, (lambda a, b: b, lambda a, b: a),
-       F("a·b", r"a \cdot b", "a * b"), (F("b", py="b"), F("a", py="a")),
-       torch="*", autograd="MulBackward0",
-       spellings=("*", "×", "·", "⋅"), written="·", precedence=2,
-       class_name="Multiply"),
-    Op("div", "÷", lambda a, b: a / b, (lambda a, b: 1 / b, lambda a, b: -a / (b * b)),
-       F("a/b", r"\frac{a}{b}", "a / b"), (F("1/b", r"\frac{1}{b}", "1 / b"),
-                                              F("−a/b²", r"-\frac{a}{b^2}", "-a / b ** 2")),
-       "division by zero", torch="/", autograd="DivBackward0",
-       spellings=("/", "÷"), written="/", precedence=2,
-       class_name="Divide"),
-    Op("pow", "^", np.power, (_pow_base_derivative, _pow_exponent_derivative),
-       F("a^b", "a^{b}", "a ** b"), (F("b·a^(b−1)", r"b \cdot a^{b-1}", "b * a ** (b - 1)"),
-                                    F("a^b·ln a", r"a^{b}\ln a", "a ** b * log(a)")),
-       "a negative number to a fractional power, zero to a negative one, or a result beyond "
-       "the largest float (about 1.8·10³⁰⁸)",
-       kink=Kink(lambda a, b: a if b > 0 and not float(b).is_integer() else 1.0,
-                 "a^b with a fractional exponent b exists only for a ≥ 0, so at a = 0 it has "
-                 "a slope from the right only",
-                 "the engine uses that one-sided slope, b·0^(b−1) (inf when b < 1, 0 when "
-                 "b > 1), as PyTorch does; central difference needs (0 − eps)^b, which does "
-                 "not exist, so it gives nan"),
-       torch="**", autograd="PowBackward0",
-       spellings=("^", "**"), written="^", precedence=4, right_associative=True,
-       class_name="Power", with_constants=_pow_with_constants,
-       named_forms=(NamedForm("square", "Square", (None, 2.0)),)),
-    Op("neg", "−", lambda z: -z, (lambda z: -1.0,), F("−z", "-z", "-z"), (F("−1", "-1", "-1"),),
-       torch="-", autograd="NegBackward0",
-       spellings=("-", "−", "–"), written="−", precedence=3,
-       class_name="Negate"),
-    Op("sin", "sin", np.sin, (np.cos,), F("sin(z)", r"\sin(z)", "sin(z)"),
-       (F("cos(z)", r"\cos(z)", "cos(z)"),),
-       torch="torch.sin", autograd="SinBackward0",
-       class_name="Sine"),
-    Op("cos", "cos", np.cos, (lambda z: -np.sin(z),), F("cos(z)", r"\cos(z)", "cos(z)"),
-       (F("−sin(z)", r"-\sin(z)", "-sin(z)"),), torch="torch.cos", autograd="CosBackward0",
-       class_name="Cosine"),
-    Op("tan", "tan", np.tan, (lambda z: 1 / np.cos(z) ** 2,), F("tan(z)", r"\tan(z)", "tan(z)"),
-       (F("1/cos²(z)", r"\frac{1}{\cos^2(z)}", "1 / cos(z) ** 2"),),
-       "tan is undefined where cos z = 0",
-       torch="torch.tan", autograd="TanBackward0",
-       class_name="Tangent"),
-    Op("exp", "exp", np.exp, (np.exp,), F("e^z", "e^{z}", "exp(z)"),
-       (F("e^z", "e^{z}", "exp(z)"),),
-       "exp overflows above z ≈ 709", torch="torch.exp", autograd="ExpBackward0",
-       class_name="Exp"),
-    Op("log", "log", np.log, (lambda z: 1 / z,), F("log(z)", r"\log(z)", "log(z)"),
-       (F("1/z", r"\frac{1}{z}", "1 / z"),), "log needs a positive number",
-       torch="torch.log", autograd="LogBackward0",
-       class_name="Log"),
-    Op("sqrt", "√", np.sqrt, (lambda z: 0.5 / np.sqrt(z),), F("√z", r"\sqrt{z}", "sqrt(z)"),
-       (F("1/(2√z)", r"\frac{1}{2\sqrt{z}}", "1 / (2 * sqrt(z))"),), "sqrt needs a number ≥ 0",
-       kink=Kink(lambda z: z,
-                 "sqrt is not differentiable at z = 0: it exists only for z ≥ 0 and its "
-                 "slope grows without bound as z → 0",
-                 "the engine uses the limit 1/(2√0) = inf, as PyTorch does; central "
-                 "difference needs √(0 − eps), which does not exist, so it gives nan"),
-       torch="torch.sqrt", autograd="SqrtBackward0",
-       class_name="Sqrt"),
-    Op("tanh", "tanh", np.tanh, (lambda z: 1 - np.tanh(z) ** 2,),
-       F("tanh(z)", r"\tanh(z)", "tanh(z)"),
-       (F("1 − tanh²(z)", r"1 - \tanh^2(z)", "1 - tanh(z) ** 2"),),
-       torch="torch.tanh", autograd="TanhBackward0",
-       class_name="Tanh"),
-    Op("sigmoid", "sigmoid", _sigmoid, (lambda z: _sigmoid(z) * (1 - _sigmoid(z)),),
-       F("σ(z)", r"\sigma(z)", "sigmoid(z)"),
-       (F("σ(z)·(1 − σ(z))", r"\sigma(z)\,(1 - \sigma(z))", "sigmoid(z) * (1 - sigmoid(z))"),),
-       definition=F("1/(1 + e^−z)", r"\frac{1}{1 + e^{-z}}", "1 / (1 + exp(-z))"),
-       torch="torch.sigmoid", autograd="SigmoidBackward0",
-       class_name="Sigmoid"),
-    Op("relu", "relu", lambda z: np.maximum(z, 0.0), (lambda z: np.where(z > 0, 1.0, 0.0)[()],),
-       F("max(0, z)", r"\max(0, z)", "max(0, z)"),
-       (F("1 if z > 0, else 0", r"[z > 0]", "1 if z > 0 else 0"),),
-       kink=Kink(lambda z: z,
-                 "relu is not differentiable at z = 0: its slope is 0 on the left and 1 on "
-                 "the right",
-                 "the engine uses 0 there, as PyTorch does (any slope from 0 to 1 is a valid "
-                 "subgradient); central difference straddles the corner and measures the "
-                 "average of the two slopes"),
-       torch="torch.relu", autograd="ReluBackward0",
-       class_name="ReLU"),
-    Op("abs", "abs", np.abs, (np.sign,), F("|z|", py="abs(z)"),
-       (F("sign(z)", r"\operatorname{sign}(z)", "(z > 0) - (z < 0)"),),
-       kink=Kink(lambda z: z,
-                 "abs is not differentiable at z = 0: its slope is −1 on the left and 1 on "
-                 "the right",
-                 "the engine uses sign(0) = 0 there, as PyTorch does (0 is the subgradient "
-                 "halfway between); central difference straddles the corner and measures the "
-                 "average of the two slopes"),
-       torch="torch.abs", autograd="AbsBackward0",
-       class_name="Abs"),
-]}
-
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in [
+        Op(
+            "add",
+            "+",
+            lambda a, b: a + b,
+            (lambda a, b: 1.0, lambda a, b: 1.0),
+            F("a + b", py="a + b"),
+            (F("1", py="1"), F("1", py="1")),
+            torch="+",
+            autograd="AddBackward0",
+            spellings=("+",),
+            written=" + ",
+            precedence=1,
+            class_name="Add",
+        ),
+        Op(
+            "sub",
+            "−",
+            lambda a, b: a - b,
+            (lambda a, b: 1.0, lambda a, b: -1.0),
+            F("a − b", "a - b", "a - b"),
+            (F("1", py="1"), F("−1", "-1", "-1")),
+            torch="-",
+            autograd="SubBackward0",
+            spellings=("-", "−", "–"),
+            written=" − ",
+            precedence=1,
+            class_name="Subtract",
+        ),
+        Op(
+            "mul",
+            "×",
+            lambda a, b: a * b,
+            (lambda a, b: b, lambda a, b: a),
+            F("a·b", r"a \cdot b", "a * b"),
+            (F("b", py="b"), F("a", py="a")),
+            torch="*",
+            autograd="MulBackward0",
+            spellings=("*", "×", "·", "⋅"),
+            written="·",
+            precedence=2,
+            class_name="Multiply",
+        ),
+        Op(
+            "div",
+            "÷",
+            lambda a, b: a / b,
+            (lambda a, b: 1 / b, lambda a, b: -a / (b * b)),
+            F("a/b", r"\frac{a}{b}", "a / b"),
+            (F("1/b", r"\frac{1}{b}", "1 / b"), F("−a/b²", r"-\frac{a}{b^2}", "-a / b ** 2")),
+            "division by zero",
+            torch="/",
+            autograd="DivBackward0",
+            spellings=("/", "÷"),
+            written="/",
+            precedence=2,
+            class_name="Divide",
+        ),
+        Op(
+            "pow",
+            "^",
+            np.power,
+            (_pow_base_derivative, _pow_exponent_derivative),
+            F("a^b", "a^{b}", "a ** b"),
+            (
+                F("b·a^(b−1)", r"b \cdot a^{b-1}", "b * a ** (b - 1)"),
+                F("a^b·ln a", r"a^{b}\ln a", "a ** b * log(a)"),
+            ),
+            "a negative number to a fractional power, zero to a negative one, or a result beyond "
+            "the largest float (about 1.8·10³⁰⁸)",
+            kink=Kink(
+                lambda a, b: a if b > 0 and not float(b).is_integer() else 1.0,
+                "a^b with a fractional exponent b exists only for a ≥ 0, so at a = 0 it has "
+                "a slope from the right only",
+                "the engine uses that one-sided slope, b·0^(b−1) (inf when b < 1, 0 when "
+                "b > 1), as PyTorch does; central difference needs (0 − eps)^b, which does "
+                "not exist, so it gives nan",
+            ),
+            torch="**",
+            autograd="PowBackward0",
+            spellings=("^", "**"),
+            written="^",
+            precedence=4,
+            right_associative=True,
+            class_name="Power",
+            with_constants=_pow_with_constants,
+            named_forms=(NamedForm("square", "Square", (None, 2.0)),),
+        ),
+        Op(
+            "neg",
+            "−",
+            lambda z: -z,
+            (lambda z: -1.0,),
+            F("−z", "-z", "-z"),
+            (F("−1", "-1", "-1"),),
+            torch="-",
+            autograd="NegBackward0",
+            spellings=("-", "−", "–"),
+            written="−",
+            precedence=3,
+            class_name="Negate",
+        ),
+        Op(
+            "sin",
+            "sin",
+            np.sin,
+            (np.cos,),
+            F("sin(z)", r"\sin(z)", "sin(z)"),
+            (F("cos(z)", r"\cos(z)", "cos(z)"),),
+            torch="torch.sin",
+            autograd="SinBackward0",
+            class_name="Sine",
+        ),
+        Op(
+            "cos",
+            "cos",
+            np.cos,
+            (lambda z: -np.sin(z),),
+            F("cos(z)", r"\cos(z)", "cos(z)"),
+            (F("−sin(z)", r"-\sin(z)", "-sin(z)"),),
+            torch="torch.cos",
+            autograd="CosBackward0",
+            class_name="Cosine",
+        ),
+        Op(
+            "tan",
+            "tan",
+            np.tan,
+            (lambda z: 1 / np.cos(z) ** 2,),
+            F("tan(z)", r"\tan(z)", "tan(z)"),
+            (F("1/cos²(z)", r"\frac{1}{\cos^2(z)}", "1 / cos(z) ** 2"),),
+            "tan is undefined where cos z = 0",
+            torch="torch.tan",
+            autograd="TanBackward0",
+            class_name="Tangent",
+        ),
+        Op(
+            "exp",
+            "exp",
+            np.exp,
+            (np.exp,),
+            F("e^z", "e^{z}", "exp(z)"),
+            (F("e^z", "e^{z}", "exp(z)"),),
+            "exp overflows above z ≈ 709",
+            torch="torch.exp",
+            autograd="ExpBackward0",
+            class_name="Exp",
+        ),
+        Op(
+            "log",
+            "log",
+            np.log,
+            (lambda z: 1 / z,),
+            F("log(z)", r"\log(z)", "log(z)"),
+            (F("1/z", r"\frac{1}{z}", "1 / z"),),
+            "log needs a positive number",
+            torch="torch.log",
+            autograd="LogBackward0",
+            class_name="Log",
+        ),
+        Op(
+            "sqrt",
+            "√",
+            np.sqrt,
+            (lambda z: 0.5 / np.sqrt(z),),
+            F("√z", r"\sqrt{z}", "sqrt(z)"),
+            (F("1/(2√z)", r"\frac{1}{2\sqrt{z}}", "1 / (2 * sqrt(z))"),),
+            "sqrt needs a number ≥ 0",
+            kink=Kink(
+                lambda z: z,
+                "sqrt is not differentiable at z = 0: it exists only for z ≥ 0 and its "
+                "slope grows without bound as z → 0",
+                "the engine uses the limit 1/(2√0) = inf, as PyTorch does; central "
+                "difference needs √(0 − eps), which does not exist, so it gives nan",
+            ),
+            torch="torch.sqrt",
+            autograd="SqrtBackward0",
+            class_name="Sqrt",
+        ),
+        Op(
+            "tanh",
+            "tanh",
+            np.tanh,
+            (lambda z: 1 - np.tanh(z) ** 2,),
+            F("tanh(z)", r"\tanh(z)", "tanh(z)"),
+            (F("1 − tanh²(z)", r"1 - \tanh^2(z)", "1 - tanh(z) ** 2"),),
+            torch="torch.tanh",
+            autograd="TanhBackward0",
+            class_name="Tanh",
+        ),
+        Op(
+            "sigmoid",
+            "sigmoid",
+            _sigmoid,
+            (lambda z: _sigmoid(z) * (1 - _sigmoid(z)),),
+            F("σ(z)", r"\sigma(z)", "sigmoid(z)"),
+            (F("σ(z)·(1 − σ(z))", r"\sigma(z)\,(1 - \sigma(z))", "sigmoid(z) * (1 - sigmoid(z))"),),
+            definition=F("1/(1 + e^−z)", r"\frac{1}{1 + e^{-z}}", "1 / (1 + exp(-z))"),
+            torch="torch.sigmoid",
+            autograd="SigmoidBackward0",
+            class_name="Sigmoid",
+        ),
+        Op(
+            "relu",
+            "relu",
+            lambda z: np.maximum(z, 0.0),
+            (lambda z: np.where(z > 0, 1.0, 0.0)[()],),
+            F("max(0, z)", r"\max(0, z)", "max(0, z)"),
+            (F("1 if z > 0, else 0", r"[z > 0]", "1 if z > 0 else 0"),),
+            kink=Kink(
+                lambda z: z,
+                "relu is not differentiable at z = 0: its slope is 0 on the left and 1 on "
+                "the right",
+                "the engine uses 0 there, as PyTorch does (any slope from 0 to 1 is a valid "
+                "subgradient); central difference straddles the corner and measures the "
+                "average of the two slopes",
+            ),
+            torch="torch.relu",
+            autograd="ReluBackward0",
+            class_name="ReLU",
+        ),
+        Op(
+            "abs",
+            "abs",
+            np.abs,
+            (np.sign,),
+            F("|z|", py="abs(z)"),
+            (F("sign(z)", r"\operatorname{sign}(z)", "(z > 0) - (z < 0)"),),
+            kink=Kink(
+                lambda z: z,
+                "abs is not differentiable at z = 0: its slope is −1 on the left and 1 on "
+                "the right",
+                "the engine uses sign(0) = 0 there, as PyTorch does (0 is the subgradient "
+                "halfway between); central difference straddles the corner and measures the "
+                "average of the two slopes",
+            ),
+            torch="torch.abs",
+            autograd="AbsBackward0",
+            class_name="Abs",
+        ),
+    ]
+}
 
 
 def derived(build: Callable[[], T]) -> Callable[[], T]:
@@ -274,6 +421,7 @@ def derived(build: Callable[[], T]) -> Callable[[], T]:
         if not seen or seen[0][0] != now:
             seen[:] = [(now, build())]
         return seen[0][1]
+
     return current
 
 
@@ -297,32 +445,64 @@ class DerivedTable(Mapping[str, str]):
 
 
 #: Functions a student can call by name; `ln` is the natural log, like `log`.
-FUNCTIONS: Mapping[str, str] = DerivedTable(lambda: {
-    **{name: name for name, op in OPS.items() if op.arity == 1 and not op.spellings},
-    "ln": "log",
-})
+FUNCTIONS: Mapping[str, str] = DerivedTable(
+    lambda: {
+        **{name: name for name, op in OPS.items() if op.arity == 1 and not op.spellings},
+        "ln": "log",
+    }
+)
 
 #: Greek letters a student may type as variables, spelled out or as the letter; shown as the letter.
 #: pi is the number π, not a variable; `Pi` is the capital letter Π, a variable. Capitals that look
 #: like Latin letters (Alpha is A) are not here: the parser asks for the Latin letter instead.
 GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ",
-    "eta": "η", "theta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν",
-    "xi": "ξ", "omicron": "ο", "rho": "ρ", "sigma": "σ", "tau": "τ", "upsilon": "υ",
-    "phi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω",
-    "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π",
-    "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
+    "alpha": "α",
+    "beta": "β",
+    "gamma": "γ",
+    "delta": "δ",
+    "epsilon": "ε",
+    "zeta": "ζ",
+    "eta": "η",
+    "theta": "θ",
+    "iota": "ι",
+    "kappa": "κ",
+    "lambda": "λ",
+    "mu": "μ",
+    "nu": "ν",
+    "xi": "ξ",
+    "omicron": "ο",
+    "rho": "ρ",
+    "sigma": "σ",
+    "tau": "τ",
+    "upsilon": "υ",
+    "phi": "φ",
+    "chi": "χ",
+    "psi": "ψ",
+    "omega": "ω",
+    "Gamma": "Γ",
+    "Delta": "Δ",
+    "Theta": "Θ",
+    "Lambda": "Λ",
+    "Xi": "Ξ",
+    "Pi": "Π",
+    "Sigma": "Σ",
+    "Upsilon": "Υ",
+    "Phi": "Φ",
+    "Psi": "Ψ",
+    "Omega": "Ω",
 }
 
 
 def variable_symbol(name: str) -> str:
     """A variable as diagrams and labels show it, Greek as the letter: theta_1 -> θ_1, xi -> ξ."""
     base = name.rstrip("0123456789_")
-    return GREEK.get(base, base) + name[len(base):]
+    return GREEK.get(base, base) + name[len(base) :]
 
 
 #: Operators as typed, read between two operands (BINARY) or before one (PREFIX).
-BINARY: Mapping[str, str] = DerivedTable(lambda: {s: op.name for op in OPS.values()
-                                                  if op.arity == 2 for s in op.spellings})
-PREFIX: Mapping[str, str] = DerivedTable(lambda: {s: op.name for op in OPS.values()
-                                                  if op.arity == 1 for s in op.spellings})
+BINARY: Mapping[str, str] = DerivedTable(
+    lambda: {s: op.name for op in OPS.values() if op.arity == 2 for s in op.spellings}
+)
+PREFIX: Mapping[str, str] = DerivedTable(
+    lambda: {s: op.name for op in OPS.values() if op.arity == 1 for s in op.spellings}
+)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .graph import Graph
-from .trace import Trace, breadth_first_order, first_visit_order
+from .trace import BackwardStep, Trace, breadth_first_order, first_visit_order
 
 SEARCHES = ("first-visit", "breadth-first")
 
@@ -19,8 +19,11 @@ SEARCHES = ("first-visit", "breadth-first")
 def operations(graph: Graph) -> list[int]:
     """The operations that take part in the backward pass (those on a path from a variable),
     in reversed topological order: the output first."""
-    return [n for n in reversed(graph.topological_order())
-            if graph.nodes[n].kind == "operation" and graph.needs_gradient[n]]
+    return [
+        n
+        for n in reversed(graph.topological_order())
+        if graph.nodes[n].kind == "operation" and graph.needs_gradient[n]
+    ]
 
 
 def unplaced(graph: Graph, chosen: Sequence[int]) -> list[int]:
@@ -38,8 +41,7 @@ def backward_order(graph: Graph, chosen: Sequence[int]) -> list[int]:
         raise ValueError("an order lists each operation of the function once")
     missing = unplaced(graph, chosen)
     if missing:
-        raise ValueError(f"the order leaves out {len(missing)} of the {len(allowed)} "
-                         "operations")
+        raise ValueError(f"the order leaves out {len(missing)} of the {len(allowed)} operations")
     return list(chosen) + [n.id for n in graph.nodes if n.kind == "variable"]
 
 
@@ -75,16 +77,19 @@ def order_of_text(graph: Graph, text: str) -> list[int]:
 @dataclass(frozen=True)
 class Firing:
     """When a node fired in a backward pass in some order, against the topological one."""
+
     node: int
-    at: int                      # 1 for the first node to fire
-    d_out: float                 # what it passed on
-    d_out_in_order: float        # what it would have passed on in a topological order
-    early_by: tuple[int, ...]    # its users that had not sent yet
+    at: int  # 1 for the first node to fire
+    d_out: float  # what it passed on
+    d_out_in_order: float  # what it would have passed on in a topological order
+    early_by: tuple[int, ...]  # its users that had not sent yet
 
 
 def firings(tried: Trace, right: Trace) -> list[Firing]:
     """Each backward step of `tried`, in its order, beside the same node's step in `right`."""
-    correct = {s.node: s for s in right.steps if s.phase == "backward"}
-    steps = [s for s in tried.steps if s.phase == "backward"]
-    return [Firing(s.node, k, s.d_out, correct[s.node].d_out, tuple(s.early_by))
-            for k, s in enumerate(steps, 1)]
+    correct = {s.node: s for s in right.steps if isinstance(s, BackwardStep)}
+    steps = [s for s in tried.steps if isinstance(s, BackwardStep)]
+    return [
+        Firing(s.node, k, s.d_out, correct[s.node].d_out, tuple(s.early_by))
+        for k, s in enumerate(steps, 1)
+    ]

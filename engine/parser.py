@@ -50,11 +50,29 @@ CONSTANTS = {"pi": math.pi, "e": math.e}
 # Greek letters typed as symbols, including the variant forms keyboards and fonts produce
 # (µ is the micro sign, which many keyboards type for mu).
 GREEK_LETTERS = {letter: name for name, letter in GREEK.items()} | {
-    "µ": "mu", "ϵ": "epsilon", "ϑ": "theta", "ϕ": "phi", "ϱ": "rho", "ς": "sigma"}
+    "µ": "mu",
+    "ϵ": "epsilon",
+    "ϑ": "theta",
+    "ϕ": "phi",
+    "ϱ": "rho",
+    "ς": "sigma",
+}
 # Capitals written like Latin letters: Beta is B. Read as names only to say so.
-LATIN_CAPITALS = {"Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H",
-                  "Iota": "I", "Kappa": "K", "Mu": "M", "Nu": "N", "Omicron": "O", "Rho": "P",
-                  "Tau": "T", "Chi": "X"}
+LATIN_CAPITALS = {
+    "Alpha": "A",
+    "Beta": "B",
+    "Epsilon": "E",
+    "Zeta": "Z",
+    "Eta": "H",
+    "Iota": "I",
+    "Kappa": "K",
+    "Mu": "M",
+    "Nu": "N",
+    "Omicron": "O",
+    "Rho": "P",
+    "Tau": "T",
+    "Chi": "X",
+}
 
 
 @derived
@@ -91,8 +109,8 @@ class ParseError(ValueError):
 
 @dataclass(frozen=True)
 class Token:
-    kind: str      # 'number', 'variable', 'constant', 'function', 'op', '(', ')', 'end'
-    value: str     # the operator, name or number text
+    kind: str  # 'number', 'variable', 'constant', 'function', 'op', '(', ')', 'end'
+    value: str  # the operator, name or number text
     position: int  # where it starts in the original text
     end: int
 
@@ -150,11 +168,16 @@ def tokenize(text: str) -> list[Token]:
         elif ch in _FORBIDDEN:
             raise ParseError(f"{_describe(ch)} is not allowed here: {_FORBIDDEN[ch]}", i, text)
         elif not ch.isprintable() or ch.isspace():
-            raise ParseError(f"unexpected {_describe(ch)}: remove it (only spaces may separate "
-                             "symbols)", i, text)
+            raise ParseError(
+                f"unexpected {_describe(ch)}: remove it (only spaces may separate symbols)", i, text
+            )
         else:
-            raise ParseError(f"unexpected {_describe(ch)}: use numbers, letters, + - * / ^ and "
-                             "( ); for example 2x + sin(x)", i, text)
+            raise ParseError(
+                f"unexpected {_describe(ch)}: use numbers, letters, + - * / ^ and "
+                "( ); for example 2x + sin(x)",
+                i,
+                text,
+            )
     tokens.append(Token("end", "", n, n))
     return tokens
 
@@ -184,12 +207,18 @@ def _read_number(text: str, start: int, tokens: list[Token]) -> int:
     literal = text[start:i]
     value = float(literal)
     if math.isinf(value):
-        raise ParseError(f"{literal} is too large to be a number here (the largest is "
-                         "about 1.8e308)", start, text)
+        raise ParseError(
+            f"{literal} is too large to be a number here (the largest is about 1.8e308)",
+            start,
+            text,
+        )
     if value == 0.0 and any(d in "123456789" for d in digits):
-        raise ParseError(f"{literal} is too small to be a number here: it would be stored as 0 "
-                         "(the smallest above 0 is about 5e-324); write 0 if you mean zero",
-                         start, text)
+        raise ParseError(
+            f"{literal} is too small to be a number here: it would be stored as 0 "
+            "(the smallest above 0 is about 5e-324); write 0 if you mean zero",
+            start,
+            text,
+        )
     tokens.append(Token("number", literal, start, i))
     return i
 
@@ -219,7 +248,7 @@ def _split_letters(run: str) -> list[str]:
         best[i] = choice
     cuts, i = [], 0
     while i < n:
-        cuts.append(run[i:best[i][2]])
+        cuts.append(run[i : best[i][2]])
         i = best[i][2]
     return cuts
 
@@ -243,9 +272,12 @@ def _read_letters(text: str, start: int, tokens: list[Token]) -> int:
         for name in _split_letters(text[j:k]):
             if name in LATIN_CAPITALS:
                 latin, letter = LATIN_CAPITALS[name], GREEK[name.lower()]
-                raise ParseError(f"'{name}' is the capital of {letter}, written like the Latin "
-                                 f"letter {latin}: write {latin}, or {name.lower()} for {letter}",
-                                 offset, text)
+                raise ParseError(
+                    f"'{name}' is the capital of {letter}, written like the Latin "
+                    f"letter {latin}: write {latin}, or {name.lower()} for {letter}",
+                    offset,
+                    text,
+                )
             split.append((name, offset))
             offset += len(name)
         j = k
@@ -256,8 +288,9 @@ def _read_letters(text: str, start: int, tokens: list[Token]) -> int:
         while j < n and text[j].isascii() and text[j].isdigit():
             j += 1
         if j == i + 1:
-            raise ParseError("an underscore in a name must be followed by digits, e.g. x_1",
-                             i, text)
+            raise ParseError(
+                "an underscore in a name must be followed by digits, e.g. x_1", i, text
+            )
         suffix_end = j
     elif i < n and text[i].isascii() and text[i].isdigit():
         j = i
@@ -278,16 +311,29 @@ def _read_letters(text: str, start: int, tokens: list[Token]) -> int:
     # A word that is no known name, right before '(', is a mistyped function: sinn(x), Exp(x).
     # A Greek variable is a known name: theta(x + 1) is θ·(x + 1), as x(y + 1) is x·(y + 1).
     last_name = split[-1][0]
-    if followed_by_paren and last_name not in FUNCTIONS and last_name not in GREEK \
-            and len(run_text) >= 3 and run_text.isalpha():
+    if (
+        followed_by_paren
+        and last_name not in FUNCTIONS
+        and last_name not in GREEK
+        and len(run_text) >= 3
+        and run_text.isalpha()
+    ):
         word = run_text.lower()
         # A function's name spelled out further (cosine, logarithm) means that function.
-        close = sorted((f for f in FUNCTIONS if word.startswith(f)), key=len)[-1:] or \
-            difflib.get_close_matches(word, sorted(FUNCTIONS), n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]}?" if close else \
-            f"known functions are {', '.join(sorted(FUNCTIONS))}"
-        raise ParseError(f"unknown function '{run_text}': {hint} (for a product of variables, "
-                         "put spaces or *, e.g. x y (x+1))", start, text)
+        close = sorted((f for f in FUNCTIONS if word.startswith(f)), key=len)[
+            -1:
+        ] or difflib.get_close_matches(word, sorted(FUNCTIONS), n=1, cutoff=0.6)
+        hint = (
+            f"did you mean {close[0]}?"
+            if close
+            else f"known functions are {', '.join(sorted(FUNCTIONS))}"
+        )
+        raise ParseError(
+            f"unknown function '{run_text}': {hint} (for a product of variables, "
+            "put spaces or *, e.g. x y (x+1))",
+            start,
+            text,
+        )
 
     for k, (name, p) in enumerate(split):
         end = split[k + 1][1] if k + 1 < len(split) else i
@@ -307,8 +353,14 @@ def _next_nonspace(text: str, i: int) -> str:
     return text[i] if i < len(text) else ""
 
 
-def parse(text: str, *, merge: bool = True, max_length: int = MAX_LENGTH,
-          max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> Graph:
+def parse(
+    text: str,
+    *,
+    merge: bool = True,
+    max_length: int = MAX_LENGTH,
+    max_nodes: int = MAX_NODES,
+    max_depth: int = MAX_DEPTH,
+) -> Graph:
     """Parse a function as written on a blackboard into its computation graph.
 
     `merge=True` makes identical subexpressions one node (a DAG, with fan-out); `merge=False`
@@ -322,11 +374,16 @@ def parse(text: str, *, merge: bool = True, max_length: int = MAX_LENGTH,
     if not isinstance(text, str):
         raise ParseError(f"expected text, got {type(text).__name__}", 0, "")
     if len(text) > max_length:
-        raise ParseError(f"the text is {len(text):,} characters long; the limit is "
-                         f"{max_length:,}: type a shorter function", max_length, text)
+        raise ParseError(
+            f"the text is {len(text):,} characters long; the limit is "
+            f"{max_length:,}: type a shorter function",
+            max_length,
+            text,
+        )
     if not text.strip():
-        raise ParseError("the function is empty: type one, for example x^2 or log(xy)+exp(xy)",
-                         0, text)
+        raise ParseError(
+            "the function is empty: type one, for example x^2 or log(xy)+exp(xy)", 0, text
+        )
     with cycle_collector_paused():  # tokens and nodes pile up; see cycle_collector_paused
         tokens = tokenize(text)
         builder = GraphBuilder(merge=merge, max_nodes=max_nodes)
@@ -334,8 +391,12 @@ def parse(text: str, *, merge: bool = True, max_length: int = MAX_LENGTH,
         try:
             output = parser.run()
         except TooLarge as err:
-            raise ParseError(f"the function has more than {max_nodes:,} nodes, the limit here: "
-                             "type a smaller function", err.position, text) from None
+            raise ParseError(
+                f"the function has more than {max_nodes:,} nodes, the limit here: "
+                "type a smaller function",
+                err.position,
+                text,
+            ) from None
         graph = builder.finish(output, text)
         graph.reading_notes = parser.reading_notes()
         return graph
@@ -382,8 +443,9 @@ def _reading(nodes: list[Node] | tuple[Node, ...], root: int) -> str:
 @dataclass
 class _Pending:
     """An operator, function or '(' on the operator stack, waiting for its operands."""
-    kind: str      # 'binary', 'prefix', '(' or 'function'
-    op: str        # the operation's name, or '('
+
+    kind: str  # 'binary', 'prefix', '(' or 'function'
+    op: str  # the operation's name, or '('
     token: Token
     note: bool = False  # the result is read in a way people disagree on: say how
 
@@ -414,7 +476,7 @@ class _Parser:
 
     def typed(self, token: Token) -> str:
         """The token as the student typed it: ** or ², not the ^ it stands for."""
-        return self.text[token.position:token.end]
+        return self.text[token.position : token.end]
 
     def run(self) -> int:
         expect_operand = True
@@ -453,20 +515,29 @@ class _Parser:
         """Read a token where an operand must start. Returns whether an operand is still due."""
         kind = token.kind
         if kind == "number":
-            self.push(self.builder.constant(float(token.value), token.value, token.position),
-                      token.position, token.end)
+            self.push(
+                self.builder.constant(float(token.value), token.value, token.position),
+                token.position,
+                token.end,
+            )
             return False
         if kind == "variable":
             capital_pi = token.value == "Pi" and self.typed(token) == "Pi"
-            self.push(self.builder.variable(token.value, token.position), token.position,
-                      token.end, " (capital pi, a variable); for the number π, write pi"
-                      if capital_pi else None)
+            self.push(
+                self.builder.variable(token.value, token.position),
+                token.position,
+                token.end,
+                " (capital pi, a variable); for the number π, write pi" if capital_pi else None,
+            )
             return False
         if kind == "constant":
-            self.push(self.builder.constant(CONSTANTS[token.value],
-                                            "π" if token.value == "pi" else "e",
-                                            token.position),
-                      token.position, token.end)
+            self.push(
+                self.builder.constant(
+                    CONSTANTS[token.value], "π" if token.value == "pi" else "e", token.position
+                ),
+                token.position,
+                token.end,
+            )
             return False
         if kind == "function":
             following = self.tokens[self.index + 1]
@@ -475,9 +546,8 @@ class _Parser:
                 if BINARY.get(following.value) == "pow":
                     fix = f"{name}(x)^2 for the square of {name}(x)"
                 else:
-                    fix = f"{name}({self.text[following.position:following.end] or 'x'})"
-                raise self.error(f"'{name}' needs parentheses: write {fix}",
-                                 following.position)
+                    fix = f"{name}({self.text[following.position : following.end] or 'x'})"
+                raise self.error(f"'{name}' needs parentheses: write {fix}", following.position)
             # σ(z) typed for sigmoid(z): say so, for whoever meant the variable σ times (z).
             renamed = self.typed(token) not in FUNCTIONS
             self.operators.append(_Pending("function", FUNCTIONS[token.value], token, renamed))
@@ -489,29 +559,38 @@ class _Parser:
             if token.value in PREFIX:  # a + before an operand changes nothing
                 self.operators.append(_Pending("prefix", PREFIX[token.value], token))
             return True
-        where = f"after '{self.typed(previous)}'" if previous is not None and previous.value else \
-            "at the start"
+        where = (
+            f"after '{self.typed(previous)}'"
+            if previous is not None and previous.value
+            else "at the start"
+        )
         if kind == ")":
             if previous is not None and previous.kind == "(":
-                raise self.error("empty parentheses: put an expression inside, e.g. (x + 1)",
-                                 token.position)
+                raise self.error(
+                    "empty parentheses: put an expression inside, e.g. (x + 1)", token.position
+                )
             raise self.error(f"')' cannot come {where}: expected {OPERAND_HINT}", token.position)
         if kind == "end":
             if previous is None:
                 raise self.error("the function is empty: type one, e.g. x^2", token.position)
-            raise self.error(f"the function ends too early: after '{self.typed(previous)}' write "
-                             f"{OPERAND_HINT}", token.position)
-        raise self.error(f"'{self.typed(token)}' cannot come {where}: expected {OPERAND_HINT}",
-                         token.position)
+            raise self.error(
+                f"the function ends too early: after '{self.typed(previous)}' write {OPERAND_HINT}",
+                token.position,
+            )
+        raise self.error(
+            f"'{self.typed(token)}' cannot come {where}: expected {OPERAND_HINT}", token.position
+        )
 
     def after_operand(self, token: Token, previous: Token | None) -> bool:
         """Read a token after a complete operand. Returns whether an operand is now due."""
         kind = token.kind
         if kind == "op":
             if token.value not in BINARY:
-                raise self.error(f"'{self.typed(token)}' cannot come after a value: put it "
-                                 "before one, or write an operator such as + between",
-                                 token.position)
+                raise self.error(
+                    f"'{self.typed(token)}' cannot come after a value: put it "
+                    "before one, or write an operator such as + between",
+                    token.position,
+                )
             self.binary(BINARY[token.value], token)
             return True
         if kind == ")":
@@ -521,8 +600,11 @@ class _Parser:
             self.finish()
             return False
         if kind == "number":
-            raise self.error(f"a number cannot directly follow a value: write * before "
-                             f"{token.value}, or put the number first (2x)", token.position)
+            raise self.error(
+                f"a number cannot directly follow a value: write * before "
+                f"{token.value}, or put the number first (2x)",
+                token.position,
+            )
         # Implicit multiplication: 2x, xy, x(y+1), (x+1)(x-1), 2sin(x), pi x^2.
         glued = previous is not None and previous.end == token.position
         self.binary("mul", token, implicit=True, glued=glued)
@@ -532,12 +614,14 @@ class _Parser:
     def open(self, token: Token) -> None:
         self.depth += 1
         if self.depth > self.max_depth:
-            raise self.error(f"more than {self.max_depth} nested parentheses, the limit here: "
-                             "simplify the function", token.position)
+            raise self.error(
+                f"more than {self.max_depth} nested parentheses, the limit here: "
+                "simplify the function",
+                token.position,
+            )
         self.operators.append(_Pending("(", "(", token))
 
-    def binary(self, name: str, token: Token, implicit: bool = False,
-               glued: bool = False) -> None:
+    def binary(self, name: str, token: Token, implicit: bool = False, glued: bool = False) -> None:
         op = OPS[name]
         note = False
         while self.operators:
@@ -545,13 +629,19 @@ class _Parser:
             if top.kind not in ("binary", "prefix"):
                 break
             above = OPS[top.op]
-            if above.precedence > op.precedence or (above.precedence == op.precedence
-                                                    and not op.right_associative):
+            if above.precedence > op.precedence or (
+                above.precedence == op.precedence and not op.right_associative
+            ):
                 # A product without a sign takes what came before as a whole, which not
                 # everyone expects: 1/2x is (1/2)·x and e^2x is (e^2)·x.
-                if implicit and top.kind == "binary" and (
+                if (
+                    implicit
+                    and top.kind == "binary"
+                    and (
                         (above.precedence == op.precedence and top.op != name)
-                        or (above.precedence > op.precedence and glued)):
+                        or (above.precedence > op.precedence and glued)
+                    )
+                ):
                     note = True
                 self.reduce()
             else:
@@ -566,20 +656,27 @@ class _Parser:
         note = "" if pending.note else None
         if pending.kind == "prefix":
             a = self.operands.pop()
-            self.push(self.builder.operation(pending.op, (a.node,), pending.token.position),
-                      pending.token.position, a.end, note)
+            self.push(
+                self.builder.operation(pending.op, (a.node,), pending.token.position),
+                pending.token.position,
+                a.end,
+                note,
+            )
         else:
             b = self.operands.pop()
             a = self.operands.pop()
-            self.push(self.builder.operation(pending.op, (a.node, b.node),
-                                             pending.token.position), a.start, b.end, note)
+            self.push(
+                self.builder.operation(pending.op, (a.node, b.node), pending.token.position),
+                a.start,
+                b.end,
+                note,
+            )
 
     def close(self, token: Token) -> None:
         while self.operators and self.operators[-1].kind in ("binary", "prefix"):
             self.reduce()
         if not self.operators:
-            raise self.error("')' has no matching '(': remove it or add '(' before",
-                             token.position)
+            raise self.error("')' has no matching '(': remove it or add '(' before", token.position)
         opening = self.operators.pop()  # the '('
         self.depth -= 1
         inside = self.operands.pop()
@@ -587,9 +684,15 @@ class _Parser:
             function = self.operators.pop()
             node = self.builder.operation(function.op, (inside.node,), function.token.position)
             typed = self.typed(function.token)
-            self.push(node, function.token.position, token.end,
-                      f": {typed} before ( is the {function.op} function; for the variable "
-                      f"{typed} times (…), write {typed}*(…)" if function.note else None)
+            self.push(
+                node,
+                function.token.position,
+                token.end,
+                f": {typed} before ( is the {function.op} function; for the variable "
+                f"{typed} times (…), write {typed}*(…)"
+                if function.note
+                else None,
+            )
         else:
             self.operands.append(_Operand(inside.node, opening.token.position, token.end))
 

@@ -55,28 +55,31 @@ def _negative_number() -> int:
 @dataclass(frozen=True)
 class Operand:
     """One argument of an operation as the code writes it."""
+
     kind: Literal["tensor", "number", "constant tensor"]
-    node: int                 # the engine's node
-    value: float = 0.0        # for a number or a constant tensor
+    node: int  # the engine's node
+    value: float = 0.0  # for a number or a constant tensor
 
 
 @dataclass(frozen=True)
 class Line:
     """One operation: node = torch(operands), with PyTorch's name for the node it records."""
+
     node: int
-    op: str                   # the engine's operation
+    op: str  # the engine's operation
     operands: tuple[Operand, ...]
-    grad_fn: str              # "" where no input needs a gradient: PyTorch records no node
+    grad_fn: str  # "" where no input needs a gradient: PyTorch records no node
     next_functions: tuple[int | None, ...]  # the inputs' nodes in PyTorch's order; None: none
 
 
 @dataclass(frozen=True)
 class Program:
     """The graph as PyTorch builds it, with the code as text."""
+
     graph: Graph
-    names: dict[int, str]     # the Python name of each variable and each named intermediate
-    output: str               # the name of the output
-    lines: tuple[Line, ...]   # every operation, in the order the code computes them
+    names: dict[int, str]  # the Python name of each variable and each named intermediate
+    output: str  # the name of the output
+    lines: tuple[Line, ...]  # every operation, in the order the code computes them
     code: str
 
     def grad_fn(self, node: int) -> str:
@@ -89,8 +92,9 @@ class Program:
         return self._by_node[node].grad_fn
 
     def next_functions(self, node: int) -> tuple[int | None, ...]:
-        return () if self.graph.nodes[node].kind != "operation" \
-            else self._by_node[node].next_functions
+        return (
+            () if self.graph.nodes[node].kind != "operation" else self._by_node[node].next_functions
+        )
 
     @property
     def _by_node(self) -> dict[int, Line]:
@@ -99,8 +103,7 @@ class Program:
 
 def python_name(name: str, taken: set[str]) -> str:
     """A variable's name as a Python identifier that shadows nothing the code uses."""
-    base = name if name.isidentifier() else "v_" + "".join(c if c.isalnum() else "_"
-                                                            for c in name)
+    base = name if name.isidentifier() else "v_" + "".join(c if c.isalnum() else "_" for c in name)
     while keyword.iskeyword(base) or base in taken or base in ("torch", "print"):
         base += "_"
     return base
@@ -136,7 +139,7 @@ def program(graph: Graph, values: dict[str, float] | None = None) -> Program:
     output = python_name("h", taken)
     taken.add(output)
 
-    text: dict[int, tuple[str, int]] = {}   # node → (expression, its precedence)
+    text: dict[int, tuple[str, int]] = {}  # node → (expression, its precedence)
     lines: list[Line] = []
     body: list[str] = []
     for node in nodes:
@@ -146,8 +149,9 @@ def program(graph: Graph, values: dict[str, float] | None = None) -> Program:
         if node.kind == "constant":
             continue  # written where it is used: a number or a tensor
         op = OPS[node.label]
-        operands = tuple(_operand(graph, node.id, position, a)
-                         for position, a in enumerate(node.args))
+        operands = tuple(
+            _operand(graph, node.id, position, a) for position, a in enumerate(node.args)
+        )
         parts = [_operand_text(o, text) for o in operands]
         precedence = _precedence(op)
         if op.arity == 1:
@@ -160,8 +164,7 @@ def program(graph: Graph, values: dict[str, float] | None = None) -> Program:
             right = _wrap(parts[1], precedence, strict=not op.right_associative)
             expression = f"{left} {op.torch} {right}"
         reflected = operands[0].kind == "number"  # 2 * x runs as x.__rmul__(2)
-        order = tuple(None if o.kind != "tensor" or not needs[o.node] else o.node
-                      for o in operands)
+        order = tuple(None if o.kind != "tensor" or not needs[o.node] else o.node for o in operands)
         grad_fn, inputs = "", cast(tuple[int | None, ...], ())
         if needs[node.id]:
             grad_fn, inputs = op.autograd, order[::-1] if reflected else order
@@ -187,18 +190,28 @@ def program(graph: Graph, values: dict[str, float] | None = None) -> Program:
         result = text[graph.output][0]
     result_line = f"{output} = {result}"
 
-    head = ["import torch", "",
-            "torch.set_default_dtype(torch.float64)  # 64-bit, as the engine", ""]
+    head = [
+        "import torch",
+        "",
+        "torch.set_default_dtype(torch.float64)  # 64-bit, as the engine",
+        "",
+    ]
     for node in nodes:
         if node.kind == "variable":
             value = values.get(node.label, 1.0)
-            head.append(f"{names[node.id]} = torch.tensor({number_literal(value)}, "
-                        "requires_grad=True)")
+            head.append(
+                f"{names[node.id]} = torch.tensor({number_literal(value)}, requires_grad=True)"
+            )
     tail = [result_line, ""]
     if graph.variables and out_node.kind != "constant":
-        tail += [f"{output}.backward()  # the backward pass",
-                 *[f'print("d{output}/d{names[n.id]} =", {names[n.id]}.grad)' for n in nodes
-                   if n.kind == "variable"]]
+        tail += [
+            f"{output}.backward()  # the backward pass",
+            *[
+                f'print("d{output}/d{names[n.id]} =", {names[n.id]}.grad)'
+                for n in nodes
+                if n.kind == "variable"
+            ],
+        ]
     else:
         tail.append(f"print({output})  # no variable, so nothing to differentiate")
     code = "\n".join(head + [""] + body + tail) + "\n"
@@ -250,7 +263,10 @@ def non_differentiable_points(graph: Graph, values: dict[str, float]) -> list[tu
     node_values = graph.forward(graph.inputs(values))
     found = []
     for node in graph.nodes:
-        if node.kind == "operation" and node.label in AT_ZERO and \
-                float(node_values[node.args[0]]) == 0.0:
+        if (
+            node.kind == "operation"
+            and node.label in AT_ZERO
+            and float(node_values[node.args[0]]) == 0.0
+        ):
             found.append((node.id, node.label))
     return found

@@ -22,13 +22,17 @@ if TYPE_CHECKING:
 
 Phase = Literal["forward", "order", "backward"]
 PHASES: tuple[Phase, ...] = ("forward", "order", "backward")
-PHASE_TITLES = {"forward": "Forward pass", "order": "Topological order",
-                "backward": "Backward pass"}
+PHASE_TITLES = {
+    "forward": "Forward pass",
+    "order": "Topological order",
+    "backward": "Backward pass",
+}
 
 
 @dataclass(frozen=True)
 class ForwardStep:
     """An operation computes its value from its inputs' values."""
+
     node: int
     inputs: tuple[float, ...]
     value: float
@@ -44,10 +48,11 @@ class OrderStep:
     are in the order, so the node is appended at `position`; 'skip': the node was entered before
     (a fan-out), nothing to do.
     """
+
     node: int
     action: Literal["enter", "finish", "skip"]
-    via: int | None = None        # the node the search came from
-    position: int | None = None   # the node's place in the order (0-based), when finished
+    via: int | None = None  # the node the search came from
+    position: int | None = None  # the node's place in the order (0-based), when finished
     phase: ClassVar[Phase] = "order"
 
 
@@ -64,23 +69,25 @@ class Note:
     derivative cannot be trusted with this eps. `warning` is False for a kink whose
     conventional value is finite: that is a convention to know, not a failure.
     """
-    node: int                  # the operation whose backward step it concerns
+
+    node: int  # the operation whose backward step it concerns
     kind: NoteKind
     text: str
-    to: int | None = None      # the input along whose edge it arose, if one
+    to: int | None = None  # the input along whose edge it arose, if one
     warning: bool = True
 
 
 @dataclass(frozen=True)
 class Send:
     """What a node sends back along one input edge during its backward step."""
-    to: int                # the input node that receives it
-    position: int          # the argument position at the sender (x*x sends twice to x)
-    local: float           # the local derivative d node / d input
-    contribution: float    # d_out · local
-    total: float           # the receiver's d_out so far, this contribution included
+
+    to: int  # the input node that receives it
+    position: int  # the argument position at the sender (x*x sends twice to x)
+    local: float  # the local derivative d node / d input
+    contribution: float  # d_out · local
+    total: float  # the receiver's d_out so far, this contribution included
     numerical: tuple[float, float] | None = None  # f(input + eps), f(input - eps) if numerical
-    late: bool = False     # the receiver had fired already (a wrong order): it is never passed on
+    late: bool = False  # the receiver had fired already (a wrong order): it is never passed on
     # The sender has no finite value, so it has no derivative: local and contribution are nan.
     undefined: bool = False
 
@@ -88,6 +95,7 @@ class Send:
 @dataclass(frozen=True)
 class Received:
     """A contribution that arrived at a node from one of its users."""
+
     sender: int
     position: int
     amount: float
@@ -97,10 +105,11 @@ class Received:
 class Copies:
     """A variable drawn as several leaves (the tree view): each leaf's d_out is a share of the
     gradient, and the gradient is their sum, complete once the last leaf has fired."""
+
     name: str
-    count: int                              # how many leaves the variable has
-    shares: tuple[tuple[int, float], ...]   # (leaf, d_out) of the leaves fired so far, in order
-    total: float | None = None              # the gradient, the sum of all shares: at the last leaf
+    count: int  # how many leaves the variable has
+    shares: tuple[tuple[int, float], ...]  # (leaf, d_out) of the leaves fired so far, in order
+    total: float | None = None  # the gradient, the sum of all shares: at the last leaf
 
     @property
     def last(self) -> bool:
@@ -110,17 +119,18 @@ class Copies:
 @dataclass(frozen=True)
 class BackwardStep:
     """A node, now that every user has sent its contribution, passes d_out to its inputs."""
+
     node: int
     d_out: float
-    received: tuple[Received, ...]   # empty for the output, which starts with d_out = 1
+    received: tuple[Received, ...]  # empty for the output, which starts with d_out = 1
     sends: tuple[Send, ...]
     warning: str | None = None
     # Users that had not sent yet when the node fired: only in a wrong order (see
     # `backward_in_order`); what they send later never reaches the node's inputs.
     early_by: tuple[int, ...] = ()
-    notes: tuple[Note, ...] = ()     # reasons found at this step (see `Note`)
-    copies: Copies | None = None     # a variable's leaf in the tree view
-    origin: int | None = None        # where a non-finite d_out first arose, if it is one
+    notes: tuple[Note, ...] = ()  # reasons found at this step (see `Note`)
+    copies: Copies | None = None  # a variable's leaf in the tree view
+    origin: int | None = None  # where a non-finite d_out first arose, if it is one
     phase: ClassVar[Phase] = "backward"
 
 
@@ -130,14 +140,15 @@ Step = ForwardStep | OrderStep | BackwardStep
 @dataclass
 class State:
     """What is known after `index` steps (0: before the first). `step` is the one just taken."""
+
     index: int
     step: Step | None
-    values: dict[int, float]                    # node values known so far
-    passed: dict[tuple[int, int], float]        # (target, position) -> value sent forward
+    values: dict[int, float]  # node values known so far
+    passed: dict[tuple[int, int], float]  # (target, position) -> value sent forward
     visited: set[int] = field(default_factory=set)
     stack: list[int] = field(default_factory=list)
     order: list[int] = field(default_factory=list)
-    grads: dict[int, float] = field(default_factory=dict)   # d_out accumulated so far
+    grads: dict[int, float] = field(default_factory=dict)  # d_out accumulated so far
     sent: dict[tuple[int, int], float] = field(default_factory=dict)  # backward, per edge
     done: set[int] = field(default_factory=set)  # nodes whose backward step has run
 
@@ -173,12 +184,12 @@ class Trace:
     inputs: Mapping[str, float]
     local: Literal["symbolic", "numerical", "mixed"]  # mixed: chosen per operation
     eps: float
-    values: tuple[float, ...]        # every node's value
-    grads: tuple[float, ...]         # every node's d output / d node (0 where not needed)
-    order: tuple[int, ...]           # the topological order: inputs first, output last
+    values: tuple[float, ...]  # every node's value
+    grads: tuple[float, ...]  # every node's d output / d node (0 where not needed)
+    order: tuple[int, ...]  # the topological order: inputs first, output last
     steps: tuple[Step, ...]
     warnings: tuple[tuple[int, str], ...]  # (node, message) where nan/inf first appeared
-    notes: tuple[Note, ...] = ()     # every reason a backward number is not a plain derivative
+    notes: tuple[Note, ...] = ()  # every reason a backward number is not a plain derivative
 
     @property
     def value(self) -> float:
@@ -242,11 +253,12 @@ class NumericalLocal:
     value: float
     f_plus: float
     f_minus: float
-    problem: str | None   # why this central difference cannot be trusted, if it cannot
+    problem: str | None  # why this central difference cannot be trusted, if it cannot
 
 
-def numerical_local(op: Op, args: Sequence[float], position: int, eps: float,
-                    name: str | None = None) -> NumericalLocal:
+def numerical_local(
+    op: Op, args: Sequence[float], position: int, eps: float, name: str | None = None
+) -> NumericalLocal:
     """The local derivative by central difference in one argument, and whether eps is usable:
     a step that leaves the operation's domain, one so small that z ± eps rounds back to z
     (the difference is 0), or one so large that the arithmetic overflows."""
@@ -262,34 +274,51 @@ def numerical_local(op: Op, args: Sequence[float], position: int, eps: float,
     eps_text = number_text(eps)
     problem = None
     if not math.isfinite(value):
-        if not math.isfinite(2 * eps) or not (math.isfinite(plus[position])
-                                              and math.isfinite(minus[position])):
-            problem = (f"eps = {eps_text} is so large that {name} ± eps or 2·eps is beyond "
-                       f"{LARGEST}: the central difference is {number_text(value)}")
+        if not math.isfinite(2 * eps) or not (
+            math.isfinite(plus[position]) and math.isfinite(minus[position])
+        ):
+            problem = (
+                f"eps = {eps_text} is so large that {name} ± eps or 2·eps is beyond "
+                f"{LARGEST}: the central difference is {number_text(value)}"
+            )
         else:
             for side, f_side, arg in (("−", f_minus, minus), ("+", f_plus, plus)):
                 if not math.isfinite(f_side):
                     where = f"{name} {side} eps = {number_text(arg[position])}"
                     reason = f" ({op.domain})" if op.domain else ""
-                    problem = (f"{where} leaves the domain of {op.name}{reason}: "
-                               f"f({number_text(arg[position])}) = {number_text(f_side)}, so "
-                               f"the central difference is {number_text(value)}; the symbolic "
-                               f"local derivative is {number_text(symbolic)}")
+                    problem = (
+                        f"{where} leaves the domain of {op.name}{reason}: "
+                        f"f({number_text(arg[position])}) = {number_text(f_side)}, so "
+                        f"the central difference is {number_text(value)}; the symbolic "
+                        f"local derivative is {number_text(symbolic)}"
+                    )
                     break
             else:
-                problem = (f"the central difference overflows: ({number_text(f_plus)} − "
-                           f"{paren_text(f_minus)}) / (2·{eps_text}) is beyond {LARGEST}")
+                problem = (
+                    f"the central difference overflows: ({number_text(f_plus)} − "
+                    f"{paren_text(f_minus)}) / (2·{eps_text}) is beyond {LARGEST}"
+                )
     elif f_plus == f_minus and symbolic != 0 and math.isfinite(symbolic):
         rounds = plus[position] == x[position] and minus[position] == x[position]
-        why = (f"{name} ± eps rounds back to {name} = {number_text(x[position])}" if rounds
-               else f"f({name} + eps) and f({name} − eps) are the same float")
-        problem = (f"eps = {eps_text} is too small: {why}, so the difference is 0, not the "
-                   f"derivative (symbolically {number_text(symbolic)})")
-    elif math.isfinite(symbolic) and abs(value - symbolic) > 1e-3 * max(1.0, abs(symbolic)) \
-            and not op.has_kink(*x):
-        problem = (f"eps = {eps_text} gives {number_text(value)} where the symbolic local "
-                   f"derivative is {number_text(symbolic)}: eps is too large for the "
-                   "curvature here or too small for the float round-off")
+        why = (
+            f"{name} ± eps rounds back to {name} = {number_text(x[position])}"
+            if rounds
+            else f"f({name} + eps) and f({name} − eps) are the same float"
+        )
+        problem = (
+            f"eps = {eps_text} is too small: {why}, so the difference is 0, not the "
+            f"derivative (symbolically {number_text(symbolic)})"
+        )
+    elif (
+        math.isfinite(symbolic)
+        and abs(value - symbolic) > 1e-3 * max(1.0, abs(symbolic))
+        and not op.has_kink(*x)
+    ):
+        problem = (
+            f"eps = {eps_text} gives {number_text(value)} where the symbolic local "
+            f"derivative is {number_text(symbolic)}: eps is too large for the "
+            "curvature here or too small for the float round-off"
+        )
     return NumericalLocal(value, f_plus, f_minus, problem)
 
 
@@ -303,19 +332,29 @@ def _local_modes(graph: Graph, local: str | Mapping[int, str]) -> list[str]:
         return [local] * len(graph.nodes)
     result = ["symbolic"] * len(graph.nodes)
     for node_id, mode in local.items():
-        if not (isinstance(node_id, int) and 0 <= node_id < len(graph.nodes)
-                and graph.nodes[node_id].kind == "operation"):
+        if not (
+            isinstance(node_id, int)
+            and 0 <= node_id < len(graph.nodes)
+            and graph.nodes[node_id].kind == "operation"
+        ):
             raise ValueError(f"local names {node_id!r}, which is not an operation's node id")
         if mode not in modes:
-            raise ValueError(f"the local mode of node {node_id + 1} must be 'symbolic' or "
-                             f"'numerical', not {mode!r}")
+            raise ValueError(
+                f"the local mode of node {node_id + 1} must be 'symbolic' or "
+                f"'numerical', not {mode!r}"
+            )
         result[node_id] = mode
     return result
 
 
-def build_trace(graph: Graph, inputs: Mapping[str, Number], *,
-                local: str | Mapping[int, str] = "symbolic", eps: float = 1e-4,
-                backward_order: Sequence[int] | None = None) -> Trace:
+def build_trace(
+    graph: Graph,
+    inputs: Mapping[str, Number],
+    *,
+    local: str | Mapping[int, str] = "symbolic",
+    eps: float = 1e-4,
+    backward_order: Sequence[int] | None = None,
+) -> Trace:
     """`local` is one mode for every box or a mapping {operation's node id: mode}.
     `backward_order`: see `backward_in_order`; without it, the trace has the order phase and
     the backward pass follows the order found."""
@@ -335,15 +374,18 @@ def build_trace(graph: Graph, inputs: Mapping[str, Number], *,
     for node in nodes:
         if node.kind != "operation":
             if not math.isfinite(values[node.id]):
-                warnings[node.id] = f"{node.label} = {not_finite_text(values[node.id])} at " \
-                                    f"node {node.id + 1}"
+                warnings[node.id] = (
+                    f"{node.label} = {not_finite_text(values[node.id])} at node {node.id + 1}"
+                )
             continue
         args = tuple(values[a] for a in node.args)
         warning = None
         if not math.isfinite(values[node.id]) and all(map(math.isfinite, args)):
             op = OPS[node.label]
-            warning = (f"{call_text(node, args)} = {not_finite_text(values[node.id])} at node "
-                       f"{node.id + 1}" + (f": {op.domain}" if op.domain else ""))
+            warning = (
+                f"{call_text(node, args)} = {not_finite_text(values[node.id])} at node "
+                f"{node.id + 1}" + (f": {op.domain}" if op.domain else "")
+            )
             warnings[node.id] = warning
         steps.append(ForwardStep(node.id, args, values[node.id], warning))
 
@@ -371,7 +413,7 @@ def build_trace(graph: Graph, inputs: Mapping[str, Number], *,
     fired_leaves: dict[str, list[tuple[int, float]]] = {}
     fired: set[int] = set()
     with np.errstate(all="ignore"):
-        for node_id in (reversed(order) if backward_order is None else backward_order):
+        for node_id in reversed(order) if backward_order is None else backward_order:
             node = nodes[node_id]
             if not needs[node_id]:
                 continue
@@ -401,10 +443,14 @@ def build_trace(graph: Graph, inputs: Mapping[str, Number], *,
                 undefined = not math.isfinite(values[node_id])
                 kink = not undefined and op.has_kink(*xs)
                 if kink and op.kink is not None:
-                    finite = all(math.isfinite(float(op.local_derivatives[p](*xs)))
-                                 for p, a in enumerate(node.args) if needs[a])
-                    step_notes.append(Note(node_id, "kink", f"{op.kink.why}; {op.kink.uses}",
-                                           warning=not finite))
+                    finite = all(
+                        math.isfinite(float(op.local_derivatives[p](*xs)))
+                        for p, a in enumerate(node.args)
+                        if needs[a]
+                    )
+                    step_notes.append(
+                        Note(node_id, "kink", f"{op.kink.why}; {op.kink.uses}", warning=not finite)
+                    )
                 for position, a in enumerate(node.args):
                     if not needs[a]:
                         continue
@@ -415,49 +461,120 @@ def build_trace(graph: Graph, inputs: Mapping[str, Number], *,
                         if modes[node_id] == "symbolic":
                             local_value = float(op.local_derivatives[position](*xs))
                         else:
-                            result = numerical_local(op, xs, position, eps,
-                                                     graph.nodes[a].label
-                                                     if graph.nodes[a].kind != "operation"
-                                                     else None)
+                            result = numerical_local(
+                                op,
+                                xs,
+                                position,
+                                eps,
+                                graph.nodes[a].label
+                                if graph.nodes[a].kind != "operation"
+                                else None,
+                            )
                             local_value = result.value
                             numerical = (result.f_plus, result.f_minus)
                             if result.problem:
-                                step_notes.append(Note(node_id, "eps", f"{op.name} at node "
-                                                       f"{node_id + 1}: {result.problem}", a))
+                                step_notes.append(
+                                    Note(
+                                        node_id,
+                                        "eps",
+                                        f"{op.name} at node {node_id + 1}: {result.problem}",
+                                        a,
+                                    )
+                                )
                         contribution = d_out * local_value
                     before = grads[a]
                     grads[a] = before + contribution
                     received[a].append(Received(node_id, position, contribution))
-                    sends.append(Send(a, position, local_value, contribution, grads[a],
-                                      numerical, a in fired, undefined))
-                    step_notes += _first_non_finite(graph, node_id, xs, a, d_out, local_value,
-                                                    contribution, before, grads[a], kink,
-                                                    undefined, numerical is not None)
+                    sends.append(
+                        Send(
+                            a,
+                            position,
+                            local_value,
+                            contribution,
+                            grads[a],
+                            numerical,
+                            a in fired,
+                            undefined,
+                        )
+                    )
+                    step_notes += _first_non_finite(
+                        graph,
+                        node_id,
+                        xs,
+                        a,
+                        d_out,
+                        local_value,
+                        contribution,
+                        before,
+                        grads[a],
+                        kink,
+                        undefined,
+                        numerical is not None,
+                    )
                     if not math.isfinite(grads[a]) and origin[a] is None:
-                        origin[a] = origin[node_id] if not math.isfinite(d_out) \
-                            and origin[node_id] is not None else node_id
+                        origin[a] = (
+                            origin[node_id]
+                            if not math.isfinite(d_out) and origin[node_id] is not None
+                            else node_id
+                        )
             notes += step_notes
             messages = [n.text for n in step_notes if n.warning]
             for n in step_notes:
                 if n.warning:
                     warnings.setdefault(n.node, n.text)
-            steps.append(BackwardStep(node_id, d_out, tuple(received[node_id]), tuple(sends),
-                                      "; ".join(messages) or None, early_by, tuple(step_notes),
-                                      copies, origin[node_id]))
+            steps.append(
+                BackwardStep(
+                    node_id,
+                    d_out,
+                    tuple(received[node_id]),
+                    tuple(sends),
+                    "; ".join(messages) or None,
+                    early_by,
+                    tuple(step_notes),
+                    copies,
+                    origin[node_id],
+                )
+            )
 
     used = {modes[n.id] for n in nodes if n.kind == "operation" and needs[n.id]}
-    summary = cast(Literal["symbolic", "numerical", "mixed"], local if isinstance(local, str)
-                   else used.pop() if len(used) == 1 else "mixed" if used else "symbolic")
-    return Trace(graph=graph, inputs={k: float(v) for k, v in inputs.items()}, local=summary,
-                 eps=float(eps), values=tuple(values), grads=tuple(float(g) for g in grads),
-                 order=tuple(order), steps=tuple(steps),
-                 warnings=tuple(sorted(warnings.items())), notes=tuple(notes))
+    summary = cast(
+        Literal["symbolic", "numerical", "mixed"],
+        local
+        if isinstance(local, str)
+        else used.pop()
+        if len(used) == 1
+        else "mixed"
+        if used
+        else "symbolic",
+    )
+    return Trace(
+        graph=graph,
+        inputs={k: float(v) for k, v in inputs.items()},
+        local=summary,
+        eps=float(eps),
+        values=tuple(values),
+        grads=tuple(float(g) for g in grads),
+        order=tuple(order),
+        steps=tuple(steps),
+        warnings=tuple(sorted(warnings.items())),
+        notes=tuple(notes),
+    )
 
 
-def _first_non_finite(graph: Graph, node_id: int, args: Sequence[float], to: int, d_out: float,
-                      local: float,
-                      contribution: float, before: float, total: float, kink: bool,
-                      undefined: bool, numerical: bool) -> list[Note]:
+def _first_non_finite(
+    graph: Graph,
+    node_id: int,
+    args: Sequence[float],
+    to: int,
+    d_out: float,
+    local: float,
+    contribution: float,
+    before: float,
+    total: float,
+    kink: bool,
+    undefined: bool,
+    numerical: bool,
+) -> list[Note]:
     """A note where nan or inf first appears on an edge: in the local derivative, in the d_out
     sent (d_out · local) or in the receiver's running sum, each from finite numbers."""
     if undefined or not math.isfinite(d_out):
@@ -468,29 +585,56 @@ def _first_non_finite(graph: Graph, node_id: int, args: Sequence[float], to: int
         if kink or numerical:
             return []  # the kink's or the eps's note says why
         kind: NoteKind = "overflow" if math.isinf(local) else "undefined"
-        why = f"beyond {LARGEST}" if kind == "overflow" else \
-            "the derivative does not exist there"
-        return [Note(node_id, kind, f"the local derivative of {node.symbol} {edge} is "
-                                    f"{not_finite_text(local)} at "
-                                    f"{call_text(node, [float(v) for v in args])}: "
-                                    f"{why}", to)]
+        why = f"beyond {LARGEST}" if kind == "overflow" else "the derivative does not exist there"
+        return [
+            Note(
+                node_id,
+                kind,
+                f"the local derivative of {node.symbol} {edge} is "
+                f"{not_finite_text(local)} at "
+                f"{call_text(node, [float(v) for v in args])}: "
+                f"{why}",
+                to,
+            )
+        ]
     if not math.isfinite(contribution):
-        return [Note(node_id, "overflow", f"the d_out sent {edge} overflows: "
-                                          f"{number_text(d_out)} · {paren_text(local)} = "
-                                          f"{not_finite_text(contribution)}, beyond {LARGEST}, "
-                                          "though the true gradient may be finite", to)]
+        return [
+            Note(
+                node_id,
+                "overflow",
+                f"the d_out sent {edge} overflows: "
+                f"{number_text(d_out)} · {paren_text(local)} = "
+                f"{not_finite_text(contribution)}, beyond {LARGEST}, "
+                "though the true gradient may be finite",
+                to,
+            )
+        ]
     if not math.isfinite(total) and math.isfinite(before):
-        return [Note(node_id, "overflow", f"the running sum at {_who(graph, to)} overflows: "
-                                          f"{number_text(before)} + {paren_text(contribution)} "
-                                          f"= {not_finite_text(total)}, beyond {LARGEST}", to)]
+        return [
+            Note(
+                node_id,
+                "overflow",
+                f"the running sum at {_who(graph, to)} overflows: "
+                f"{number_text(before)} + {paren_text(contribution)} "
+                f"= {not_finite_text(total)}, beyond {LARGEST}",
+                to,
+            )
+        ]
     return []
 
 
 # -- the backward pass in an order of one's choosing --------------------------------------------
 
-def backward_in_order(graph: Graph, values: Mapping[str, Number] | None = None,
-                      order: Sequence[int] = (), *, local: str | Mapping[int, str] = "symbolic",
-                      eps: float = 1e-4, **more: Number) -> Trace:
+
+def backward_in_order(
+    graph: Graph,
+    values: Mapping[str, Number] | None = None,
+    order: Sequence[int] = (),
+    *,
+    local: str | Mapping[int, str] = "symbolic",
+    eps: float = 1e-4,
+    **more: Number,
+) -> Trace:
     """A trace whose backward steps run in `order` (node ids, the first to fire first).
 
     Each node fires with the d_out that has arrived so far. In an order that is not a reversed
@@ -516,8 +660,11 @@ def backward_in_order(graph: Graph, values: Mapping[str, Number] | None = None,
         raise ValueError(f"the order lists node {twice[0] + 1} more than once")
     missing = [n.id for n in graph.nodes if graph.needs_gradient[n.id] and n.id not in seen]
     if missing:
-        raise ValueError("the order leaves out node " + ", ".join(str(n + 1) for n in missing)
-                         + ": every node on a path from a variable must fire once")
+        raise ValueError(
+            "the order leaves out node "
+            + ", ".join(str(n + 1) for n in missing)
+            + ": every node on a path from a variable must fire once"
+        )
     return build_trace(graph, inputs, local=local, eps=eps, backward_order=order)
 
 

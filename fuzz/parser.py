@@ -42,31 +42,134 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TARGET_SECONDS = 0.050   # no input may take longer to parse
+TARGET_SECONDS = 0.050  # no input may take longer to parse
 SLOWEST_KEPT = 20
 MAX_STEPS_EXPLAINED = 60  # per input: all steps of small traces, a sample of large ones
 
 SEEDS = [
-    "log(xy)+exp(xy)", "sin(x^2)", "2x + 3y", "sigmoid(w x + b)", "(a+b)(b+1)", "x*x", "x/x",
-    "tanh(w1 x1 + w2 x2 + b)", "relu(x) - abs(y)", "sqrt(x^2 + y^2)", "x**3 - 2x**2 + 1",
-    "e^(-x^2/2)/sqrt(2pi)", "ln(1 + exp(θ))", "α x² + β x + γ", "−x × y · z", "1e-3 x + 2.5E+2",
-    "cos(x)^2 + sin(x)^2", "tan(pi x / 4)", "x_1 x_2 x_3", "(x + 1)(x - 1)(x + 2)",
-    "exp(1000 x)", "log(0 x)", "0^-1", "sqrt(-1)", "tan(pi/2)", "x^y^z", "1/(1 + e^-x)",
-    "(" * 49 + "x" + ")" * 49, "sin(" * 24 + "x" + ")" * 24, "-" * 300 + "x",
-    "+".join(f"{k}x^{k}" for k in range(1, 60)), "x" + "*x" * 399, "9" * 300, "1e308 x",
-    "x" * 200, "sinn(x)", "exp(x, y)", "x = 1", "|x|", "x + ", "((x)", "2 3", "1..2",
+    "log(xy)+exp(xy)",
+    "sin(x^2)",
+    "2x + 3y",
+    "sigmoid(w x + b)",
+    "(a+b)(b+1)",
+    "x*x",
+    "x/x",
+    "tanh(w1 x1 + w2 x2 + b)",
+    "relu(x) - abs(y)",
+    "sqrt(x^2 + y^2)",
+    "x**3 - 2x**2 + 1",
+    "e^(-x^2/2)/sqrt(2pi)",
+    "ln(1 + exp(θ))",
+    "α x² + β x + γ",
+    "−x × y · z",
+    "1e-3 x + 2.5E+2",
+    "cos(x)^2 + sin(x)^2",
+    "tan(pi x / 4)",
+    "x_1 x_2 x_3",
+    "(x + 1)(x - 1)(x + 2)",
+    "exp(1000 x)",
+    "log(0 x)",
+    "0^-1",
+    "sqrt(-1)",
+    "tan(pi/2)",
+    "x^y^z",
+    "1/(1 + e^-x)",
+    "(" * 49 + "x" + ")" * 49,
+    "sin(" * 24 + "x" + ")" * 24,
+    "-" * 300 + "x",
+    "+".join(f"{k}x^{k}" for k in range(1, 60)),
+    "x" + "*x" * 399,
+    "9" * 300,
+    "1e308 x",
+    "x" * 200,
+    "sinn(x)",
+    "exp(x, y)",
+    "x = 1",
+    "|x|",
+    "x + ",
+    "((x)",
+    "2 3",
+    "1..2",
 ]
-DICTIONARY = sorted({
-    "sin(", "cos(", "tan(", "exp(", "log(", "ln(", "sqrt(", "tanh(", "sigmoid(", "relu(",
-    "abs(", "pi", "e", "π", "theta", "alpha", "beta", "gamma", "delta", "lambda", "mu", "sigma",
-    "omega", "θ", "σ", "**", "^", "²", "³", "×", "·", "−", "(", ")", "+", "-", "*", "/", "_1",
-    "1e308", "1e-308", "1e309", "e+", "E-", ".5", "0.", "x", "y", "w", "b", " ",
-})
+DICTIONARY = sorted(
+    {
+        "sin(",
+        "cos(",
+        "tan(",
+        "exp(",
+        "log(",
+        "ln(",
+        "sqrt(",
+        "tanh(",
+        "sigmoid(",
+        "relu(",
+        "abs(",
+        "pi",
+        "e",
+        "π",
+        "theta",
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "lambda",
+        "mu",
+        "sigma",
+        "omega",
+        "θ",
+        "σ",
+        "**",
+        "^",
+        "²",
+        "³",
+        "×",
+        "·",
+        "−",
+        "(",
+        ")",
+        "+",
+        "-",
+        "*",
+        "/",
+        "_1",
+        "1e308",
+        "1e-308",
+        "1e309",
+        "e+",
+        "E-",
+        ".5",
+        "0.",
+        "x",
+        "y",
+        "w",
+        "b",
+        " ",
+    }
+)
 # Values at which parsed graphs are traced: the edges of every op's domain, and the widgets'
 # range (±1e12).
-POINTS = [0.0, 1.0, -1.0, 0.5, -0.5, 2.0, 3.0, 1e-300, -1e-300, 1e-12, 1e12, -1e12,
-          math.pi / 2, -math.pi / 2, 709.0, 710.0, -745.0, 1e154, 1.7976931348623157e308]
-EPS = [10.0 ** -k for k in range(1, 13)]
+POINTS = [
+    0.0,
+    1.0,
+    -1.0,
+    0.5,
+    -0.5,
+    2.0,
+    3.0,
+    1e-300,
+    -1e-300,
+    1e-12,
+    1e12,
+    -1e12,
+    math.pi / 2,
+    -math.pi / 2,
+    709.0,
+    710.0,
+    -745.0,
+    1e154,
+    1.7976931348623157e308,
+]
+EPS = [10.0**-k for k in range(1, 13)]
 
 
 class Run:
@@ -91,8 +194,14 @@ class Run:
 
     def fail(self, stage: str, text: str, error: BaseException) -> None:
         if len(self.failures) < 50:  # enough to act on; the count goes on
-            self.failures.append({"stage": stage, "text": text, "error": repr(error),
-                                  "traceback": traceback.format_exc(limit=6)})
+            self.failures.append(
+                {
+                    "stage": stage,
+                    "text": text,
+                    "error": repr(error),
+                    "traceback": traceback.format_exc(limit=6),
+                }
+            )
         else:
             self.failures.append({"stage": stage, "error": repr(error)})
 
@@ -120,8 +229,9 @@ def handle(run: Run, text: str, engine, explain, explanation_html) -> None:
         run.keep_slow(time.perf_counter() - started, text)
         run.parse_errors += 1
         if not (isinstance(err.position, int) and 0 <= err.position <= len(text)):
-            run.fail("parse", text, AssertionError(f"position {err.position} outside "
-                                                   f"0..{len(text)}"))
+            run.fail(
+                "parse", text, AssertionError(f"position {err.position} outside 0..{len(text)}")
+            )
         return
     except Exception as err:  # noqa: BLE001 - the one thing this run looks for
         run.fail("parse", text, err)
@@ -176,53 +286,87 @@ def retime(texts: list[str]) -> list[float]:
         "    out.append(best)\n"
         "print(json.dumps(out))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], input=json.dumps(texts),
-                            capture_output=True, text=True, timeout=300, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     return json.loads(result.stdout)
 
 
 def shown(text: str, width: int = 70) -> str:
     text = repr(text)
-    return text if len(text) <= width else f"{text[:width - 20]}…{text[-15:]} ({len(text)} chars)"
+    return text if len(text) <= width else f"{text[: width - 20]}…{text[-15:]} ({len(text)} chars)"
 
 
 def report(run: Run, json_path: str | None) -> int:
     elapsed = time.monotonic() - run.started
     slowest = sorted(run.slowest_parse, reverse=True)
     clean = retime([text for _, _, text in slowest]) if slowest else []
-    ranked = sorted(zip(clean, (s for s, _, _ in slowest), (t for _, _, t in slowest)),
-                    reverse=True)
+    ranked = sorted(
+        zip(clean, (s for s, _, _ in slowest), (t for _, _, t in slowest), strict=False),
+        reverse=True,
+    )
     worst_clean = ranked[0] if ranked else (0.0, 0.0, "")
     print()
     print(f"engine:                {run.engine}")
-    print(f"inputs run:            {run.inputs:,} in {elapsed:,.0f} s "
-          f"({run.inputs / max(elapsed, 1e-9):,.0f}/s)")
+    print(
+        f"inputs run:            {run.inputs:,} in {elapsed:,.0f} s "
+        f"({run.inputs / max(elapsed, 1e-9):,.0f}/s)"
+    )
     print(f"parsed / ParseError:   {run.parsed:,} / {run.parse_errors:,}")
-    print(f"traced:                {run.traced:,} ({run.nonfinite:,} with nan/inf warnings), "
-          f"{run.explained_steps:,} steps explained")
+    print(
+        f"traced:                {run.traced:,} ({run.nonfinite:,} with nan/inf warnings), "
+        f"{run.explained_steps:,} steps explained"
+    )
     print(f"other exceptions:      {len(run.failures)}")
     for failure in run.failures[:10]:
         print(f"  {failure['stage']}: {failure['error']} on {shown(failure.get('text', ''))}")
     print(f"graphs over the limits: {len(run.over_limits)}")
-    print(f"slowest parse (in run): {slowest[0][0] * 1000:.2f} ms on {shown(slowest[0][2])}"
-          if slowest else "slowest parse: none")
-    print(f"slowest parse (re-timed in a fresh process, best of 5): {worst_clean[0] * 1000:.2f} "
-          f"ms on {shown(worst_clean[2])}")
-    print(f"slowest evaluate+gradient+trace+explain: {run.slowest_work[0] * 1000:.1f} ms on "
-          f"{shown(run.slowest_work[1])}")
+    print(
+        f"slowest parse (in run): {slowest[0][0] * 1000:.2f} ms on {shown(slowest[0][2])}"
+        if slowest
+        else "slowest parse: none"
+    )
+    print(
+        f"slowest parse (re-timed in a fresh process, best of 5): {worst_clean[0] * 1000:.2f} "
+        f"ms on {shown(worst_clean[2])}"
+    )
+    print(
+        f"slowest evaluate+gradient+trace+explain: {run.slowest_work[0] * 1000:.1f} ms on "
+        f"{shown(run.slowest_work[1])}"
+    )
     met = worst_clean[0] <= TARGET_SECONDS
     print(f"target: no parse over {TARGET_SECONDS * 1000:.0f} ms: {'met' if met else 'MISSED'}")
     if json_path:
-        Path(json_path).write_text(json.dumps({
-            "engine": run.engine, "inputs": run.inputs, "seconds": elapsed,
-            "parsed": run.parsed, "parse_errors": run.parse_errors, "traced": run.traced,
-            "nonfinite_traces": run.nonfinite, "explained_steps": run.explained_steps,
-            "failures": run.failures, "over_limits": run.over_limits,
-            "slowest_parse": [{"retimed_ms": c * 1000, "in_run_ms": s * 1000, "text": t}
-                              for c, s, t in ranked],
-            "slowest_work_ms": run.slowest_work[0] * 1000,
-            "slowest_work_text": run.slowest_work[1],
-        }, indent=2, ensure_ascii=False), encoding="utf-8")
+        Path(json_path).write_text(
+            json.dumps(
+                {
+                    "engine": run.engine,
+                    "inputs": run.inputs,
+                    "seconds": elapsed,
+                    "parsed": run.parsed,
+                    "parse_errors": run.parse_errors,
+                    "traced": run.traced,
+                    "nonfinite_traces": run.nonfinite,
+                    "explained_steps": run.explained_steps,
+                    "failures": run.failures,
+                    "over_limits": run.over_limits,
+                    "slowest_parse": [
+                        {"retimed_ms": c * 1000, "in_run_ms": s * 1000, "text": t}
+                        for c, s, t in ranked
+                    ],
+                    "slowest_work_ms": run.slowest_work[0] * 1000,
+                    "slowest_work_text": run.slowest_work[1],
+                },
+                indent=2,
+                ensure_ascii=False,
+            ),
+            encoding="utf-8",
+        )
     return 1 if run.failures or run.over_limits else 0
 
 
@@ -238,16 +382,19 @@ def mutate(rng: random.Random, text: str) -> str:
         if kind == 0:
             text = text[:i] + rng.choice(INSERTS + DICTIONARY) + text[i:]
         elif kind == 1 and text:
-            text = text[:max(i - 1, 0)] + text[i:]
+            text = text[: max(i - 1, 0)] + text[i:]
         elif kind == 2 and text:
-            text = text[:max(i - 1, 0)] + rng.choice(INSERTS) + text[i:]
+            text = text[: max(i - 1, 0)] + rng.choice(INSERTS) + text[i:]
         elif kind == 3:
             text = text[:i] + rng.choice("+-*/^") * rng.randint(2, 4) + text[i:]
         elif kind == 4:
             text = text[:i] + rng.choice("()") * rng.randint(1, 3) + text[i:]
         elif kind == 5:
-            text = text[:i] + rng.choice(["9" * 400, "1e99999", "1e-99999", "0." + "0" * 400
-                                          + "1"]) + text[i:]
+            text = (
+                text[:i]
+                + rng.choice(["9" * 400, "1e99999", "1e-99999", "0." + "0" * 400 + "1"])
+                + text[i:]
+            )
         elif kind == 6:
             depth = rng.randint(45, 55)
             opener = rng.choice(["(", "sin(", "-(", "x("])
@@ -256,15 +403,18 @@ def mutate(rng: random.Random, text: str) -> str:
             text = rng.choice(["+", "^", "*", " ", "/"]).join([text] * rng.randint(2, 60))
         else:
             other = rng.choice(SEEDS)
-            text = text[:i] + other[rng.randint(0, len(other)):]
+            text = text[:i] + other[rng.randint(0, len(other)) :]
     return text[:1200]
 
 
 def random_text(rng: random.Random) -> str:
     choice = rng.random()
     if choice < 0.1:  # any Unicode scalar value
-        return "".join(chr(c) for c in (rng.randrange(0x110000) for _ in range(rng.randint(0, 80)))
-                       if not 0xD800 <= c <= 0xDFFF)
+        return "".join(
+            chr(c)
+            for c in (rng.randrange(0x110000) for _ in range(rng.randint(0, 80)))
+            if not 0xD800 <= c <= 0xDFFF
+        )
     if choice < 0.25:  # dense syntax
         return "".join(rng.choice(INSERTS + DICTIONARY) for _ in range(rng.randint(0, 150)))
     return mutate(rng, rng.choice(SEEDS))
@@ -280,22 +430,29 @@ def run_random(run: Run, args, work) -> None:
 
 def progress(run: Run, args) -> None:
     if run.inputs % 20_000 == 0:
-        print(f"… {run.inputs:,} inputs, {len(run.failures)} failures, "
-              f"{time.monotonic() - run.started:,.0f} s", flush=True)
+        print(
+            f"… {run.inputs:,} inputs, {len(run.failures)} failures, "
+            f"{time.monotonic() - run.started:,.0f} s",
+            flush=True,
+        )
 
 
 def _dict_escape(word: str) -> str:
     """A word as libFuzzer's dictionary format wants it: UTF-8 bytes, \\xNN beyond ASCII."""
-    return "".join(chr(b) if 32 <= b < 127 and chr(b) not in '"\\' else f"\\x{b:02X}"
-                   for b in word.encode("utf-8"))
+    return "".join(
+        chr(b) if 32 <= b < 127 and chr(b) not in '"\\' else f"\\x{b:02X}"
+        for b in word.encode("utf-8")
+    )
 
 
 def run_atheris(run: Run, args, json_path: str | None) -> None:
     import atheris
+
     with atheris.instrument_imports(include=["engine"]):
         import engine
     from drawing.deck import explanation_html
     from engine.explain import explain
+
     work = (engine, explain, explanation_html)
 
     workdir = Path(tempfile.mkdtemp(prefix="fuzz-parser-"))
@@ -304,8 +461,9 @@ def run_atheris(run: Run, args, json_path: str | None) -> None:
     for i, seed in enumerate(SEEDS):
         (corpus / f"seed-{i:03d}").write_bytes(seed.encode("utf-8"))
     dictionary = workdir / "syntax.dict"
-    dictionary.write_text("".join(f'"{_dict_escape(word)}"\n' for word in DICTIONARY),
-                          encoding="ascii")
+    dictionary.write_text(
+        "".join(f'"{_dict_escape(word)}"\n' for word in DICTIONARY), encoding="ascii"
+    )
     deadline = run.started + args.max_seconds
 
     def test_one_input(data: bytes) -> None:
@@ -322,20 +480,37 @@ def run_atheris(run: Run, args, json_path: str | None) -> None:
             sys.stdout.flush()
             os._exit(status)  # libFuzzer never returns; stop here with the report
 
-    atheris.Setup([sys.argv[0], f"-dict={dictionary}", "-max_len=1200", f"-seed={args.seed}",
-                   "-print_final_stats=0", "-timeout=30",
-                   f"-max_total_time={int(args.max_seconds) + 120}", str(corpus)],
-                  test_one_input)
+    atheris.Setup(
+        [
+            sys.argv[0],
+            f"-dict={dictionary}",
+            "-max_len=1200",
+            f"-seed={args.seed}",
+            "-print_final_stats=0",
+            "-timeout=30",
+            f"-max_total_time={int(args.max_seconds) + 120}",
+            str(corpus),
+        ],
+        test_one_input,
+    )
     atheris.Fuzz()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=200_000, help="inputs to run")
-    parser.add_argument("--max-seconds", type=float, default=3600,
-                        help="stop after this long even if --runs are not done")
-    parser.add_argument("--engine", choices=["atheris", "random"], default=None,
-                        help="default: atheris if installed, else random")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=3600,
+        help="stop after this long even if --runs are not done",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=["atheris", "random"],
+        default=None,
+        help="default: atheris if installed, else random",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", help="also write the report to this file")
     args = parser.parse_args(argv)
@@ -343,6 +518,7 @@ def main(argv: list[str] | None = None) -> int:
     if name is None:
         try:
             import atheris  # noqa: F401
+
             name = "atheris"
         except ImportError:
             name = "random"
@@ -352,6 +528,7 @@ def main(argv: list[str] | None = None) -> int:
     import engine
     from drawing.deck import explanation_html
     from engine.explain import explain
+
     run_random(run, args, (engine, explain, explanation_html))
     return report(run, args.json)
 

@@ -26,7 +26,7 @@ PAGE = "chain-rule"
 # one-argument op of the table.
 BOXES = box_names(1)
 MODES = list(BOX_MODES)
-EPS_CHOICES = [10.0 ** -k for k in range(1, 13)]
+EPS_CHOICES = [10.0**-k for k in range(1, 13)]
 LIMIT = 1e6  # x's range, in the link as in the field
 
 
@@ -45,12 +45,17 @@ def read_link(link) -> dict:
 
 # -- showing explanations from the engine -------------------------------------------------------
 
+
 def markdown(explanation: Explanation, title: bool = False) -> str:
     """Words as escaped text, math as $LaTeX$ for Streamlit's markdown."""
+
     def words(text: str) -> str:
         return re.sub(r"([\\`*_{}\[\]<>#|$~])", r"\\\1", html.unescape(text))
-    lines = ["".join(f"${s.latex}$" if s.latex is not None else words(s.text) for s in line)
-             for line in explanation.lines]
+
+    lines = [
+        "".join(f"${s.latex}$" if s.latex is not None else words(s.text) for s in line)
+        for line in explanation.lines
+    ]
     if explanation.warning:
         lines.append(f"⚠ {words(explanation.warning)}")
     head = [f"**{words(explanation.title)}**"] if title else []
@@ -67,25 +72,51 @@ def signed(v: float, digits: int = 4) -> str:
 state = state_from_link(PAGE, read_link)
 
 st.title("Chain rule")
-st.markdown("Each operation is a box with a **forward** (its value) and a **backward** (what "
-            "it sends back: the d_out it received times its own local derivative). "
-            "Composing two boxes composes their backwards: that is the chain rule.")
+st.markdown(
+    "Each operation is a box with a **forward** (its value) and a **backward** (what "
+    "it sends back: the d_out it received times its own local derivative). "
+    "Composing two boxes composes their backwards: that is the chain rule."
+)
 show_link_problems(PAGE)
 
 columns = st.columns([1.2, 1.3, 1.3, 1.3, 1.3], vertical_alignment="bottom")
-linked(PAGE, state, "x", columns[0].number_input, "x", step=0.1, format="%g",
-       min_value=-LIMIT, max_value=LIMIT)
-for column, role, label in [(1, "inner", "Inner box (applied first)"),
-                            (3, "outer", "Outer box (applied second)")]:
+linked(
+    PAGE,
+    state,
+    "x",
+    columns[0].number_input,
+    "x",
+    step=0.1,
+    format="%g",
+    min_value=-LIMIT,
+    max_value=LIMIT,
+)
+for column, role, label in [
+    (1, "inner", "Inner box (applied first)"),
+    (3, "outer", "Outer box (applied second)"),
+]:
     linked(PAGE, state, role, columns[column].selectbox, label, BOXES)
-    linked(PAGE, state, f"{role}_mode", columns[column + 1].segmented_control,
-           f"{role.capitalize()} backward", MODES,
-           help="Symbolic: the derivative formula. Numerical: central difference on the "
-                "box's forward.")
+    linked(
+        PAGE,
+        state,
+        f"{role}_mode",
+        columns[column + 1].segmented_control,
+        f"{role.capitalize()} backward",
+        MODES,
+        help="Symbolic: the derivative formula. Numerical: central difference on the "
+        "box's forward.",
+    )
 numerical = "numerical" in (state["inner_mode"], state["outer_mode"])
 if numerical:
-    linked(PAGE, state, "eps", st.select_slider, "ε for the numerical backward", EPS_CHOICES,
-           format_func=lambda v: f"{v:.0e}")
+    linked(
+        PAGE,
+        state,
+        "eps",
+        st.select_slider,
+        "ε for the numerical backward",
+        EPS_CHOICES,
+        format_func=lambda v: f"{v:.0e}",
+    )
 
 text = box_text(state["outer"], box_text(state["inner"], "x"))
 graph = parse(text)
@@ -99,11 +130,16 @@ st.markdown(f"**f(x) = {state['outer']}({state['inner']}(x)) = `{text}`** at x =
 metrics = st.columns(3)
 metrics[0].metric("Forward: f(x)", signed(trace.value))
 metrics[1].metric("Backward: df/dx", signed(trace.gradient["x"]))
-metrics[2].metric("Exact, for comparison", signed(graph.gradient(x=x)["x"]),
-                  help="Both boxes symbolic: the chain rule with exact local derivatives.")
-st.latex(r"\frac{df}{dx} = \underbrace{\mathrm{outer}'(\mathrm{inner}(x))}_{\text{outer's "
-         r"backward, } d_{\mathrm{out}} = 1} \cdot \underbrace{\mathrm{inner}'(x)}_{\text{"
-         r"inner's backward}}")
+metrics[2].metric(
+    "Exact, for comparison",
+    signed(graph.gradient(x=x)["x"]),
+    help="Both boxes symbolic: the chain rule with exact local derivatives.",
+)
+st.latex(
+    r"\frac{df}{dx} = \underbrace{\mathrm{outer}'(\mathrm{inner}(x))}_{\text{outer's "
+    r"backward, } d_{\mathrm{out}} = 1} \cdot \underbrace{\mathrm{inner}'(x)}_{\text{"
+    r"inner's backward}}"
+)
 
 # Each box: its code beside its numbers, in the order the backward pass visits them.
 steps = {(s.phase, s.node): k for k, s in enumerate(trace.steps, 1)}
@@ -119,15 +155,27 @@ for role, node in [("outer", outer_id), ("inner", inner_id)]:
             st.markdown(markdown(explain(trace, steps[("backward", node)]), title=True))
             # The box's part of the chain, in the course's four decimals.
             send = next(s for s in backward.sends if s.to == graph.nodes[node].args[0])
-            st.info(f"**{box}** receives d_out = {signed(backward.d_out)}, multiplies by its "
-                    f"local derivative {signed(send.local)} and sends back "
-                    f"{signed(send.contribution)}.", icon=":material/arrow_back:")
+            st.info(
+                f"**{box}** receives d_out = {signed(backward.d_out)}, multiplies by its "
+                f"local derivative {signed(send.local)} and sends back "
+                f"{signed(send.contribution)}.",
+                icon=":material/arrow_back:",
+            )
 
 st.subheader("Step through it")
 stepper(PAGE, state, chain_deck(text, x, modes, eps))
-write_link(PAGE, {"inner": state["inner"], "outer": state["outer"],
-                  "inner_mode": state["inner_mode"], "outer_mode": state["outer_mode"],
-                  "step": state["step"], "eps": f"{eps:g}" if numerical else None}, {"x": x})
+write_link(
+    PAGE,
+    {
+        "inner": state["inner"],
+        "outer": state["outer"],
+        "inner_mode": state["inner_mode"],
+        "outer_mode": state["outer_mode"],
+        "step": state["step"],
+        "eps": f"{eps:g}" if numerical else None,
+    },
+    {"x": x},
+)
 
 st.subheader("f and f′ around the point")
 try:

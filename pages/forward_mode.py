@@ -11,8 +11,16 @@ import streamlit as st
 
 import engine
 from ui.page import show_link_problems, state_from_link, write_link
-from ui.widgets import (examples_box, function_input, linked, parse_error, plain, reading,
-                        stepper, variable_inputs)
+from ui.widgets import (
+    examples_box,
+    function_input,
+    linked,
+    parse_error,
+    plain,
+    reading,
+    stepper,
+    variable_inputs,
+)
 from ui.work import deck, parse, tangent_deck, variables_of
 
 PAGE = "forward-mode"
@@ -31,25 +39,35 @@ def read_link(link) -> dict:
     variables = variables_of(expr)
     link.variables = frozenset(variables)
     defaults = EXAMPLES.get(expr, {})
-    values = {name: link.variable(name, defaults.get(name, 1.0), -LIMIT, LIMIT)
-              for name in variables}
+    values = {
+        name: link.variable(name, defaults.get(name, 1.0), -LIMIT, LIMIT) for name in variables
+    }
     wrt_default = "b" if "b" in variables else (variables[0] if variables else "x")
     wrt = link.text("wrt", wrt_default).strip()
     if variables and wrt not in variables:
-        link.problems.append(f"The link's wrt={wrt[:40]!r} is not a variable of {expr}; "
-                             f"{wrt_default} is used instead.")
+        link.problems.append(
+            f"The link's wrt={wrt[:40]!r} is not a variable of {expr}; "
+            f"{wrt_default} is used instead."
+        )
         wrt = wrt_default
-    return {"expr": expr, "values": values, "wrt": wrt, "step": link.whole("step", 0),
-            "rstep": link.whole("rstep", 0)}
+    return {
+        "expr": expr,
+        "values": values,
+        "wrt": wrt,
+        "step": link.whole("step", 0),
+        "rstep": link.whole("rstep", 0),
+    }
 
 
 state = state_from_link(PAGE, read_link)
 
 st.title("Forward mode")
-st.markdown("Forward mode runs **with** the forward pass: every node carries its value and its "
-            "derivative with respect to **one** chosen input, its *tangent* (a dual number "
-            "a + ȧε). Start with tangent 1 on that input and 0 on the others; each operation "
-            "multiplies its inputs' tangents by its local derivatives and adds them up.")
+st.markdown(
+    "Forward mode runs **with** the forward pass: every node carries its value and its "
+    "derivative with respect to **one** chosen input, its *tangent* (a dual number "
+    "a + ȧε). Start with tangent 1 on that input and 0 on the others; each operation "
+    "multiplies its inputs' tangents by its local derivatives and adds them up."
+)
 show_link_problems(PAGE)
 
 left, right = st.columns([3, 1], vertical_alignment="bottom")
@@ -74,8 +92,15 @@ if state["wrt"] not in graph.variables:
     state["wrt"] = graph.variables[0]
 if st.session_state.get(f"{PAGE}:wrt") not in graph.variables:  # first run, or a new function
     st.session_state[f"{PAGE}:wrt"] = state["wrt"]
-linked(PAGE, state, "wrt", columns[-1].selectbox, "Differentiate by", graph.variables,
-       help="The input whose tangent starts at 1.")
+linked(
+    PAGE,
+    state,
+    "wrt",
+    columns[-1].selectbox,
+    "Differentiate by",
+    graph.variables,
+    help="The input whose tangent starts at 1.",
+)
 values = {name: state["values"].get(name, 1.0) for name in graph.variables}
 wrt = state["wrt"]
 
@@ -84,19 +109,33 @@ by_reverse = graph.gradient(values)
 inputs, outputs = len(graph.variables), 1
 
 metrics = st.columns(3)
-metrics[0].metric(f"Forward mode: ∂f/∂{plain(wrt)}", f"{by_forward.derivative:.6g}",
-                  help="The output's tangent after one forward-mode pass.")
-metrics[1].metric(f"Reverse mode: ∂f/∂{plain(wrt)}", f"{by_reverse[wrt]:.6g}",
-                  help="The gradient found by backpropagation.")
+metrics[0].metric(
+    f"Forward mode: ∂f/∂{plain(wrt)}",
+    f"{by_forward.derivative:.6g}",
+    help="The output's tangent after one forward-mode pass.",
+)
+metrics[1].metric(
+    f"Reverse mode: ∂f/∂{plain(wrt)}",
+    f"{by_reverse[wrt]:.6g}",
+    help="The gradient found by backpropagation.",
+)
 metrics[2].metric("Difference", f"{abs(by_forward.derivative - by_reverse[wrt]):.1e}")
 
 st.subheader(f"Forward mode, tangents with respect to {plain(wrt)}")
-stepper(PAGE, state, tangent_deck(state["expr"], tuple(values.items()), wrt), key="forward",
-        height=440)
+stepper(
+    PAGE, state, tangent_deck(state["expr"], tuple(values.items()), wrt), key="forward", height=440
+)
 
 st.subheader("Reverse mode, the same graph")
-stepper(PAGE, state, deck(state["expr"], tuple(values.items())), key="reverse", field="rstep",
-        height=440, main=False)
+stepper(
+    PAGE,
+    state,
+    deck(state["expr"], tuple(values.items())),
+    key="reverse",
+    field="rstep",
+    height=440,
+    main=False,
+)
 
 st.subheader("Which mode is cheaper?")
 all_forward = engine.forward_mode_gradient(graph, values)
@@ -108,11 +147,21 @@ st.markdown(
     f"backward pass, so it takes **{outputs} forward pass and {outputs} backward pass**.\n\n"
     "- Few inputs, many outputs (a curve in space, f: ℝ → ℝⁿ): forward mode is cheaper.\n"
     "- Many inputs, one output (a loss of a million weights): reverse mode, that is "
-    "backpropagation, is cheaper. That is why neural networks are trained with it.")
-st.table({"partial": [f"∂f/∂{v}" for v in graph.variables],
-          "forward mode (one pass each)": [f"{all_forward[v]:.10g}" for v in graph.variables],
-          "reverse mode (one pass for all)": [f"{by_reverse[v]:.10g}" for v in graph.variables]},
-         border="horizontal", hide_index=True)
+    "backpropagation, is cheaper. That is why neural networks are trained with it."
+)
+st.table(
+    {
+        "partial": [f"∂f/∂{v}" for v in graph.variables],
+        "forward mode (one pass each)": [f"{all_forward[v]:.10g}" for v in graph.variables],
+        "reverse mode (one pass for all)": [f"{by_reverse[v]:.10g}" for v in graph.variables],
+    },
+    border="horizontal",
+    hide_index=True,
+)
 
-write_link(PAGE, {"expr": state["expr"], "wrt": wrt, "step": state["step"],
-                  "rstep": state["rstep"]}, values, steps=("step", "rstep"))
+write_link(
+    PAGE,
+    {"expr": state["expr"], "wrt": wrt, "step": state["step"], "rstep": state["rstep"]},
+    values,
+    steps=("step", "rstep"),
+)

@@ -12,8 +12,16 @@ import streamlit as st
 import engine
 from ui.page import past_the_end, show_link_problems, state_from_link, write_link
 from ui.predict import ASK, ask, questions, score
-from ui.widgets import (examples_box, function_input, linked, parse_error, plain, reading,
-                        stepper, variable_inputs)
+from ui.widgets import (
+    examples_box,
+    function_input,
+    linked,
+    parse_error,
+    plain,
+    reading,
+    stepper,
+    variable_inputs,
+)
 from ui.work import deck, parse, variables_of
 
 PAGE = "practice"
@@ -33,10 +41,14 @@ def read_link(link) -> dict:
     variables = variables_of(expr)
     link.variables = frozenset(variables)
     defaults = EXAMPLES.get(expr, {})
-    return {"expr": expr,
-            "values": {name: link.variable(name, defaults.get(name, 1.0), -LIMIT, LIMIT)
-                       for name in variables},
-            "ask": link.choice("ask", "sends", list(ASK)), "q": link.whole("q", 1, 1)}
+    return {
+        "expr": expr,
+        "values": {
+            name: link.variable(name, defaults.get(name, 1.0), -LIMIT, LIMIT) for name in variables
+        },
+        "ask": link.choice("ask", "sends", list(ASK)),
+        "q": link.whole("q", 1, 1),
+    }
 
 
 def restart() -> None:
@@ -47,16 +59,27 @@ state = state_from_link(PAGE, read_link)
 tally = score()
 
 st.title("Practice: predict the backward pass")
-st.markdown("Before each backward step is shown, say what it will produce. The diagram shows "
-            "everything known just before that step. Answers within 1 % (or 0.005 of zero) "
-            "count as right.")
+st.markdown(
+    "Before each backward step is shown, say what it will produce. The diagram shows "
+    "everything known just before that step. Answers within 1 % (or 0.005 of zero) "
+    "count as right."
+)
 show_link_problems(PAGE)
 
 top = st.columns([3, 1.3, 2], vertical_alignment="bottom")
 function_input(PAGE, state, top[0], on_change=restart)
 examples_box(PAGE, state, EXAMPLES, top[1], then=restart)
-linked(PAGE, state, "ask", top[2].radio, "Predict", list(ASK), format_func=ASK.get,
-       horizontal=True, on_change=restart)
+linked(
+    PAGE,
+    state,
+    "ask",
+    top[2].radio,
+    "Predict",
+    list(ASK),
+    format_func=ASK.get,
+    horizontal=True,
+    on_change=restart,
+)
 
 try:
     graph = parse(state["expr"])
@@ -70,19 +93,25 @@ if graph is None:
     write_link(PAGE, {"expr": state["expr"]})
     st.stop()
 
-values = variable_inputs(PAGE, state, graph.variables,
-                         st.columns(max(len(graph.variables), 4)), LIMIT, on_change=restart)
+values = variable_inputs(
+    PAGE, state, graph.variables, st.columns(max(len(graph.variables), 4)), LIMIT, on_change=restart
+)
 trace = graph.trace(values)
 asked = questions(trace, state["ask"])
 
 settings: dict[str, object] = {"expr": state["expr"], "ask": state["ask"]}
 
-st.metric("Score this session", f"{tally['right']} / {tally['asked']}",
-          help="Right answers out of questions checked, over every function you practise.")
+st.metric(
+    "Score this session",
+    f"{tally['right']} / {tally['asked']}",
+    help="Right answers out of questions checked, over every function you practise.",
+)
 
 if not asked:
-    st.info("Nothing to predict here: this function has no backward step that sends "
-            "anything. Try one with an operation of a variable, like sin(x^2).")
+    st.info(
+        "Nothing to predict here: this function has no backward step that sends "
+        "anything. Try one with an operation of a variable, like sin(x^2)."
+    )
     write_link(PAGE, settings, values)
     st.stop()
 
@@ -91,8 +120,9 @@ write_link(PAGE, {**settings, "q": q}, values)
 shown = deck(state["expr"], tuple(values.items()))
 
 if q > len(asked):
-    st.success(f"All {len(asked)} questions on {plain(state['expr'])} done.",
-               icon=":material/flag:")
+    st.success(
+        f"All {len(asked)} questions on {plain(state['expr'])} done.", icon=":material/flag:"
+    )
     if st.button("Start over", icon=":material/restart_alt:"):
         state["q"] = 1
         st.rerun()
@@ -103,8 +133,9 @@ if q > len(asked):
 question = asked[q - 1]
 st.subheader(f"Question {q} of {len(asked)}")
 # One record per question of this function, point and kind: the score counts first tries.
-record, advance = ask(trace, question, (state["expr"], tuple(values.items()), state["ask"], q),
-                      page=PAGE)
+record, advance = ask(
+    trace, question, (state["expr"], tuple(values.items()), state["ask"], q), page=PAGE
+)
 if advance:
     state["q"] = q + 1
     st.rerun()
@@ -112,5 +143,12 @@ if advance:
 # The diagram just before the step asked about; once answered, the step itself. The player
 # stops there: the steps after it would give away the answer.
 state["step"] = question.k if record is not None else question.k - 1
-stepper(PAGE, state, shown, key=f"player:{q}:{record is not None}", height=500,
-        limit=state["step"], url=None)
+stepper(
+    PAGE,
+    state,
+    shown,
+    key=f"player:{q}:{record is not None}",
+    height=500,
+    limit=state["step"],
+    url=None,
+)

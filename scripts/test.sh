@@ -27,4 +27,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$(sha256sum < requirements.txt)" ]; then
         -r requirements.txt -d "$wheels"
     sha256sum < requirements.txt > "$stamp"
 fi
+# Lint (with the security rules that ban eval and exec), format and types, then every test.
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
 exec .venv/bin/python -m pytest -m "slow or not slow" "$@"

@@ -20,8 +20,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = ROOT / "screenshots"
 
 
@@ -51,16 +58,33 @@ def streamlit_command(python: str = sys.executable) -> list[str]:
     return [str(Path(python).parent / "streamlit"), "run", "app.py"]
 
 
-def start_app(cwd: Path = ROOT, python: str = sys.executable, extra: list[str] | None = None,
-              command: list[str] | None = None):
+def start_app(
+    cwd: Path = ROOT,
+    python: str = sys.executable,
+    extra: list[str] | None = None,
+    command: list[str] | None = None,
+):
     """Start the app as its start script does (`streamlit run app.py`, or `command`) in its
     own process group; returns (process, url)."""
     port = free_port()
     process = subprocess.Popen(
-        [*(command or streamlit_command(python)), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", *(extra or [])],
-        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            *(command or streamlit_command(python)),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            *(extra or []),
+        ],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process)
@@ -92,10 +116,12 @@ def app_url():
 def browser():
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
-            pytest.fail("Chromium is missing: install the Debian packages chromium and "
-                        "chromium-driver")
+            pytest.fail(
+                "Chromium is missing: install the Debian packages chromium and chromium-driver"
+            )
         pytest.skip("Chromium is not installed")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance

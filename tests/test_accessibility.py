@@ -16,8 +16,17 @@ from axe_playwright_python.sync_playwright import Axe
 from conftest import screenshot
 from playwright.sync_api import expect
 
-PAGES = ["", "central-difference", "chain-rule", "backpropagation", "topological-sort",
-         "forward-mode", "practice", "gradient-descent", "pytorch"]
+PAGES = [
+    "",
+    "central-difference",
+    "chain-rule",
+    "backpropagation",
+    "topological-sort",
+    "forward-mode",
+    "practice",
+    "gradient-descent",
+    "pytorch",
+]
 SERIOUS = {"serious", "critical"}
 # Streamlit's markup, not the app's: (axe rule, the element that must contain the node).
 STREAMLIT_NAVIGATION = {"list", "listitem"}
@@ -28,7 +37,8 @@ AXE = Axe()
 
 def settled(page) -> None:
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-        timeout=90_000)
+        timeout=90_000
+    )
     page.locator("h1:visible, .bp-player:visible").first.wait_for(timeout=90_000)
     for chart in page.locator('[data-testid="stPlotlyChart"]').all():
         chart.locator(".main-svg").first.wait_for(state="attached", timeout=60_000)
@@ -48,7 +58,9 @@ def inside(page, target, container: str) -> bool:
                 scope = node.shadowRoot || node;
             }
             return Boolean(node.closest(container));
-        }""", [selectors, container])
+        }""",
+        [selectors, container],
+    )
 
 
 def serious_violations(page) -> list[str]:
@@ -57,11 +69,12 @@ def serious_violations(page) -> list[str]:
         if violation["impact"] not in SERIOUS:
             continue
         for node in violation["nodes"]:
-            if violation["id"] in STREAMLIT_NAVIGATION and inside(page, node["target"],
-                                                                  NAVIGATION):
+            if violation["id"] in STREAMLIT_NAVIGATION and inside(page, node["target"], NAVIGATION):
                 continue
-            found.append(f"{violation['id']} ({violation['impact']}) at {node['target']}: "
-                         f"{(node.get('failureSummary') or '').strip()}")
+            found.append(
+                f"{violation['id']} ({violation['impact']}) at {node['target']}: "
+                f"{(node.get('failureSummary') or '').strip()}"
+            )
     return found
 
 
@@ -117,8 +130,9 @@ def test_the_slide_file(page, tmp_path, options):
 
     trace = engine.parse("log(xy)+exp(xy)").trace({"x": 1.0, "y": 2.0})
     path = tmp_path / "slides.html"
-    path.write_text(standalone_html(deck_data(trace, title="log(xy)+exp(xy)"), **options),
-                    encoding="utf-8")
+    path.write_text(
+        standalone_html(deck_data(trace, title="log(xy)+exp(xy)"), **options), encoding="utf-8"
+    )
     page.goto(path.as_uri())
     page.get_by_role("button", name="Next step").first.wait_for(timeout=30_000)
     assert serious_violations(page) == []
@@ -143,7 +157,8 @@ def focused_in_player(page) -> dict | None:
                 || style.boxShadow !== 'none';
             return {label: node.getAttribute('aria-label') || node.textContent.trim(),
                     drawn: drawn};
-        }""")
+        }"""
+    )
 
 
 def test_a_whole_trace_from_the_keyboard_alone(page, app_url):

@@ -58,9 +58,12 @@ def engine_call(name: str):
     def full(free: tuple[float, ...]) -> tuple[np.float64, ...]:
         it = iter(free)
         return tuple(np.float64(next(it) if c is None else c) for c in b.constants)
+
     free_positions = [k for k, c in enumerate(b.constants) if c is None]
-    return (lambda *free: b.op.forward(*full(free)),
-            [lambda *free, k=k: b.op.local_derivatives[k](*full(free)) for k in free_positions])
+    return (
+        lambda *free: b.op.forward(*full(free)),
+        [lambda *free, k=k: b.op.local_derivatives[k](*full(free)) for k in free_positions],
+    )
 
 
 def test_every_operation_has_its_box_with_python_for_every_formula() -> None:

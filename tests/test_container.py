@@ -33,7 +33,14 @@ IMAGE_PORT = "8501"
 
 # Everything the app runs from, and nothing else, is in the image.
 IMAGE_CONTENTS = {
-    "app.py", "requirements.txt", "engine", "drawing", "ui", "pages", "assets", ".streamlit",
+    "app.py",
+    "requirements.txt",
+    "engine",
+    "drawing",
+    "ui",
+    "pages",
+    "assets",
+    ".streamlit",
 }
 KEPT_OUT = {"tests", "bench", "docs", "scripts", ".ci", ".git", ".venv", "README.md"}
 
@@ -196,13 +203,25 @@ def test_hadolint_finds_no_warning_or_error(tmp_path):
     config = tmp_path / "hadolint.yaml"
     config.write_text("{}\n")
     result = subprocess.run(
-        [find_hadolint(), "--config", str(config), "--disable-ignore-pragma", "--no-fail",
-         "--format", "json", str(DOCKERFILE)],
-        capture_output=True, text=True, timeout=60, check=True,
+        [
+            find_hadolint(),
+            "--config",
+            str(config),
+            "--disable-ignore-pragma",
+            "--no-fail",
+            "--format",
+            "json",
+            str(DOCKERFILE),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     findings = [f for f in json.loads(result.stdout) if f["level"] in {"error", "warning"}]
-    assert not findings, "\n".join(f"line {f['line']}: {f['code']} {f['message']}"
-                                   for f in findings)
+    assert not findings, "\n".join(
+        f"line {f['line']}: {f['code']} {f['message']}" for f in findings
+    )
 
 
 def test_dockerfile_has_what_a_deployment_relies_on():
@@ -219,8 +238,11 @@ def test_dockerfile_has_what_a_deployment_relies_on():
     assert users, "no USER: the server would run as root"
     assert users[-1].split(":")[0] not in {"root", "0"}, users[-1]
 
-    exposed = {port.split("/")[0] for ports in arguments_of(instructions, "EXPOSE")
-               for port in ports.split()}
+    exposed = {
+        port.split("/")[0]
+        for ports in arguments_of(instructions, "EXPOSE")
+        for port in ports.split()
+    }
     assert IMAGE_PORT in exposed, exposed
 
     # The health check asks Streamlit's own endpoint with the Python the image has (no curl).
@@ -326,8 +348,9 @@ def lay_out_workdir(instructions: list[tuple[str, str]], workdir: Path) -> None:
         target = workdir / destination
         for source in sources:
             source = "" if source in {".", "./"} else source.strip("/")
-            selected = [p for p in context
-                        if not source or p == source or p.startswith(source + "/")]
+            selected = [
+                p for p in context if not source or p == source or p.startswith(source + "/")
+            ]
             assert selected, f"COPY {source}: not in the build context, so docker build would fail"
             for path in selected:
                 if not source:  # the whole context, paths kept
@@ -360,16 +383,30 @@ def test_image_steps_install_and_serve_the_app(tmp_path):
         pytest.skip(f"no wheels in {WHEELHOUSE}; scripts/test.sh downloads them")
     install = [word for word in pip_install_arguments(instructions) if word != "--no-cache-dir"]
     installed = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--no-index", "--find-links", str(WHEELHOUSE), *install],
-        cwd=workdir, capture_output=True, text=True, timeout=600,
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-index",
+            "--find-links",
+            str(WHEELHOUSE),
+            *install,
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert installed.returncode == 0, f"pip install failed:\n{installed.stdout}{installed.stderr}"
 
     # The container's environment: its ENV values, a home of its own with no user-level
     # Streamlit settings, and nothing from this process that would change Streamlit or Python.
     environment = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if not key.startswith(("STREAMLIT_", "PYTHON", "VIRTUAL_ENV"))
     }
     environment.update(environment_of(instructions))
@@ -393,7 +430,11 @@ def test_image_steps_install_and_serve_the_app(tmp_path):
     base = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
-            command, cwd=workdir, env=environment, stdout=log, stderr=subprocess.STDOUT,
+            command,
+            cwd=workdir,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -414,8 +455,10 @@ def test_image_steps_install_and_serve_the_app(tmp_path):
             time.sleep(0.5)
 
         # The image's own HEALTHCHECK command, pointed at this port, passes.
-        probe = [word.replace(f":{IMAGE_PORT}/", f":{port}/")
-                 for word in healthcheck_command(instructions)]
+        probe = [
+            word.replace(f":{IMAGE_PORT}/", f":{port}/")
+            for word in healthcheck_command(instructions)
+        ]
         checked = subprocess.run(probe, env=environment, capture_output=True, text=True, timeout=30)
         assert checked.returncode == 0, f"HEALTHCHECK failed:\n{checked.stderr}"
 
@@ -423,8 +466,9 @@ def test_image_steps_install_and_serve_the_app(tmp_path):
         assert status == 200 and "<html" in page.lower(), f"GET / answered {status}:\n{log_tail()}"
 
         status, verdict = get(f"{base}/_stcore/script-health-check", timeout=90)
-        assert (status, verdict) == (200, "ok"), \
+        assert (status, verdict) == (200, "ok"), (
             f"app.py did not run cleanly ({status} {verdict}):\n{log_tail()}"
+        )
 
         # `docker stop` sends SIGTERM and kills 10 s later: the server must be gone by then.
         os.killpg(server.pid, signal.SIGTERM)

@@ -17,6 +17,7 @@ DEFAULT = "(sigmoid(2w + b) - 1)^2 + (sigmoid(-w + b))^2"
 def by_hand(w: float, b: float) -> float:
     def s(z: float) -> float:
         return 1 / (1 + math.exp(-z))
+
     return (s(2 * w + b) - 1) ** 2 + s(-w + b) ** 2
 
 
@@ -28,8 +29,10 @@ def central(f, point: dict[str, float], name: str, eps: float = 1e-6) -> float:
 
 
 def test_the_update_reads_as_on_the_blackboard() -> None:
-    assert Update("w", 0.5, -0.21, 0.1, 0.521).text() == \
-        "w ← w − lr · ∂L/∂w = 0.5 − 0.1 · (−0.21) = 0.521"
+    assert (
+        Update("w", 0.5, -0.21, 0.1, 0.521).text()
+        == "w ← w − lr · ∂L/∂w = 0.5 − 0.1 · (−0.21) = 0.521"
+    )
 
 
 def test_one_step_moves_against_the_gradient_and_lowers_the_loss() -> None:

@@ -52,8 +52,9 @@ def broken_node(graph: engine.Graph, label: str) -> int:
 
 def forward_frame(trace: engine.Trace, node: int) -> int:
     """The frame (1-based step) at which the forward pass computes `node`."""
-    return next(k for k, step in enumerate(trace.steps, 1)
-                if step.phase == "forward" and step.node == node)
+    return next(
+        k for k, step in enumerate(trace.steps, 1) if step.phase == "forward" and step.node == node
+    )
 
 
 def marked(deck: dict) -> dict[str, int]:
@@ -72,8 +73,16 @@ def case(request):
     graph = engine.parse(text)
     trace = graph.trace(point)
     node = broken_node(graph, label)
-    return {"text": text, "point": point, "graph": graph, "trace": trace, "node": node,
-            "reason": reason, "value": value, "deck": deck_data(trace, title=text)}
+    return {
+        "text": text,
+        "point": point,
+        "graph": graph,
+        "trace": trace,
+        "node": node,
+        "reason": reason,
+        "value": value,
+        "deck": deck_data(trace, title=text),
+    }
 
 
 def test_the_trace_warns_at_the_node_where_it_appeared(case):
@@ -98,8 +107,11 @@ def test_the_explanation_of_that_step_warns(case):
     html = case["deck"]["frames"][forward_frame(case["trace"], case["node"])]["html"]
     assert 'class="bp-warning"' in html and case["reason"] in html
     # The other forward steps carry no warning.
-    others = [frame["html"] for k, frame in enumerate(case["deck"]["frames"])
-              if frame["phase"] == "forward" and k != forward_frame(case["trace"], case["node"])]
+    others = [
+        frame["html"]
+        for k, frame in enumerate(case["deck"]["frames"])
+        if frame["phase"] == "forward" and k != forward_frame(case["trace"], case["node"])
+    ]
     assert not any("bp-warning" in html for html in others)
 
 
@@ -124,8 +136,9 @@ def test_the_step_svg_export_marks_the_node(case):
     svg = ET.fromstring(diagram.svg_at(k).split("\n", 1)[1])
     classes = {g.get("id"): g.get("class", "") for g in svg.iter(f"{{{SVG_NS}}}g")}
     assert "bp-warn" in classes[node_id(case["node"])].split()
-    assert not any("bp-warn" in c.split() for element, c in classes.items()
-                   if element != node_id(case["node"]))
+    assert not any(
+        "bp-warn" in c.split() for element, c in classes.items() if element != node_id(case["node"])
+    )
 
 
 def test_the_plots_build_with_gaps_where_f_is_undefined(case):
@@ -133,14 +146,17 @@ def test_the_plots_build_with_gaps_where_f_is_undefined(case):
     if not graph.variables:
         pytest.skip("a constant has nothing to plot against")
     for variable in graph.variables:
-        figures = [plots.function_and_derivative(graph, variable, point),
-                   plots.secant_and_tangent(graph, variable, point, 1e-3),
-                   plots.difference_error(graph, variable, point, 1e-3)]
+        figures = [
+            plots.function_and_derivative(graph, variable, point),
+            plots.secant_and_tangent(graph, variable, point, 1e-3),
+            plots.difference_error(graph, variable, point, 1e-3),
+        ]
         for figure in figures:
             json.loads(figure.to_json())  # serializes as the browser receives it
     if len(graph.variables) == 2:
-        plots.surface_with_gradient(graph, point, x_var=graph.variables[0],
-                                    y_var=graph.variables[1]).to_json()
+        plots.surface_with_gradient(
+            graph, point, x_var=graph.variables[0], y_var=graph.variables[1]
+        ).to_json()
     # Where f is undefined the curve has a gap (NaN), not a line to infinity.
     f_curve = plots.function_and_derivative(graph, graph.variables[0], point).data[0]
     y = np.asarray(f_curve.y, dtype=float)
@@ -148,6 +164,7 @@ def test_the_plots_build_with_gaps_where_f_is_undefined(case):
 
 
 # -- the page ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("text, point, label, reason, value", CASES, ids=IDS)
 def test_the_page_shows_the_warning_and_no_error(text, point, label, reason, value):
@@ -177,8 +194,11 @@ def test_tan_at_half_pi_is_large_not_infinite(text):
     assert not trace.warnings
     deck = deck_data(trace, title=text)
     assert not marked(deck)
-    assert any("1.633e16" in "".join(look[1]) for frame in deck["frames"]
-               for look in frame["patch"].values())
+    assert any(
+        "1.633e16" in "".join(look[1])
+        for frame in deck["frames"]
+        for look in frame["patch"].values()
+    )
 
 
 def test_the_browser_shows_the_mark_and_the_warning(page, app_url):

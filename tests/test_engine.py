@@ -14,8 +14,8 @@ import re
 import subprocess
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest
@@ -37,6 +37,7 @@ def node_ids(graph: engine.Graph, label: str) -> list[int]:
 
 
 # -- the course's numbers ----------------------------------------------------------------------
+
 
 def test_sin_of_x_squared_at_3_as_in_the_course() -> None:
     g = engine.parse("sin(x^2)")
@@ -69,6 +70,7 @@ def test_x_squared_at_1_has_slope_2() -> None:
 
 
 # -- regressions of bugs other autodiff tools have had -----------------------------------------
+
 
 def test_x_times_x_counts_both_argument_positions() -> None:
     # A tool that stores one gradient per input node, not per argument, gets x here, not 2x.
@@ -166,41 +168,105 @@ def sigmoid(v: float) -> float:
 
 SYNTAX: list[tuple[str, float]] = [
     # numbers
-    ("2", 2.0), ("2.5", 2.5), (".5", 0.5), ("1e-3", 0.001), ("1.5e3", 1500.0), ("2E2", 200.0),
+    ("2", 2.0),
+    ("2.5", 2.5),
+    (".5", 0.5),
+    ("1e-3", 0.001),
+    ("1.5e3", 1500.0),
+    ("2E2", 200.0),
     ("3.", 3.0),
     # operators, precedence and associativity
-    ("x + y", X + Y), ("x - y", X - Y), ("x * y", X * Y), ("x / y", X / Y),
-    ("x - y - z", (X - Y) - Z), ("x / y / z", (X / Y) / Z), ("x - y + z", X - Y + Z),
-    ("x + y * z", X + Y * Z), ("x * y ^ 2", X * Y ** 2), ("x ^ 2", X ** 2), ("x ** 2", X ** 2),
-    ("2^3^2", 2.0 ** 9), ("2**3**2", 2.0 ** 9), ("(2^3)^2", 64.0),
-    ("-x", -X), ("+x", X), ("-x^2", -(X ** 2)), ("--x", X), ("-(x + y)", -(X + Y)),
-    ("x - -y", X + Y), ("2 * -x", -2 * X), ("y^-1", 1 / Y), ("10^-2 x", 0.01 * X),
-    ("x^-2", X ** -2), ("2^-x", 2 ** -X), ("-2^2", -4.0), ("(-2)^2", 4.0),
-    ("((x))", X), ("(x + y)(x - y)", (X + Y) * (X - Y)),
+    ("x + y", X + Y),
+    ("x - y", X - Y),
+    ("x * y", X * Y),
+    ("x / y", X / Y),
+    ("x - y - z", (X - Y) - Z),
+    ("x / y / z", (X / Y) / Z),
+    ("x - y + z", X - Y + Z),
+    ("x + y * z", X + Y * Z),
+    ("x * y ^ 2", X * Y**2),
+    ("x ^ 2", X**2),
+    ("x ** 2", X**2),
+    ("2^3^2", 2.0**9),
+    ("2**3**2", 2.0**9),
+    ("(2^3)^2", 64.0),
+    ("-x", -X),
+    ("+x", X),
+    ("-x^2", -(X**2)),
+    ("--x", X),
+    ("-(x + y)", -(X + Y)),
+    ("x - -y", X + Y),
+    ("2 * -x", -2 * X),
+    ("y^-1", 1 / Y),
+    ("10^-2 x", 0.01 * X),
+    ("x^-2", X**-2),
+    ("2^-x", 2**-X),
+    ("-2^2", -4.0),
+    ("(-2)^2", 4.0),
+    ("((x))", X),
+    ("(x + y)(x - y)", (X + Y) * (X - Y)),
     # implicit multiplication, with the precedence of *
-    ("2x", 2 * X), ("xy", X * Y), ("xyz", X * Y * Z), ("3x^2", 3 * X ** 2),
-    ("x(y+1)", X * (Y + 1)), ("(x+1)(x-1)", (X + 1) * (X - 1)),
-    ("2sin(x)cos(x)", 2 * math.sin(X) * math.cos(X)), ("x exp(y)", X * math.exp(Y)),
-    ("pi x^2", math.pi * X ** 2), ("t log(p)", T * math.log(P)), ("x/2y", X / 2 * Y),
-    ("2 x y", 2 * X * Y), ("(x)y", X * Y), ("sin(x)y", math.sin(X) * Y), ("2(x)", 2 * X),
-    ("x sin(x)", X * math.sin(X)), ("xsin(x)", X * math.sin(X)), ("2^x y", 2 ** X * Y),
-    ("-2x", -2 * X), ("1/2x", 0.5 * X), ("2pi", 2 * math.pi), ("pix", math.pi * X),
-    ("2e", 2 * math.e), ("xe", X * math.e),
+    ("2x", 2 * X),
+    ("xy", X * Y),
+    ("xyz", X * Y * Z),
+    ("3x^2", 3 * X**2),
+    ("x(y+1)", X * (Y + 1)),
+    ("(x+1)(x-1)", (X + 1) * (X - 1)),
+    ("2sin(x)cos(x)", 2 * math.sin(X) * math.cos(X)),
+    ("x exp(y)", X * math.exp(Y)),
+    ("pi x^2", math.pi * X**2),
+    ("t log(p)", T * math.log(P)),
+    ("x/2y", X / 2 * Y),
+    ("2 x y", 2 * X * Y),
+    ("(x)y", X * Y),
+    ("sin(x)y", math.sin(X) * Y),
+    ("2(x)", 2 * X),
+    ("x sin(x)", X * math.sin(X)),
+    ("xsin(x)", X * math.sin(X)),
+    ("2^x y", 2**X * Y),
+    ("-2x", -2 * X),
+    ("1/2x", 0.5 * X),
+    ("2pi", 2 * math.pi),
+    ("pix", math.pi * X),
+    ("2e", 2 * math.e),
+    ("xe", X * math.e),
     # functions
-    ("sin(x)", math.sin(X)), ("cos(x)", math.cos(X)), ("tan(x)", math.tan(X)),
-    ("exp(x)", math.exp(X)), ("log(x)", math.log(X)), ("ln(x)", math.log(X)),
-    ("sqrt(x)", math.sqrt(X)), ("tanh(x)", math.tanh(X)), ("sigmoid(x)", sigmoid(X)),
-    ("sigmoid(-x)", sigmoid(-X)), ("relu(x)", X), ("relu(-x)", 0.0), ("abs(-x)", X),
-    ("sin (x)", math.sin(X)), ("sin(x)^2", math.sin(X) ** 2), ("exp(-x^2)", math.exp(-X ** 2)),
-    ("log(exp(x))", X), ("sqrt(x^2 + y^2)", math.hypot(X, Y)),
+    ("sin(x)", math.sin(X)),
+    ("cos(x)", math.cos(X)),
+    ("tan(x)", math.tan(X)),
+    ("exp(x)", math.exp(X)),
+    ("log(x)", math.log(X)),
+    ("ln(x)", math.log(X)),
+    ("sqrt(x)", math.sqrt(X)),
+    ("tanh(x)", math.tanh(X)),
+    ("sigmoid(x)", sigmoid(X)),
+    ("sigmoid(-x)", sigmoid(-X)),
+    ("relu(x)", X),
+    ("relu(-x)", 0.0),
+    ("abs(-x)", X),
+    ("sin (x)", math.sin(X)),
+    ("sin(x)^2", math.sin(X) ** 2),
+    ("exp(-x^2)", math.exp(-(X**2))),
+    ("log(exp(x))", X),
+    ("sqrt(x^2 + y^2)", math.hypot(X, Y)),
     # constants
-    ("pi", math.pi), ("π", math.pi), ("e", math.e), ("e^x", math.exp(X)), ("e^-x", math.exp(-X)),
+    ("pi", math.pi),
+    ("π", math.pi),
+    ("e", math.e),
+    ("e^x", math.exp(X)),
+    ("e^-x", math.exp(-X)),
     ("2πx", 2 * math.pi * X),
     # typeset characters
-    ("x × y", X * Y), ("x · y", X * Y), ("x − y", X - Y), ("x²", X ** 2), ("x³", X ** 3),
-    ("2x² + y³", 2 * X ** 2 + Y ** 3), ("−x", -X),
+    ("x × y", X * Y),
+    ("x · y", X * Y),
+    ("x − y", X - Y),
+    ("x²", X**2),
+    ("x³", X**3),
+    ("2x² + y³", 2 * X**2 + Y**3),
+    ("−x", -X),
     # spacing
-    ("  x+y  ", X + Y), ("x\t+\ty", X + Y),
+    ("  x+y  ", X + Y),
+    ("x\t+\ty", X + Y),
 ]
 
 
@@ -211,17 +277,33 @@ def test_syntax_form_has_the_right_value(text: str, expected: float) -> None:
     assert close(g.evaluate(values), expected, rel=1e-12, abs_=1e-15)
 
 
-@pytest.mark.parametrize("text, variables", [
-    ("log(xy) + exp(xy)", ("x", "y")), ("y + x", ("y", "x")), ("xyz", ("x", "y", "z")),
-    ("w1 x_2 + b", ("w1", "x_2", "b")), ("x_10 + x1", ("x_10", "x1")),
-    ("alpha beta", ("alpha", "beta")), ("αβ", ("alpha", "beta")), ("θ + theta", ("theta",)),
-    ("gamma delta theta lambda mu sigma omega", ("gamma", "delta", "theta", "lambda", "mu",
-                                                 "sigma", "omega")),
-    ("γδλμσω", ("gamma", "delta", "lambda", "mu", "sigma", "omega")),
-    ("theta1 + θ_2", ("theta1", "theta_2")), ("thetax", ("theta", "x")),
-    ("pi x + e", ("x",)), ("e^x", ("x",)), ("2", ()), ("sigmoid(w x + b)", ("w", "x", "b")),
-    ("theta(x + 1)", ("theta", "x")), ("sigma(x)", ("x",)), ("sigma*(x)", ("sigma", "x")),
-])
+@pytest.mark.parametrize(
+    "text, variables",
+    [
+        ("log(xy) + exp(xy)", ("x", "y")),
+        ("y + x", ("y", "x")),
+        ("xyz", ("x", "y", "z")),
+        ("w1 x_2 + b", ("w1", "x_2", "b")),
+        ("x_10 + x1", ("x_10", "x1")),
+        ("alpha beta", ("alpha", "beta")),
+        ("αβ", ("alpha", "beta")),
+        ("θ + theta", ("theta",)),
+        (
+            "gamma delta theta lambda mu sigma omega",
+            ("gamma", "delta", "theta", "lambda", "mu", "sigma", "omega"),
+        ),
+        ("γδλμσω", ("gamma", "delta", "lambda", "mu", "sigma", "omega")),
+        ("theta1 + θ_2", ("theta1", "theta_2")),
+        ("thetax", ("theta", "x")),
+        ("pi x + e", ("x",)),
+        ("e^x", ("x",)),
+        ("2", ()),
+        ("sigmoid(w x + b)", ("w", "x", "b")),
+        ("theta(x + 1)", ("theta", "x")),
+        ("sigma(x)", ("x",)),
+        ("sigma*(x)", ("sigma", "x")),
+    ],
+)
 def test_variables_in_order_of_first_appearance(text: str, variables: tuple[str, ...]) -> None:
     assert engine.parse(text).variables == variables
 
@@ -250,19 +332,23 @@ def test_sigmoid_and_relu_derivatives() -> None:
     assert engine.parse("sigmoid(x)").evaluate(x=800.0) == 1.0
 
 
-@pytest.mark.parametrize("text, partials", [
-    ("x^3", lambda x, y: (3 * x ** 2, 0.0)),
-    ("x^y", lambda x, y: (y * x ** (y - 1), x ** y * math.log(x))),
-    ("x/y", lambda x, y: (1 / y, -x / y ** 2)),
-    ("x - y", lambda x, y: (1.0, -1.0)),
-    ("tan(x) + cos(y)", lambda x, y: (1 / math.cos(x) ** 2, -math.sin(y))),
-    ("sqrt(xy)", lambda x, y: (y / (2 * math.sqrt(x * y)), x / (2 * math.sqrt(x * y)))),
-    ("tanh(x - y)", lambda x, y: (1 - math.tanh(x - y) ** 2, -(1 - math.tanh(x - y) ** 2))),
-    ("abs(x - y)", lambda x, y: (math.copysign(1, x - y), -math.copysign(1, x - y))),
-    ("-x^2 y", lambda x, y: (-2 * x * y, -x ** 2)),
-])
+@pytest.mark.parametrize(
+    "text, partials",
+    [
+        ("x^3", lambda x, y: (3 * x**2, 0.0)),
+        ("x^y", lambda x, y: (y * x ** (y - 1), x**y * math.log(x))),
+        ("x/y", lambda x, y: (1 / y, -x / y**2)),
+        ("x - y", lambda x, y: (1.0, -1.0)),
+        ("tan(x) + cos(y)", lambda x, y: (1 / math.cos(x) ** 2, -math.sin(y))),
+        ("sqrt(xy)", lambda x, y: (y / (2 * math.sqrt(x * y)), x / (2 * math.sqrt(x * y)))),
+        ("tanh(x - y)", lambda x, y: (1 - math.tanh(x - y) ** 2, -(1 - math.tanh(x - y) ** 2))),
+        ("abs(x - y)", lambda x, y: (math.copysign(1, x - y), -math.copysign(1, x - y))),
+        ("-x^2 y", lambda x, y: (-2 * x * y, -(x**2))),
+    ],
+)
 def test_partial_derivatives_of_each_operation(
-        text: str, partials: Callable[[float, float], tuple[float, float]]) -> None:
+    text: str, partials: Callable[[float, float], tuple[float, float]]
+) -> None:
     g = engine.parse(text + " + 0y")  # so that y is a variable even where it is unused
     for x, y in [(1.3, 0.7), (0.4, 2.2)]:
         grad = g.gradient(x=x, y=y)
@@ -279,6 +365,7 @@ def test_central_difference_is_the_symmetric_secant() -> None:
 
 # -- NumPy arrays ------------------------------------------------------------------------------
 
+
 def test_evaluate_and_gradient_over_an_array() -> None:
     g = engine.parse("log(xy) + exp(xy)")
     x = np.linspace(0.1, 3, 1000)
@@ -294,10 +381,10 @@ def test_evaluate_and_gradient_over_an_array() -> None:
 def test_arrays_broadcast_to_a_grid() -> None:
     g = engine.parse("x^2 y + 3")
     x, y = np.meshgrid(np.linspace(-1, 1, 7), np.linspace(0, 2, 5))
-    np.testing.assert_allclose(g.evaluate(x=x, y=y), x ** 2 * y + 3)
+    np.testing.assert_allclose(g.evaluate(x=x, y=y), x**2 * y + 3)
     grad = g.gradient(x=x, y=y)
     np.testing.assert_allclose(grad["x"], 2 * x * y)
-    np.testing.assert_allclose(grad["y"], x ** 2)
+    np.testing.assert_allclose(grad["y"], x**2)
     assert grad["x"].shape == grad["y"].shape == (5, 7)
 
 
@@ -314,6 +401,7 @@ def test_lists_are_read_as_arrays() -> None:
 
 # -- the graph ---------------------------------------------------------------------------------
 
+
 def test_identical_subexpressions_are_one_node() -> None:
     g = engine.parse("log(xy) + exp(xy)")
     assert len(g.nodes) == 6
@@ -321,8 +409,10 @@ def test_identical_subexpressions_are_one_node() -> None:
     (mul,) = node_ids(g, "mul")
     users = {g.nodes[u].label for u, _ in g.consumers()[mul]}
     assert users == {"log", "exp"}  # the product fans out
-    assert sorted((e.source, g.nodes[e.target].label) for e in g.edges
-                  if e.source == mul) == [(mul, "exp"), (mul, "log")]
+    assert sorted((e.source, g.nodes[e.target].label) for e in g.edges if e.source == mul) == [
+        (mul, "exp"),
+        (mul, "log"),
+    ]
     assert g.nodes[g.output].label == "add"
 
 
@@ -334,7 +424,8 @@ def test_merge_false_builds_the_tree() -> None:
     assert all(len(users) == 1 for i, users in enumerate(g.consumers()) if i != g.output)
     # Each box of x and y gets its share; together they are the full partial derivative.
     assert g.gradient(x=1.0, y=2.0) == pytest.approx(
-        {"x": 1 + 2 * math.exp(2), "y": 0.5 + math.exp(2)}, rel=1e-14)
+        {"x": 1 + 2 * math.exp(2), "y": 0.5 + math.exp(2)}, rel=1e-14
+    )
 
 
 def test_every_node_comes_after_its_inputs() -> None:
@@ -359,7 +450,7 @@ def test_a_graph_pickles_after_use() -> None:
     g = engine.parse("sigmoid(w x + b)")
     point = {"w": 0.5, "x": 2.0, "b": -0.5}
     expected = g.gradient(point)
-    copy = pickle.loads(pickle.dumps(g))
+    copy = pickle.loads(pickle.dumps(g))  # noqa: S301 (the test's own graph, not outside data)
     assert copy == g and copy.gradient(point) == expected
 
 
@@ -368,10 +459,22 @@ def test_equal_numbers_are_one_node() -> None:
     assert len(node_ids(g, "2")) == 1
 
 
-@pytest.mark.parametrize("text", [
-    "log(xy) + exp(xy)", "2x^2 + 3.50x - 1e-3", "-x^2", "sigmoid(w x + b)", "(a+b)(b+1)",
-    "2^3^2", "π x + e^-x", "θ_1 x_2 + .5", "x/(y z)", "ln(x)", "y^-1",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "log(xy) + exp(xy)",
+        "2x^2 + 3.50x - 1e-3",
+        "-x^2",
+        "sigmoid(w x + b)",
+        "(a+b)(b+1)",
+        "2^3^2",
+        "π x + e^-x",
+        "θ_1 x_2 + .5",
+        "x/(y z)",
+        "ln(x)",
+        "y^-1",
+    ],
+)
 def test_to_text_parses_back_to_the_same_graph(text: str) -> None:
     g = engine.parse(text)
     assert engine.parse(g.to_text()) == g
@@ -380,6 +483,7 @@ def test_to_text_parses_back_to_the_same_graph(text: str) -> None:
 
 
 # -- the trace ---------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def trace() -> engine.Trace:
@@ -479,8 +583,11 @@ def test_state_at_shows_values_and_running_sums(trace: engine.Trace) -> None:
         if mul in state.grads and (not sums or sums[-1] != state.grads[mul]):
             sums.append(state.grads[mul])
     contributions = {log: 1 / (x * y), exp: math.exp(x * y)}
-    first_sender = next(s.node for s in trace.steps
-                        if isinstance(s, engine.BackwardStep) and s.node in contributions)
+    first_sender = next(
+        s.node
+        for s in trace.steps
+        if isinstance(s, engine.BackwardStep) and s.node in contributions
+    )
     assert len(sums) == 2
     assert close(sums[0], contributions[first_sender])
     assert close(sums[1], 1 / (x * y) + math.exp(x * y))
@@ -496,18 +603,26 @@ def test_state_at_shows_values_and_running_sums(trace: engine.Trace) -> None:
 def test_states_replay_the_same_as_state_at(trace: engine.Trace) -> None:
     for k, state in enumerate(trace.states()):
         again = trace.state_at(k)
-        assert (state.index, state.values, state.grads, state.order) == \
-            (again.index, again.values, again.grads, again.order)
+        assert (state.index, state.values, state.grads, state.order) == (
+            again.index,
+            again.values,
+            again.grads,
+            again.order,
+        )
 
 
-@pytest.mark.parametrize("text, point", [
-    ("log(xy) + exp(xy)", {"x": 1.0, "y": 2.0}),
-    ("sin(x^2) + x/y - sqrt(y)", {"x": 3.0, "y": 1.5}),
-    ("sigmoid(w x + b)^2", {"w": 0.5, "x": -1.2, "b": 0.3}),
-    ("x^y + tanh(x y)", {"x": 1.7, "y": 0.6}),
-])
-def test_numerical_local_derivatives_agree_with_symbolic(text: str, point: dict[str, float]
-                                                        ) -> None:
+@pytest.mark.parametrize(
+    "text, point",
+    [
+        ("log(xy) + exp(xy)", {"x": 1.0, "y": 2.0}),
+        ("sin(x^2) + x/y - sqrt(y)", {"x": 3.0, "y": 1.5}),
+        ("sigmoid(w x + b)^2", {"w": 0.5, "x": -1.2, "b": 0.3}),
+        ("x^y + tanh(x y)", {"x": 1.7, "y": 0.6}),
+    ],
+)
+def test_numerical_local_derivatives_agree_with_symbolic(
+    text: str, point: dict[str, float]
+) -> None:
     g = engine.parse(text)
     symbolic = g.trace(point, local="symbolic")
     numerical = g.trace(point, local="numerical", eps=1e-5)
@@ -533,17 +648,22 @@ def test_trace_refuses_bad_options() -> None:
 
 # -- domain problems ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, point, label, expect", [
-    ("log(x) + x^2", {"x": -1.0}, "log", math.isnan),
-    ("log(x) + x^2", {"x": 0.0}, "log", math.isinf),
-    ("sqrt(x) + x", {"x": -1.0}, "sqrt", math.isnan),
-    ("1/x + x", {"x": 0.0}, "div", math.isinf),
-    ("1/0 + x", {"x": 2.0}, "div", math.isinf),
-    ("exp(x) - x", {"x": 1000.0}, "exp", math.isinf),
-    ("x^2 + 1", {"x": 1e200}, "pow", math.isinf),
-])
+
+@pytest.mark.parametrize(
+    "text, point, label, expect",
+    [
+        ("log(x) + x^2", {"x": -1.0}, "log", math.isnan),
+        ("log(x) + x^2", {"x": 0.0}, "log", math.isinf),
+        ("sqrt(x) + x", {"x": -1.0}, "sqrt", math.isnan),
+        ("1/x + x", {"x": 0.0}, "div", math.isinf),
+        ("1/0 + x", {"x": 2.0}, "div", math.isinf),
+        ("exp(x) - x", {"x": 1000.0}, "exp", math.isinf),
+        ("x^2 + 1", {"x": 1e200}, "pow", math.isinf),
+    ],
+)
 def test_domain_problems_give_nan_or_inf_and_a_warning_at_their_node(
-        text: str, point: dict[str, float], label: str, expect: Callable[[float], bool]) -> None:
+    text: str, point: dict[str, float], label: str, expect: Callable[[float], bool]
+) -> None:
     g = engine.parse(text)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # not even a RuntimeWarning from NumPy
@@ -571,6 +691,7 @@ def test_finite_functions_have_no_warnings() -> None:
 
 
 # -- checking the values -----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("method", ["evaluate", "gradient", "trace"])
 def test_a_missing_value_is_a_clear_error(method: str) -> None:
@@ -612,6 +733,7 @@ def test_parse_errors_are_value_errors() -> None:
 
 # -- the command line --------------------------------------------------------------------------
 
+
 def printed_numbers(text: str) -> dict[str, float]:
     """{'value': ..., 'd/dx': ...} from the CLI's plain output."""
     return {m[1]: float(m[2]) for m in re.finditer(r"^(value|d/d\w+): (\S+)$", text, re.M)}
@@ -648,8 +770,10 @@ def test_cli_trace_prints_every_step(capsys: pytest.CaptureFixture[str]) -> None
     assert [int(k) for k, _ in counters] == list(range(total + 1))
     # Forward, then ordering, then backward, as titled on each step.
     titles = [line for line in out.splitlines() if line.startswith("[")]
-    first = {phase: next(k for k, t in enumerate(titles) if title in t)
-             for phase, title in engine.PHASE_TITLES.items()}
+    first = {
+        phase: next(k for k, t in enumerate(titles) if title in t)
+        for phase, title in engine.PHASE_TITLES.items()
+    }
     assert first["forward"] < first["order"] < first["backward"]
     assert printed_numbers(out) == {"value": 9.0, "d/dx": 6.0}
 
@@ -676,11 +800,21 @@ def test_cli_missing_value_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_cli_as_a_program() -> None:
-    run = subprocess.run([sys.executable, "-m", "engine", "log(xy)+exp(xy)", "x=1", "y=2",
-                          "--json"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "engine", "log(xy)+exp(xy)", "x=1", "y=2", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 0, run.stderr
     assert close(json.loads(run.stdout)["gradient"]["y"], 0.5 + math.exp(2))
-    bad = subprocess.run([sys.executable, "-m", "engine", "sin x", "x=1"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "engine", "sin x", "x=1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and bad.stdout == ""
     assert "sin(x)" in bad.stderr and re.search(r"^ *\^$", bad.stderr, re.M)

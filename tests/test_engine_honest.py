@@ -21,23 +21,30 @@ from engine.trace import BackwardStep
 
 
 def backward_explanations(trace: engine.Trace) -> list[tuple[BackwardStep, object]]:
-    return [(step, explain(trace, k)) for k, step in enumerate(trace.steps, 1)
-            if isinstance(step, BackwardStep)]
+    return [
+        (step, explain(trace, k))
+        for k, step in enumerate(trace.steps, 1)
+        if isinstance(step, BackwardStep)
+    ]
 
 
 def variable_steps(trace: engine.Trace, name: str) -> list[tuple[BackwardStep, object]]:
-    return [(s, e) for s, e in backward_explanations(trace)
-            if trace.graph.nodes[s.node].kind == "variable"
-            and trace.graph.nodes[s.node].label == name]
+    return [
+        (s, e)
+        for s, e in backward_explanations(trace)
+        if trace.graph.nodes[s.node].kind == "variable" and trace.graph.nodes[s.node].label == name
+    ]
 
 
 def strict_json(text: str) -> dict:
     def refuse(constant: str) -> None:
         raise ValueError(f"not strict JSON: {constant}")
+
     return json.loads(text, parse_constant=refuse)
 
 
 # -- the tree view: a leaf's d_out is a share -------------------------------------------------
+
 
 def test_tree_leaves_are_shares_and_the_last_leaf_states_the_sum() -> None:
     graph = engine.parse("log(xy)+exp(xy)", merge=False)
@@ -49,8 +56,9 @@ def test_tree_leaves_are_shares_and_the_last_leaf_states_the_sum() -> None:
         assert len(steps) == 2  # one leaf per use
         first, last = steps
         # The first leaf reached is a share: never called the gradient.
-        assert [line.kind for line in first[1].lines if line.kind in
-                (Kind.GRADIENT, Kind.SHARE)] == [Kind.SHARE]
+        assert [
+            line.kind for line in first[1].lines if line.kind in (Kind.GRADIENT, Kind.SHARE)
+        ] == [Kind.SHARE]
         assert "share" in first[1].as_text() and "This is the gradient" not in first[1].as_text()
         assert not math.isclose(first[0].d_out, true, rel_tol=1e-3)
         # The last leaf adds the shares up, and the sum is the true gradient.
@@ -80,6 +88,7 @@ def test_a_variable_used_once_is_the_gradient_as_before() -> None:
 
 # -- nan and inf in the backward pass ---------------------------------------------------------
 
+
 def test_overflow_in_a_sent_d_out_is_flagged_at_its_edge() -> None:
     graph = engine.parse("x^2*1e300*1e10")
     trace = graph.trace(x=1e-10)
@@ -107,7 +116,7 @@ def test_overflow_in_a_running_sum_is_flagged() -> None:
 
 
 def test_overflow_in_a_local_derivative_is_flagged() -> None:
-    trace = engine.parse("1/x").trace(x=1e-200)   # value 1e200, slope −1e400
+    trace = engine.parse("1/x").trace(x=1e-200)  # value 1e200, slope −1e400
     assert math.isfinite(trace.value)
     [note] = [n for n in trace.notes if n.kind == "overflow"]
     assert "local derivative" in note.text
@@ -115,11 +124,20 @@ def test_overflow_in_a_local_derivative_is_flagged() -> None:
 
 # -- points without a derivative --------------------------------------------------------------
 
-@pytest.mark.parametrize("expr, convention, finite", [
-    ("relu(x)", 0.0, True), ("abs(x)", 0.0, True), ("sqrt(x)", math.inf, False),
-    ("x^0.5", math.inf, False), ("x^1.5", 0.0, True)])
-def test_kinks_are_named_with_the_convention_used(expr: str, convention: float,
-                                                   finite: bool) -> None:
+
+@pytest.mark.parametrize(
+    "expr, convention, finite",
+    [
+        ("relu(x)", 0.0, True),
+        ("abs(x)", 0.0, True),
+        ("sqrt(x)", math.inf, False),
+        ("x^0.5", math.inf, False),
+        ("x^1.5", 0.0, True),
+    ],
+)
+def test_kinks_are_named_with_the_convention_used(
+    expr: str, convention: float, finite: bool
+) -> None:
     trace = engine.parse(expr).trace(x=0.0)
     assert trace.gradient["x"] == convention
     [note] = [n for n in trace.notes if n.kind == "kink"]
@@ -148,10 +166,12 @@ def test_relu_just_off_its_kink_has_no_note() -> None:
     assert trace.notes == () and gradient_check(trace)[0].agree
 
 
-@pytest.mark.parametrize("expr, x", [("log(x)", -1.0), ("log(x)", 0.0), ("1/x", 0.0),
-                                     ("sqrt(x)", -4.0)])
-def test_where_the_function_is_undefined_the_backward_states_no_gradient(expr: str,
-                                                                          x: float) -> None:
+@pytest.mark.parametrize(
+    "expr, x", [("log(x)", -1.0), ("log(x)", 0.0), ("1/x", 0.0), ("sqrt(x)", -4.0)]
+)
+def test_where_the_function_is_undefined_the_backward_states_no_gradient(
+    expr: str, x: float
+) -> None:
     trace = engine.parse(expr).trace(x=x)
     assert not math.isfinite(trace.value)
     assert math.isnan(trace.gradient["x"])
@@ -164,11 +184,13 @@ def test_where_the_function_is_undefined_the_backward_states_no_gradient(expr: s
 
 def test_the_fast_gradient_of_an_array_is_nan_only_where_undefined() -> None:
     import numpy as np
+
     g = engine.parse("log(x)").gradient(x=np.array([-1.0, 2.0]))["x"]
     assert math.isnan(g[0]) and g[1] == 0.5
 
 
 # -- numerical local derivatives --------------------------------------------------------------
+
 
 def test_numerical_local_says_x_minus_eps_leaves_the_domain() -> None:
     trace = engine.parse("log(x)").trace(x=0.00001, local="numerical")
@@ -199,6 +221,7 @@ def test_a_good_eps_has_no_note() -> None:
 
 # -- x^0 -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("local", ["symbolic", "numerical"])
 def test_x_to_the_zero_has_slope_zero_at_zero(local: str) -> None:
     trace = engine.parse("x^0").trace(x=0.0, local=local)
@@ -208,8 +231,17 @@ def test_x_to_the_zero_has_slope_zero_at_zero(local: str) -> None:
 
 # -- strict JSON ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args", [["x", "x=nan"], ["x", "x=inf"], ["x*y", "x=-inf", "y=0"],
-                                  ["log(x)", "x=-1"], ["x^2*1e300*1e10", "x=1e-10"]])
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["x", "x=nan"],
+        ["x", "x=inf"],
+        ["x*y", "x=-inf", "y=0"],
+        ["log(x)", "x=-1"],
+        ["x^2*1e300*1e10", "x=1e-10"],
+    ],
+)
 def test_cli_json_is_strict_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(args + ["--json"]) == 0
     data = strict_json(capsys.readouterr().out)
@@ -218,6 +250,7 @@ def test_cli_json_is_strict_json(args: list[str], capsys: pytest.CaptureFixture[
 
 
 # -- wording ---------------------------------------------------------------------------------
+
 
 def test_a_function_without_operations_is_not_zero_operations() -> None:
     text = explain(engine.parse("x").trace(x=2.0), 0).as_text()
@@ -266,8 +299,13 @@ from hypothesis import strategies as st  # noqa: E402
 
 from engine.check import CheckKind  # noqa: E402
 
-PROPERTY = settings(max_examples=300, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 UNARY = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "-")
 EXPONENTS = ("2", "3", "0", "0.5", "1.5", "-1", "-0.5")
 # Ordinary points and edges: kinks at 0, log and sqrt below 0, exp's overflow, tiny and huge.
@@ -292,16 +330,23 @@ def functions(draw: st.DrawFn, depth: int = 3) -> str:
 
 
 @PROPERTY
-@given(functions(), st.sampled_from(POINTS), st.sampled_from(POINTS),
-       st.sampled_from(("symbolic", "numerical")), st.booleans())
+@given(
+    functions(),
+    st.sampled_from(POINTS),
+    st.sampled_from(POINTS),
+    st.sampled_from(("symbolic", "numerical")),
+    st.booleans(),
+)
 def test_a_stated_gradient_agrees_with_central_difference_or_says_why(
-        text: str, x: float, y: float, local: str, tree: bool) -> None:
+    text: str, x: float, y: float, local: str, tree: bool
+) -> None:
     graph = engine.parse(text, merge=not tree)
     point = {v: {"x": x, "y": y}[v] for v in graph.variables}
     trace = graph.trace(point, local=local)
     for check in gradient_check(trace):
-        said = [e for s, e in variable_steps(trace, check.variable)
-                if s.copies is None or s.copies.last]
+        said = [
+            e for s, e in variable_steps(trace, check.variable) if s.copies is None or s.copies.last
+        ]
         if not said:
             continue  # a variable the output does not depend on
         [last] = said
@@ -327,8 +372,7 @@ def test_powers_of_ten_and_sums_are_grouped_where_they_are_operands() -> None:
     assert "d_out · (1 − tanh²(x)) = 1 · (1 − tanh²(0.5))" in text
 
 
-def test_cli_never_prints_nan_or_inf_as_a_bare_gradient(
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_never_prints_nan_or_inf_as_a_bare_gradient(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["x^2*1e300*1e10", "x=1e-10"]) == 0
     out = capsys.readouterr().out
     assert "d/dx: inf (not a gradient: see the warning below)" in out and "warning:" in out

@@ -23,6 +23,7 @@ def close(a: float, b: float, rel: float = 1e-9, abs_: float = 1e-9) -> bool:
 
 # -- forward mode ------------------------------------------------------------------------------
 
+
 def test_colahs_example_by_forward_mode() -> None:
     # e = (a+b)(b+1) at a = 2, b = 1: de/db = (b+1) + (a+b) = 5, de/da = b+1 = 2.
     g = engine.parse("(a+b)(b+1)")
@@ -48,19 +49,35 @@ def test_colahs_example_against_its_partials(a: float, b: float) -> None:
     assert close(by_forward["b"], a + 2 * b + 1)
 
 
-@pytest.mark.parametrize("text, point, partials", [
-    ("sin(x^2)", {"x": 3.0}, {"x": lambda x: 2 * x * math.cos(x * x)}),
-    ("log(xy) + exp(xy)", {"x": 1.0, "y": 2.0},
-     {"x": lambda x, y: 1 / x + y * math.exp(x * y),
-      "y": lambda x, y: 1 / y + x * math.exp(x * y)}),
-    ("sigmoid(w x + b)", {"w": 2.0, "x": -1.0, "b": 0.5},
-     {"w": lambda w, x, b: x * _s(w * x + b) * (1 - _s(w * x + b)),
-      "x": lambda w, x, b: w * _s(w * x + b) * (1 - _s(w * x + b)),
-      "b": lambda w, x, b: _s(w * x + b) * (1 - _s(w * x + b))}),
-    ("x/x", {"x": 3.0}, {"x": lambda x: 0.0}),
-    ("x^y", {"x": 2.0, "y": 3.0},
-     {"x": lambda x, y: y * x ** (y - 1), "y": lambda x, y: x ** y * math.log(x)}),
-])
+@pytest.mark.parametrize(
+    "text, point, partials",
+    [
+        ("sin(x^2)", {"x": 3.0}, {"x": lambda x: 2 * x * math.cos(x * x)}),
+        (
+            "log(xy) + exp(xy)",
+            {"x": 1.0, "y": 2.0},
+            {
+                "x": lambda x, y: 1 / x + y * math.exp(x * y),
+                "y": lambda x, y: 1 / y + x * math.exp(x * y),
+            },
+        ),
+        (
+            "sigmoid(w x + b)",
+            {"w": 2.0, "x": -1.0, "b": 0.5},
+            {
+                "w": lambda w, x, b: x * _s(w * x + b) * (1 - _s(w * x + b)),
+                "x": lambda w, x, b: w * _s(w * x + b) * (1 - _s(w * x + b)),
+                "b": lambda w, x, b: _s(w * x + b) * (1 - _s(w * x + b)),
+            },
+        ),
+        ("x/x", {"x": 3.0}, {"x": lambda x: 0.0}),
+        (
+            "x^y",
+            {"x": 2.0, "y": 3.0},
+            {"x": lambda x, y: y * x ** (y - 1), "y": lambda x, y: x**y * math.log(x)},
+        ),
+    ],
+)
 def test_forward_mode_against_formulas_by_hand(text, point, partials) -> None:
     g = engine.parse(text)
     by_forward = forward_mode_gradient(g, point)
@@ -86,14 +103,14 @@ def _random_function(rng: random.Random, depth: int) -> str:
     if kind == "mul":
         return f"({a} * {b})"
     if kind == "div":
-        return f"({a} / (2 + ({b})^2))"     # never divides by zero
+        return f"({a} / (2 + ({b})^2))"  # never divides by zero
     if kind == "pow":
         return f"({a})^{rng.choice(['2', '3'])}"
     f = rng.choice(["sin", "cos", "tanh", "sigmoid", "exp", "log", "sqrt"])
     if f in ("log", "sqrt"):
-        return f"{f}(1 + ({a})^2)"           # always positive
+        return f"{f}(1 + ({a})^2)"  # always positive
     if f == "exp":
-        return f"exp(sin({a}))"              # never overflows
+        return f"exp(sin({a}))"  # never overflows
     return f"{f}({a})"
 
 
@@ -140,8 +157,7 @@ def test_forward_mode_deck_has_the_players_format() -> None:
     deck = forward_mode_deck(forward_mode(g, a=2.0, b=1.0, wrt="b"))
     assert set(deck) >= {"title", "svg", "css", "chips", "frames", "phases"}
     assert len(deck["frames"]) == 1 + 3
-    assert deck["phases"] == [{"name": "forward", "title": "Forward mode", "first": 1,
-                               "last": 3}]
+    assert deck["phases"] == [{"name": "forward", "title": "Forward mode", "first": 1, "last": 3}]
     # Every element of the picture is set in frame 0, and the output ends with tangent 5.
     assert 'id="bp-n5"' in deck["svg"]
     final = {}
@@ -152,6 +168,7 @@ def test_forward_mode_deck_has_the_players_format() -> None:
 
 
 # -- the backward pass in a chosen order -------------------------------------------------------
+
 
 def _ids(g: engine.Graph) -> dict[str, int]:
     """log(xy)+exp(xy): x, y, × (the product), log, exp, + by label."""
@@ -192,11 +209,9 @@ def test_first_visit_and_breadth_first_orders() -> None:
     g = engine.parse("log(xy) + exp(xy)")
     i = _ids(g)
     # Depth first, as each node is first reached: × comes before exp, one of its users.
-    assert engine.first_visit_order(g) == [i["add"], i["log"], i["mul"], i["x"], i["y"],
-                                           i["exp"]]
+    assert engine.first_visit_order(g) == [i["add"], i["log"], i["mul"], i["x"], i["y"], i["exp"]]
     # Breadth first: × is two steps from the output along both paths, so it comes after both.
-    assert engine.breadth_first_order(g) == [i["add"], i["log"], i["exp"], i["mul"], i["x"],
-                                             i["y"]]
+    assert engine.breadth_first_order(g) == [i["add"], i["log"], i["exp"], i["mul"], i["x"], i["y"]]
     bfs = engine.backward_in_order(g, {"x": 1.0, "y": 2.0}, engine.breadth_first_order(g))
     assert bfs.gradient == pytest.approx(g.gradient(x=1.0, y=2.0))
     # Where paths have different lengths, breadth first fires too early as well.
@@ -206,12 +221,15 @@ def test_first_visit_and_breadth_first_orders() -> None:
     assert wrong.gradient["x"] != pytest.approx(g2.gradient(x=0.5)["x"])
 
 
-@pytest.mark.parametrize("order, message", [
-    ([5, 3, 4, 2, 0], "leaves out node 2"),
-    ([5, 3, 4, 2, 0, 1, 1], "more than once"),
-    ([5, 3, 4, 2, 0, 1, 9], "not a node id"),
-    ([5, 3, 4, 2, 0, "1"], "not a node id"),
-])
+@pytest.mark.parametrize(
+    "order, message",
+    [
+        ([5, 3, 4, 2, 0], "leaves out node 2"),
+        ([5, 3, 4, 2, 0, 1, 1], "more than once"),
+        ([5, 3, 4, 2, 0, 1, 9], "not a node id"),
+        ([5, 3, 4, 2, 0, "1"], "not a node id"),
+    ],
+)
 def test_a_bad_order_is_refused_with_a_reason(order, message) -> None:
     g = engine.parse("log(xy) + exp(xy)")
     with pytest.raises(ValueError, match=message):
@@ -227,6 +245,7 @@ def test_constants_may_be_left_out_of_an_order() -> None:
 def test_the_early_node_is_explained_and_marked_on_the_diagram() -> None:
     from drawing import deck_data
     from engine.explain import explain
+
     g = engine.parse("log(xy) + exp(xy)")
     trace = engine.backward_in_order(g, {"x": 1.0, "y": 2.0}, engine.first_visit_order(g))
     k = next(k for k, s in enumerate(trace.steps, 1) if getattr(s, "early_by", ()))
@@ -245,6 +264,7 @@ def test_the_early_node_is_explained_and_marked_on_the_diagram() -> None:
 
 def test_the_search_shows_its_stack_and_visited_set() -> None:
     from engine.explain import explain
+
     g = engine.parse("log(xy) + exp(xy)")
     trace = g.trace(x=1.0, y=2.0)
     texts = [explain(trace, k).as_text() for k in trace.phase_range("order")]
@@ -254,6 +274,7 @@ def test_the_search_shows_its_stack_and_visited_set() -> None:
 
 # -- local derivatives chosen per box ----------------------------------------------------------
 
+
 def test_each_box_can_have_its_own_local_mode() -> None:
     g = engine.parse("sin(x^2)")  # x (0), 2 (1), square (2), sine (3)
     trace = g.trace({"x": 3.0}, local={3: "numerical"})
@@ -261,8 +282,8 @@ def test_each_box_can_have_its_own_local_mode() -> None:
     steps = {s.node: s for s in trace.steps if s.phase == "backward"}
     (sine,) = steps[3].sends
     (square,) = steps[2].sends
-    assert sine.numerical is not None        # by central difference
-    assert square.numerical is None          # by its formula, 2x
+    assert sine.numerical is not None  # by central difference
+    assert square.numerical is None  # by its formula, 2x
     assert sine.local == pytest.approx(math.cos(9.0), abs=1e-7)
     assert square.local == 6.0
     assert round(trace.gradient["x"], 4) == -5.4668
@@ -274,19 +295,23 @@ def test_each_box_can_have_its_own_local_mode() -> None:
 
 def test_the_explanation_names_each_boxs_own_mode() -> None:
     from engine.explain import explain
+
     g = engine.parse("sin(x^2)")
     trace = g.trace({"x": 3.0}, local={3: "numerical"})
     texts = [explain(trace, k).as_text() for k in trace.phase_range("backward")]
-    assert "Local derivatives: by central difference." in texts[0]   # sine
-    assert "Local derivatives: symbolic." in texts[1]                # square
+    assert "Local derivatives: by central difference." in texts[0]  # sine
+    assert "Local derivatives: symbolic." in texts[1]  # square
 
 
-@pytest.mark.parametrize("local, message", [
-    ({0: "numerical"}, "not an operation"),
-    ({7: "numerical"}, "not an operation"),
-    ({3: "magic"}, "must be 'symbolic' or 'numerical'"),
-    ("magic", "must be 'symbolic' or 'numerical'"),
-])
+@pytest.mark.parametrize(
+    "local, message",
+    [
+        ({0: "numerical"}, "not an operation"),
+        ({7: "numerical"}, "not an operation"),
+        ({3: "magic"}, "must be 'symbolic' or 'numerical'"),
+        ("magic", "must be 'symbolic' or 'numerical'"),
+    ],
+)
 def test_a_bad_local_mode_is_refused(local, message) -> None:
     g = engine.parse("sin(x^2)")
     with pytest.raises(ValueError, match=message):

@@ -24,8 +24,13 @@ from hypothesis import strategies as st
 import engine
 
 # Repeatable in CI: the same examples on every run, and nothing read from or written to disk.
-PROPERTY = settings(max_examples=150, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+PROPERTY = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 # A tree is a tuple: ("var", name), ("num", text), ("const", "pi" | "e"), ("neg", a),
 # ("call", function, a), ("bin", operator, a, b), ("pow", a, integer exponent).
@@ -39,21 +44,63 @@ MAX_DEPTH = 4
 # -- the random trees --------------------------------------------------------------------------
 
 # Leaves, variables weighted up so that most functions have some. All are > 0 on the domain.
-LEAVES = ([("var", v) for v in VARIABLES] * 4 + [("num", n) for n in NUMBERS]
-          + [("const", "pi"), ("const", "e")])
+LEAVES = (
+    [("var", v) for v in VARIABLES] * 4
+    + [("num", n) for n in NUMBERS]
+    + [("const", "pi"), ("const", "e")]
+)
 # One draw picks the rule, so a tree costs few draws (generation time is most of the budget).
-ANY_RULES = ("leaf", "positive", "positive", "+", "-", "*", "*", "/", "neg", "sin", "cos", "tanh",
-             "exp", "sigmoid", "log", "sqrt", "^2", "^3", "tan sin", "tan cos", "tan tanh",
-             "relu of negative")
-POSITIVE_RULES = ("leaf", "leaf", "+", "*", "*", "/", "^-2", "^-1", "^2", "^3", "exp", "sigmoid",
-                  "sqrt", "relu", "abs", "abs of negative", "square plus")
+ANY_RULES = (
+    "leaf",
+    "positive",
+    "positive",
+    "+",
+    "-",
+    "*",
+    "*",
+    "/",
+    "neg",
+    "sin",
+    "cos",
+    "tanh",
+    "exp",
+    "sigmoid",
+    "log",
+    "sqrt",
+    "^2",
+    "^3",
+    "tan sin",
+    "tan cos",
+    "tan tanh",
+    "relu of negative",
+)
+POSITIVE_RULES = (
+    "leaf",
+    "leaf",
+    "+",
+    "*",
+    "*",
+    "/",
+    "^-2",
+    "^-1",
+    "^2",
+    "^3",
+    "exp",
+    "sigmoid",
+    "sqrt",
+    "relu",
+    "abs",
+    "abs of negative",
+    "square plus",
+)
 
 
 @st.composite
 def trees(draw: st.DrawFn, depth: int = MAX_DEPTH, positive: bool = False) -> Tree:
     """A random expression; with `positive`, one that is > 0 wherever the variables are > 0."""
-    rule = "leaf" if depth == 0 else draw(st.sampled_from(POSITIVE_RULES if positive
-                                                          else ANY_RULES))
+    rule = (
+        "leaf" if depth == 0 else draw(st.sampled_from(POSITIVE_RULES if positive else ANY_RULES))
+    )
     sub = depth - 1
     if rule == "leaf":
         return draw(st.sampled_from(LEAVES))
@@ -61,8 +108,7 @@ def trees(draw: st.DrawFn, depth: int = MAX_DEPTH, positive: bool = False) -> Tr
         return draw(trees(depth, True))
     if rule in ("+", "-", "*", "/"):
         # A quotient's denominator is positive; in a positive tree everything is.
-        return ("bin", rule, draw(trees(sub, positive)),
-                draw(trees(sub, positive or rule == "/")))
+        return ("bin", rule, draw(trees(sub, positive)), draw(trees(sub, positive or rule == "/")))
     if rule.startswith("^"):
         return ("pow", draw(trees(sub, positive or rule.startswith("^-"))), int(rule[1:]))
     if rule == "neg":
@@ -138,8 +184,15 @@ def write(tree: Tree, rnd: random.Random) -> str:
 
 SYMBOLS = {name: sp.Symbol(name, real=True) for name in VARIABLES}
 SYMPY_FUNCTIONS = {
-    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt,
-    "tanh": sp.tanh, "sigmoid": lambda z: 1 / (1 + sp.exp(-z)), "relu": lambda z: sp.Max(0, z),
+    "sin": sp.sin,
+    "cos": sp.cos,
+    "tan": sp.tan,
+    "exp": sp.exp,
+    "log": sp.log,
+    "sqrt": sp.sqrt,
+    "tanh": sp.tanh,
+    "sigmoid": lambda z: 1 / (1 + sp.exp(-z)),
+    "relu": lambda z: sp.Max(0, z),
     "abs": sp.Abs,
 }
 
@@ -195,6 +248,7 @@ def parse_at(text: str, point: dict[str, float]) -> tuple[engine.Graph, dict[str
 
 # -- the properties ----------------------------------------------------------------------------
 
+
 @PROPERTY
 @given(cases())
 def test_gradient_matches_central_difference(case: tuple[Tree, str, dict[str, float]]) -> None:
@@ -206,8 +260,12 @@ def test_gradient_matches_central_difference(case: tuple[Tree, str, dict[str, fl
         along_v = lambda t, v=v: g.evaluate({**values, v: t})  # noqa: E731
         numerical = engine.central_difference(along_v, values[v], eps=eps)
         # Truncation error eps²·f'''/6 and round-off 1e-16·|f|/eps, both far below this.
-        assert close(gradient[v], numerical, 1e-5, scale=1 + abs(g.evaluate(values))), \
-            (text, v, gradient[v], numerical)
+        assert close(gradient[v], numerical, 1e-5, scale=1 + abs(g.evaluate(values))), (
+            text,
+            v,
+            gradient[v],
+            numerical,
+        )
 
 
 @PROPERTY
@@ -277,18 +335,40 @@ def test_the_trees_use_every_rule() -> None:
         collect(tree)
 
     run()
-    expected = {"var", "num", "neg", "const pi", "const e", "bin +", "bin -", "bin *", "bin /",
-                "^-2", "^-1", "^2", "^3", *(f"call {f}" for f in SYMPY_FUNCTIONS)}
+    expected = {
+        "var",
+        "num",
+        "neg",
+        "const pi",
+        "const e",
+        "bin +",
+        "bin -",
+        "bin *",
+        "bin /",
+        "^-2",
+        "^-1",
+        "^2",
+        "^3",
+        *(f"call {f}" for f in SYMPY_FUNCTIONS),
+    }
     assert expected <= found, expected - found
 
 
 # Every layout of these trees, over many seeds, must show every form the syntax accepts.
 SAMPLE_TREES: list[Tree] = [
-    ("bin", "*", ("bin", "*", ("var", "x"), ("var", "y")), ("bin", "*", ("num", "2"),
-                                                              ("var", "z"))),
+    (
+        "bin",
+        "*",
+        ("bin", "*", ("var", "x"), ("var", "y")),
+        ("bin", "*", ("num", "2"), ("var", "z")),
+    ),
     ("bin", "*", ("var", "x"), ("bin", "+", ("var", "y"), ("num", "1"))),
-    ("bin", "*", ("bin", "+", ("var", "x"), ("num", "1")), ("bin", "-", ("var", "x"),
-                                                            ("const", "e"))),
+    (
+        "bin",
+        "*",
+        ("bin", "+", ("var", "x"), ("num", "1")),
+        ("bin", "-", ("var", "x"), ("const", "e")),
+    ),
     ("bin", "*", ("num", ".5"), ("call", "sin", ("var", "x"))),
     ("bin", "/", ("pow", ("var", "x"), 2), ("pow", ("call", "log", ("var", "y")), -1)),
     ("bin", "-", ("neg", ("pow", ("var", "x"), 3)), ("bin", "*", ("const", "pi"), ("num", "3"))),
@@ -298,15 +378,31 @@ SAMPLE_TREES: list[Tree] = [
 def test_writing_covers_the_syntax_and_keeps_the_meaning() -> None:
     texts = [write(tree, random.Random(seed)) for tree in SAMPLE_TREES for seed in range(60)]
     everything = "\n".join(texts)
-    for form in ["-", "−", "^", "**", "²", "³", "*", "×", "·", "π", "pi", "ln(", "log(",
-                 "^-1", "^(-1)", " "]:
+    for form in [
+        "-",
+        "−",
+        "^",
+        "**",
+        "²",
+        "³",
+        "*",
+        "×",
+        "·",
+        "π",
+        "pi",
+        "ln(",
+        "log(",
+        "^-1",
+        "^(-1)",
+        " ",
+    ]:
         assert form in everything, form
     # Implicit multiplication in each of its kinds: xy, 2z, x(…), (…)(…), .5sin(…), x y.
     for kind in [r"xy", r"2z", r"x ?\(", r"\) ?\(", r"5 ?sin\(", r"x y"]:
         assert re.search(kind, everything), kind
     # And whatever the layout, the text is the tree: the same value as SymPy's.
     point = {"x": 1.3, "y": 0.7, "z": 1.9}
-    for tree, text in zip([t for t in SAMPLE_TREES for _ in range(60)], texts):
+    for tree, text in zip([t for t in SAMPLE_TREES for _ in range(60)], texts, strict=False):
         g = engine.parse(text)
         values = {v: point[v] for v in g.variables}
         assert close(g.evaluate(values), sympy_number(to_sympy(tree), values), 1e-12), text

@@ -16,15 +16,24 @@ from test_engine_properties import PROPERTY, cases, parse_at
 import engine
 from engine.pytorch import ACCUMULATE, program
 
-PYTHON_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-                    "**": operator.pow}
-COURSE = {"log(xy)+exp(xy)": {"x": 1.0, "y": 2.0},
-          "(sigmoid(2w + b) - 1)^2 + (sigmoid(-w + b))^2": {"w": 0.5, "b": 0.0},
-          "sin(x)^2 + x*y": {"x": 0.5, "y": -1.5},
-          "x - (y - x) / 2 + 1 - x": {"x": 1.0, "y": 3.0},
-          "-x^2 + 2^x + x^y + (-x)^2": {"x": 1.5, "y": 0.5},
-          "sqrt(relu(x)) + abs(-y) + tanh(x)*tan(y) + cos(x)/exp(y)": {"x": 0.3, "y": 0.4},
-          "2*3*x": {"x": 2.0}, "x": {"x": 3.0}, "lambda*2 + h": {"lambda": 1.0, "h": 2.0}}
+PYTHON_OPERATORS = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+}
+COURSE = {
+    "log(xy)+exp(xy)": {"x": 1.0, "y": 2.0},
+    "(sigmoid(2w + b) - 1)^2 + (sigmoid(-w + b))^2": {"w": 0.5, "b": 0.0},
+    "sin(x)^2 + x*y": {"x": 0.5, "y": -1.5},
+    "x - (y - x) / 2 + 1 - x": {"x": 1.0, "y": 3.0},
+    "-x^2 + 2^x + x^y + (-x)^2": {"x": 1.5, "y": 0.5},
+    "sqrt(relu(x)) + abs(-y) + tanh(x)*tan(y) + cos(x)/exp(y)": {"x": 0.3, "y": 0.4},
+    "2*3*x": {"x": 2.0},
+    "x": {"x": 3.0},
+    "lambda*2 + h": {"lambda": 1.0, "h": 2.0},
+}
 
 
 def torch_or_skip():
@@ -36,8 +45,13 @@ def test_the_code_is_python_and_names_every_variable_once(text: str) -> None:
     g = engine.parse(text)
     code = program(g, COURSE[text]).code
     tree = ast.parse(code)
-    assigned = [t.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
-                for t in node.targets if isinstance(t, ast.Name)]
+    assigned = [
+        t.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    ]
     assert len(assigned) == len(set(assigned))  # nothing is overwritten
     assert code.count("requires_grad=True") == len(g.variables)
     assert "h.backward()" in code or "h_.backward()" in code
@@ -55,8 +69,13 @@ def test_the_generated_code_runs_as_it_is_and_gives_the_course_numbers(tmp_path)
     torch_or_skip()
     code = program(engine.parse("log(xy)+exp(xy)"), {"x": 1.0, "y": 2.0}).code
     (tmp_path / "h.py").write_text(code)
-    out = subprocess.run([sys.executable, str(tmp_path / "h.py")], capture_output=True,
-                         text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(tmp_path / "h.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     grads = dict(re.findall(r"dh/d(\w) = tensor\(([-\d.e]+)", out))
     assert float(grads["x"]) == pytest.approx(15.778, abs=5e-4)
     assert float(grads["y"]) == pytest.approx(7.889, abs=5e-4)
@@ -75,12 +94,13 @@ def test_each_operation_s_autograd_name_is_pytorch_s() -> None:
             result = getattr(torch, op.torch.removeprefix("torch."))(x)
         expected = "PowBackward1" if op.name == "pow" else op.autograd  # tensor ** tensor
         assert type(result.grad_fn).__name__ == expected, op.name
-    assert type((x ** 2).grad_fn).__name__ == engine.OPS["pow"].autograd
+    assert type((x**2).grad_fn).__name__ == engine.OPS["pow"].autograd
     assert type((x * 2).grad_fn.next_functions[0][0]).__name__ == ACCUMULATE
 
 
 def check_against_torch(text: str, values: dict[str, float]) -> None:
     from ui.torch_run import run
+
     g = engine.parse(text)
     built = program(g, values)
     ast.parse(built.code)
@@ -89,7 +109,8 @@ def check_against_torch(text: str, values: dict[str, float]) -> None:
         assert result.grad_fns[line.node] == line.grad_fn, (text, line)
         if line.grad_fn:
             assert result.next_functions[line.node] == tuple(
-                built.grad_fn(n) if n is not None else None for n in line.next_functions)
+                built.grad_fn(n) if n is not None else None for n in line.next_functions
+            )
     exact = g.gradient(values)
     for name, grad in exact.items():
         assert result.grads[name] == pytest.approx(grad, rel=1e-9, abs=1e-12), (text, name)
@@ -112,6 +133,7 @@ def test_pytorch_agrees_on_random_functions(case) -> None:
 
 def test_points_where_pytorch_picks_a_derivative_are_found() -> None:
     from engine.pytorch import non_differentiable_points
+
     g = engine.parse("relu(x) + abs(y) + sqrt(x*y) + relu(y)")
     found = non_differentiable_points(g, {"x": 0.0, "y": 1.0})
     assert sorted(label for _, label in found) == ["relu", "sqrt"]

@@ -34,11 +34,13 @@ def trace() -> engine.Trace:
 
 
 def variable_node(trace: engine.Trace, name: str) -> str:
-    return next(node_id(n.id) for n in trace.graph.nodes
-                if n.kind == "variable" and n.label == name)
+    return next(
+        node_id(n.id) for n in trace.graph.nodes if n.kind == "variable" and n.label == name
+    )
 
 
 # -- the slide file, opened from disk with the network cut off --------------------------------
+
 
 def test_slide_file_steps_offline_with_the_keyboard(browser, tmp_path, trace):
     path = tmp_path / "slides.html"
@@ -93,20 +95,29 @@ def test_slide_file_steps_offline_with_the_keyboard(browser, tmp_path, trace):
 
 # -- the command line -------------------------------------------------------------------------
 
+
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess:
     """`python -m drawing` from the repository's root, as a user would run it."""
-    return subprocess.run([sys.executable, "-m", "drawing", *map(str, args)], cwd=ROOT,
-                          text=True, capture_output=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "drawing", *map(str, args)],
+        cwd=ROOT,
+        text=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def snapshot(directory: Path) -> dict[str, bytes | None]:
     """Every path under a directory with its bytes (None for a directory)."""
-    return {str(p.relative_to(directory)): None if p.is_dir() else p.read_bytes()
-            for p in sorted(directory.rglob("*"))}
+    return {
+        str(p.relative_to(directory)): None if p.is_dir() else p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+    }
 
 
 class _Document(HTMLParser):
     """Reads an HTML file strictly enough: every element closed, in order; scripts kept."""
+
     VOID = {"meta", "link", "br", "img", "input", "hr", "source"}
 
     def __init__(self) -> None:
@@ -152,8 +163,18 @@ def read_slides(path: Path) -> tuple[dict, dict]:
 
 
 def test_cli_writes_slides_and_one_svg_per_step(tmp_path, trace):
-    result = run_cli(FUNCTION, "x=1", "y=2", "-o", tmp_path / "slides.html",
-                     "--svg-dir", tmp_path / "steps", "--theme", "dark", "--present")
+    result = run_cli(
+        FUNCTION,
+        "x=1",
+        "y=2",
+        "-o",
+        tmp_path / "slides.html",
+        "--svg-dir",
+        tmp_path / "steps",
+        "--theme",
+        "dark",
+        "--present",
+    )
     assert result.returncode == 0, result.stderr
     assert str(tmp_path / "slides.html") in result.stdout
     assert str(tmp_path / "steps") in result.stdout
@@ -181,30 +202,40 @@ def test_cli_replaces_an_earlier_export_without_leftovers(tmp_path, trace):
     result = run_cli("x^2", "x=3", "--svg-dir", steps, "--tree")
     assert result.returncode == 0, result.stderr
     shorter = len(engine.parse("x^2", merge=False).trace(x=3.0))
-    assert sorted(p.name for p in steps.iterdir()) == \
-        [f"step-{k:03d}.svg" for k in range(shorter + 1)]
+    assert sorted(p.name for p in steps.iterdir()) == [
+        f"step-{k:03d}.svg" for k in range(shorter + 1)
+    ]
 
 
 # Arguments with {dir} for the test's own directory, and what the error must say.
 BAD_ARGUMENTS = {
     "parse error": (["log(xy)+exq(xy)", "x=1", "y=2", "-o", "{dir}/out.html"], "exq"),
     "missing variable": ([FUNCTION, "x=1", "-o", "{dir}/out.html"], "no value for y"),
-    "extra variable": ([FUNCTION, "x=1", "y=2", "z=3", "-o", "{dir}/out.html"],
-                       "z is not a variable"),
+    "extra variable": (
+        [FUNCTION, "x=1", "y=2", "z=3", "-o", "{dir}/out.html"],
+        "z is not a variable",
+    ),
     "given twice": ([FUNCTION, "x=1", "x=2", "y=2", "-o", "{dir}/out.html"], "x is given twice"),
     "not a number": ([FUNCTION, "x=1", "y=two", "-o", "{dir}/out.html"], "must be a number"),
     "not name=value": ([FUNCTION, "x", "y=2", "-o", "{dir}/out.html"], "name=value"),
     "no output": ([FUNCTION, "x=1", "y=2"], "say what to write"),
-    "missing directory": ([FUNCTION, "x=1", "y=2", "-o", "{dir}/nowhere/out.html"],
-                          "does not exist"),
-    "output is a directory": ([FUNCTION, "x=1", "y=2", "-o", "{dir}/existing"],
-                              "is a directory"),
-    "svg dir under a file": ([FUNCTION, "x=1", "y=2", "--svg-dir", "{dir}/notes.txt/steps"],
-                             "not a directory"),
-    "bad eps": ([FUNCTION, "x=1", "y=2", "--local", "numerical", "--eps", "-1",
-                 "--svg-dir", "{dir}/steps"], "eps must be a positive number"),
-    "bad theme": ([FUNCTION, "x=1", "y=2", "--theme", "blue", "-o", "{dir}/out.html"],
-                  "invalid choice"),
+    "missing directory": (
+        [FUNCTION, "x=1", "y=2", "-o", "{dir}/nowhere/out.html"],
+        "does not exist",
+    ),
+    "output is a directory": ([FUNCTION, "x=1", "y=2", "-o", "{dir}/existing"], "is a directory"),
+    "svg dir under a file": (
+        [FUNCTION, "x=1", "y=2", "--svg-dir", "{dir}/notes.txt/steps"],
+        "not a directory",
+    ),
+    "bad eps": (
+        [FUNCTION, "x=1", "y=2", "--local", "numerical", "--eps", "-1", "--svg-dir", "{dir}/steps"],
+        "eps must be a positive number",
+    ),
+    "bad theme": (
+        [FUNCTION, "x=1", "y=2", "--theme", "blue", "-o", "{dir}/out.html"],
+        "invalid choice",
+    ),
 }
 
 
@@ -244,8 +275,17 @@ def test_cli_failing_midway_leaves_no_file(tmp_path, monkeypatch, capsys):
         return real_mkstemp(*args, **kwargs)
 
     monkeypatch.setattr(tempfile, "mkstemp", mkstemp_until_full)
-    status = cli.main([FUNCTION, "x=1", "y=2", "-o", str(tmp_path / "slides.html"),
-                       "--svg-dir", str(tmp_path / "out" / "steps")])
+    status = cli.main(
+        [
+            FUNCTION,
+            "x=1",
+            "y=2",
+            "-o",
+            str(tmp_path / "slides.html"),
+            "--svg-dir",
+            str(tmp_path / "out" / "steps"),
+        ]
+    )
     assert status == 2
     assert calls == 6
     assert "No space left on device" in capsys.readouterr().err
@@ -253,6 +293,7 @@ def test_cli_failing_midway_leaves_no_file(tmp_path, monkeypatch, capsys):
 
 
 # -- exported SVGs: they hold still, and read on their own ------------------------------------
+
 
 def geometry(svg: str) -> dict[str, list[tuple[str, ...]]]:
     """Per node and edge, the coordinates of its shapes and text anchors."""
@@ -262,8 +303,14 @@ def geometry(svg: str) -> dict[str, list[tuple[str, ...]]]:
         element = group.get("id", "")
         if element.startswith(("bp-n", "bp-e")):
             shapes[element] = [
-                (child.tag, child.get("d") or child.get("points") or "",
-                 child.get("x", ""), child.get("y", "")) for child in group]
+                (
+                    child.tag,
+                    child.get("d") or child.get("points") or "",
+                    child.get("x", ""),
+                    child.get("y", ""),
+                )
+                for child in group
+            ]
     return shapes
 
 
@@ -344,12 +391,10 @@ LEGIBLE = {"log(xy)+exp(xy)": {"x": 1.0, "y": 2.0}, "2 log(x) + pi": {"x": 0.0}}
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("function", LEGIBLE)
-def test_presenter_slides_keep_every_text_legible_at_every_step(browser, tmp_path, function,
-                                                               theme):
+def test_presenter_slides_keep_every_text_legible_at_every_step(browser, tmp_path, function, theme):
     trace = engine.parse(function).trace(LEGIBLE[function])
     path = tmp_path / "slides.html"
-    path.write_text(standalone_html(deck_data(trace), theme=theme, present=True),
-                    encoding="utf-8")
+    path.write_text(standalone_html(deck_data(trace), theme=theme, present=True), encoding="utf-8")
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     try:
@@ -427,11 +472,11 @@ def test_clean_views_fit_and_read_from_afar(browser, app_url, query, width, heig
 
 # -- a lecture hall: clicker keys, blank screen, full screen, the keys overlay, speaker view --
 
+
 def open_slides(browser, tmp_path, trace, *, width=1280, height=720, **options):
     """The slide file opened from disk; returns (context, page) with page errors collected."""
     path = tmp_path / "slides.html"
-    path.write_text(standalone_html(deck_data(trace, title=FUNCTION), **options),
-                    encoding="utf-8")
+    path.write_text(standalone_html(deck_data(trace, title=FUNCTION), **options), encoding="utf-8")
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.errors = []
@@ -446,9 +491,17 @@ def test_clicker_and_reveal_keys_step_the_slides(browser, tmp_path, trace):
     count = page.locator(".bp-count")
     last = len(trace)
     try:
-        for key, expected in [("PageDown", 1), ("PageDown", 2), ("n", 3), ("N", 4),
-                              ("PageUp", 3), ("p", 2), ("ArrowLeft", 1), ("PageUp", 0),
-                              ("PageUp", 0)]:
+        for key, expected in [
+            ("PageDown", 1),
+            ("PageDown", 2),
+            ("n", 3),
+            ("N", 4),
+            ("PageUp", 3),
+            ("p", 2),
+            ("ArrowLeft", 1),
+            ("PageUp", 0),
+            ("PageUp", 0),
+        ]:
             page.keyboard.press(key)
             assert count.inner_text() == f"Step {expected} of {last}", key
         # Keys typed into a field are the field's: the speed chooser keeps them.
@@ -469,8 +522,10 @@ def test_b_and_dot_blank_the_screen_and_show_it_again(browser, tmp_path, trace):
     context, page = open_slides(browser, tmp_path, trace)
     count = page.locator(".bp-count")
     blank = page.locator(".bp-blank")
-    black = "() => { const e = document.elementFromPoint(innerWidth / 2, innerHeight / 2);" \
-            " return [e.className, getComputedStyle(e).backgroundColor]; }"
+    black = (
+        "() => { const e = document.elementFromPoint(innerWidth / 2, innerHeight / 2);"
+        " return [e.className, getComputedStyle(e).backgroundColor]; }"
+    )
     try:
         page.keyboard.press("PageDown")
         for on, off in [("b", "b"), (".", "."), ("b", "."), (".", "Escape")]:
@@ -575,8 +630,7 @@ def test_speaker_view_follows_the_slides_and_steps_them(browser, tmp_path, trace
         expect(page.locator(".bp-blank")).to_be_hidden()
 
         # The timer runs, and starts again from zero.
-        expect(speaker.get_by_role("timer")).to_have_text(re.compile(r"00:0[1-9]"),
-                                                          timeout=5000)
+        expect(speaker.get_by_role("timer")).to_have_text(re.compile(r"00:0[1-9]"), timeout=5000)
         speaker.get_by_role("button", name="Reset timer").click()
         expect(speaker.get_by_role("timer")).to_have_text("00:00")
 
@@ -595,8 +649,7 @@ def test_speaker_view_follows_the_slides_and_steps_them(browser, tmp_path, trace
 NUMBER = r"-?(?:\d+(?:\.\d+)?(?:e[+-]?\d+)?|inf|nan)"
 
 
-def test_each_step_is_announced_and_every_box_has_its_value_and_d_out(browser, tmp_path,
-                                                                     trace):
+def test_each_step_is_announced_and_every_box_has_its_value_and_d_out(browser, tmp_path, trace):
     context, page = open_slides(browser, tmp_path, trace)
     status = page.get_by_role("status")
     last = len(trace)
@@ -634,11 +687,13 @@ def test_each_step_is_announced_and_every_box_has_its_value_and_d_out(browser, t
         # Mid-way, the words say what the colours say.
         page.keyboard.press("Home")
         page.keyboard.press("n")
-        names = [page.locator(f"#{node_id(n.id)}").get_attribute("aria-label")
-                 for n in graph.nodes if n.kind == "operation"]
+        names = [
+            page.locator(f"#{node_id(n.id)}").get_attribute("aria-label")
+            for n in graph.nodes
+            if n.kind == "operation"
+        ]
         assert sum("current step" in n for n in names) == 1
-        assert sum("not computed yet" in n and "no value yet" in n for n in names) == \
-            len(names) - 1
+        assert sum("not computed yet" in n and "no value yet" in n for n in names) == len(names) - 1
         assert not page.errors
     finally:
         context.close()
@@ -692,8 +747,9 @@ def test_player_text_and_chips_meet_aa_contrast(browser, tmp_path, theme, presen
     """The phase chip, the order chips, the explanation (its warning too), the controls."""
     trace = engine.parse("2 log(x) + pi").trace({"x": 0.0})  # log(0): a warning on the way
     path = tmp_path / "slides.html"
-    path.write_text(standalone_html(deck_data(trace), theme=theme, present=present),
-                    encoding="utf-8")
+    path.write_text(
+        standalone_html(deck_data(trace), theme=theme, present=present), encoding="utf-8"
+    )
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     try:
@@ -741,11 +797,13 @@ SLIDE_FIT = """() => {
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("present", [False, True], ids=["slides", "present"])
-def test_slide_file_fills_a_projector_and_clips_nothing_at_1280x720(browser, tmp_path, trace,
-                                                                    present, theme, request):
+def test_slide_file_fills_a_projector_and_clips_nothing_at_1280x720(
+    browser, tmp_path, trace, present, theme, request
+):
     name = request.node.callspec.id
-    context, page = open_slides(browser, tmp_path, trace, width=1920, height=1080,
-                                present=present, theme=theme)
+    context, page = open_slides(
+        browser, tmp_path, trace, width=1920, height=1080, present=present, theme=theme
+    )
     try:
         page.keyboard.press("End")
         fit = page.evaluate(SLIDE_FIT)
@@ -795,8 +853,9 @@ def test_states_differ_in_more_than_colour(browser, tmp_path, trace):
             for a in signals:
                 for b in signals:
                     if a < b:
-                        assert not signals[a] & signals[b], \
+                        assert not signals[a] & signals[b], (
                             f"step {k}: {a} and {b} boxes differ only in colour"
+                        )
                         pairs.setdefault(phase, set()).add((a, b))
             for chip in page.locator(".bp-chip.bp-done").all():
                 mark = chip.evaluate("c => getComputedStyle(c, '::before').content")
@@ -833,9 +892,17 @@ def test_a_whole_trace_from_the_keyboard_alone_with_visible_focus(browser, tmp_p
                 break
             seen.append(name)
             assert style != "none" and width >= 2, f"{name}: no visible focus"
-        for name in ("Play", "Next step", "Step", "Seconds per step", "Go to Forward pass",
-                     "Download SVG", "Speaker view", "Keyboard shortcuts",
-                     "Explanation of the step"):
+        for name in (
+            "Play",
+            "Next step",
+            "Step",
+            "Seconds per step",
+            "Go to Forward pass",
+            "Download SVG",
+            "Speaker view",
+            "Keyboard shortcuts",
+            "Explanation of the step",
+        ):
             assert name in seen
 
         # Next step with Enter, to the end: the focus stays in the player when Next is disabled.
@@ -901,34 +968,48 @@ def _lesson_decks() -> dict[str, object]:
     graph = engine.parse(FUNCTION)
     # The product fires before log and exp have sent to it: the topological sort lesson's
     # wrong order, with its warnings.
-    wrong = (graph.output, *(n.id for n in graph.nodes if n.label == "mul"),
-             *(n.id for n in graph.nodes if n.label in ("log", "exp")),
-             *(n.id for n in graph.nodes if n.kind == "variable"))
+    wrong = (
+        graph.output,
+        *(n.id for n in graph.nodes if n.label == "mul"),
+        *(n.id for n in graph.nodes if n.label in ("log", "exp")),
+        *(n.id for n in graph.nodes if n.kind == "variable"),
+    )
     return {
         "playground": lambda: deck_data(engine.parse(FUNCTION).trace(VALUES), title=FUNCTION),
         "tree, numerical": lambda: deck_data(
-            engine.parse(FUNCTION, merge=False).trace(VALUES, local="numerical", eps=1e-3)),
+            engine.parse(FUNCTION, merge=False).trace(VALUES, local="numerical", eps=1e-3)
+        ),
         "order chosen": lambda: deck_data(engine.backward_in_order(graph, VALUES, wrong)),
         "forward mode": lambda: forward_mode_deck(forward_mode(graph, VALUES, wrt="x")),
         "constants and a warning": lambda: deck_data(
-            engine.parse("2 log(x) + pi").trace({"x": 0.0})),
-        "box notes": lambda: deck_data(engine.parse("x*y + 3").trace({"x": 2.0, "y": 5.0}),
-                                       box_notes={0: "AccumulateGrad", 1: "AccumulateGrad",
-                                                  2: "MulBackward0", 3: "a number: no node",
-                                                  4: "AddBackward0"}),
+            engine.parse("2 log(x) + pi").trace({"x": 0.0})
+        ),
+        "box notes": lambda: deck_data(
+            engine.parse("x*y + 3").trace({"x": 2.0, "y": 5.0}),
+            box_notes={
+                0: "AccumulateGrad",
+                1: "AccumulateGrad",
+                2: "MulBackward0",
+                3: "a number: no node",
+                4: "AddBackward0",
+            },
+        ),
         "a constant function": lambda: deck_data(engine.parse("2 + 3").trace({})),
     }
 
 
 @pytest.mark.parametrize("present", [False, True], ids=["slides", "present"])
 @pytest.mark.parametrize("lesson", list(_lesson_decks()))
-def test_every_lessons_deck_makes_slides_that_step_speak_and_fit(browser, tmp_path, lesson,
-                                                               present):
+def test_every_lessons_deck_makes_slides_that_step_speak_and_fit(
+    browser, tmp_path, lesson, present
+):
     deck = _lesson_decks()[lesson]()
     last = len(deck["frames"]) - 1
     path = tmp_path / "slides.html"
-    path.write_text(standalone_html(deck, theme="dark" if present else "light",
-                                    present=present), encoding="utf-8")
+    path.write_text(
+        standalone_html(deck, theme="dark" if present else "light", present=present),
+        encoding="utf-8",
+    )
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     errors: list[str] = []
@@ -941,8 +1022,9 @@ def test_every_lessons_deck_makes_slides_that_step_speak_and_fit(browser, tmp_pa
                 page.keyboard.press("PageDown")
             expect(status).to_contain_text(f"Step {k} of {last}. ")
             fit = page.evaluate(SLIDE_FIT)
-            assert not fit["clipped"] and not fit["scrolls"] and not fit["outside"], \
+            assert not fit["clipped"] and not fit["scrolls"] and not fit["outside"], (
                 f"step {k}: {fit}"
+            )
         boxes = page.locator("g.bp-node")
         assert boxes.count() > 0
         for name in boxes.evaluate_all("gs => gs.map(g => g.getAttribute('aria-label'))"):
@@ -952,8 +1034,9 @@ def test_every_lessons_deck_makes_slides_that_step_speak_and_fit(browser, tmp_pa
         if lesson == "order chosen":
             assert page.locator("g.bp-node[aria-label*='warning']").count() > 0
         if lesson == "box notes":
-            names = " | ".join(boxes.evaluate_all(
-                "gs => gs.map(g => g.getAttribute('aria-label'))"))
+            names = " | ".join(
+                boxes.evaluate_all("gs => gs.map(g => g.getAttribute('aria-label'))")
+            )
             assert "MulBackward0" in names and "constant 3: a number: no node" in names
         assert not errors
     finally:

@@ -18,21 +18,68 @@ from hypothesis import strategies as st
 import engine
 
 # Repeatable in CI, as the property tests: the same examples on every run, nothing on disk.
-FUZZ = settings(max_examples=400, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                       HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+)
 
 FUNCTIONS = sorted(engine.FUNCTIONS)
-NAMES = ["x", "y", "w", "b", "x1", "x_2", "theta", "θ", "α", "pi", "π", "e", "xy", "wx", "xi",
-         "epsilon", "eta", "psi", "upsilon", "σ", "sigma", "Pi", "Π", "µ", "Omega"]
-NUMBERS = ["0", "2", "0.5", ".5", "1e3", "1e-3", "2E+2", "1.5e0", "9" * 30, "1e308", "1e309",
-           "1e-400", "0" * 50 + "1"]
+NAMES = [
+    "x",
+    "y",
+    "w",
+    "b",
+    "x1",
+    "x_2",
+    "theta",
+    "θ",
+    "α",
+    "pi",
+    "π",
+    "e",
+    "xy",
+    "wx",
+    "xi",
+    "epsilon",
+    "eta",
+    "psi",
+    "upsilon",
+    "σ",
+    "sigma",
+    "Pi",
+    "Π",
+    "µ",
+    "Omega",
+]
+NUMBERS = [
+    "0",
+    "2",
+    "0.5",
+    ".5",
+    "1e3",
+    "1e-3",
+    "2E+2",
+    "1.5e0",
+    "9" * 30,
+    "1e308",
+    "1e309",
+    "1e-400",
+    "0" * 50 + "1",
+]
 OPERATORS = ["+", "-", "*", "/", "^", "**", "×", "·", "−", " "]
 # Characters worth inserting: the syntax, its look-alikes, what the parser forbids, and some
 # that no keyboard types (controls, combining marks, a zero-width joiner, a lone surrogate's
 # neighbours in the Basic Multilingual Plane, an emoji).
-INTERESTING = list("()+-*/^.,;=[]{}|!%\"'_eE0123456789xyπ²³×·−–θσ \t\n\r\x00\x7f\u0301"
-                   "\u200d\ufeff\uffff😀٣１")
+INTERESTING = list(
+    "()+-*/^.,;=[]{}|!%\"'_eE0123456789xyπ²³×·−–θσ \t\n\r\x00\x7f\u0301\u200d\ufeff\uffff😀٣１"
+)
 
 
 def check(text: str, **limits: int) -> engine.Graph | None:
@@ -54,6 +101,7 @@ def check(text: str, **limits: int) -> engine.Graph | None:
 
 
 # -- valid functions, then broken -------------------------------------------------------------
+
 
 def _leaf() -> st.SearchStrategy[str]:
     return st.one_of(st.sampled_from(NAMES), st.sampled_from(NUMBERS))
@@ -77,17 +125,31 @@ def mutated(draw: st.DrawFn) -> str:
     """A valid-looking function with one to five breakages."""
     text = draw(valid)
     for _ in range(draw(st.integers(1, 5))):
-        kind = draw(st.sampled_from(["insert", "delete", "replace", "double", "open", "close",
-                                     "huge", "nest", "chain", "splice"]))
+        kind = draw(
+            st.sampled_from(
+                [
+                    "insert",
+                    "delete",
+                    "replace",
+                    "double",
+                    "open",
+                    "close",
+                    "huge",
+                    "nest",
+                    "chain",
+                    "splice",
+                ]
+            )
+        )
         i = draw(st.integers(0, len(text)))
         if kind == "insert":
             text = text[:i] + draw(st.sampled_from(INTERESTING)) + text[i:]
         elif kind == "delete" and text:
             i = min(i, len(text) - 1)
-            text = text[:i] + text[i + 1:]
+            text = text[:i] + text[i + 1 :]
         elif kind == "replace" and text:
             i = min(i, len(text) - 1)
-            text = text[:i] + draw(st.sampled_from(INTERESTING)) + text[i + 1:]
+            text = text[:i] + draw(st.sampled_from(INTERESTING)) + text[i + 1 :]
         elif kind == "double":
             operator = draw(st.sampled_from(OPERATORS))
             text = text[:i] + operator * draw(st.integers(2, 4)) + text[i:]
@@ -96,8 +158,18 @@ def mutated(draw: st.DrawFn) -> str:
         elif kind == "close":
             text = text[:i] + ")" * draw(st.integers(1, 3)) + text[i:]
         elif kind == "huge":
-            huge = draw(st.sampled_from(["9" * 400, "1e99999", "1" + "0" * 308, "0." + "0" * 400
-                                         + "1", "1e-99999", "123456789" * 20 + ".5"]))
+            huge = draw(
+                st.sampled_from(
+                    [
+                        "9" * 400,
+                        "1e99999",
+                        "1" + "0" * 308,
+                        "0." + "0" * 400 + "1",
+                        "1e-99999",
+                        "123456789" * 20 + ".5",
+                    ]
+                )
+            )
             text = text[:i] + huge + text[i:]
         elif kind == "nest":
             depth = draw(st.integers(engine.MAX_DEPTH - 2, engine.MAX_DEPTH + 3))
@@ -115,6 +187,7 @@ def mutated(draw: st.DrawFn) -> str:
 
 # -- the properties -----------------------------------------------------------------------------
 
+
 @FUZZ
 @given(st.text(max_size=200))
 def test_random_unicode_parses_or_raises_parse_error(text):
@@ -122,8 +195,11 @@ def test_random_unicode_parses_or_raises_parse_error(text):
 
 
 @FUZZ
-@given(st.lists(st.sampled_from(INTERESTING + FUNCTIONS + ["**", "Beta", "xi", "eta", "Pi"]),
-                max_size=150))
+@given(
+    st.lists(
+        st.sampled_from(INTERESTING + FUNCTIONS + ["**", "Beta", "xi", "eta", "Pi"]), max_size=150
+    )
+)
 def test_dense_syntax_parses_or_raises_parse_error(pieces):
     check("".join(pieces))
 
@@ -138,8 +214,15 @@ def test_valid_functions_parse_or_hit_a_limit(text):
     try:
         graph = engine.parse(text)
     except engine.ParseError as err:
-        expected = ("limit", "too large", "too small", "cannot directly follow",
-                    "decimal point", "unknown function", "capital of")
+        expected = (
+            "limit",
+            "too large",
+            "too small",
+            "cannot directly follow",
+            "decimal point",
+            "unknown function",
+            "capital of",
+        )
         assert any(word in err.message for word in expected), (text, err.message)
         return
     # What was read parses back, fully parenthesised, into the same graph, with nothing left to
@@ -200,11 +283,31 @@ def test_a_parsed_graph_evaluates_and_traces_anywhere(text):
     assert math.isnan(trace.value) or isinstance(trace.value, float)
 
 
-@pytest.mark.parametrize("text", [
-    "(" * 1000, ")" * 1000, "-" * 1000 + "x", "x" + "^x" * 499, "sin(" * 300 + "x" + ")" * 300,
-    "x" * 1000, "xy" * 500, "9" * 1000, "." * 1000, "e" * 1000, "pi" * 500, "θ" * 1000,
-    "x" + "+x" * 499, "sinn(" * 200, "a" * 999 + "(", "1e" + "9" * 998, "x_" + "1" * 998,
-    "\x00" * 1000, "😀" * 1000, "x" * 1001, "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(" * 1000,
+        ")" * 1000,
+        "-" * 1000 + "x",
+        "x" + "^x" * 499,
+        "sin(" * 300 + "x" + ")" * 300,
+        "x" * 1000,
+        "xy" * 500,
+        "9" * 1000,
+        "." * 1000,
+        "e" * 1000,
+        "pi" * 500,
+        "θ" * 1000,
+        "x" + "+x" * 499,
+        "sinn(" * 200,
+        "a" * 999 + "(",
+        "1e" + "9" * 998,
+        "x_" + "1" * 998,
+        "\x00" * 1000,
+        "😀" * 1000,
+        "x" * 1001,
+        "",
+    ],
+)
 def test_worst_cases_at_the_length_limit(text):
     check(text)

@@ -16,6 +16,7 @@ UPDATE = re.compile(r"(\w+) ← \1 − lr · ∂L/∂\1 = (\S+) − (\S+) · \(?
 def by_hand(w: float, b: float) -> float:
     def s(z: float) -> float:
         return 1 / (1 + math.exp(-z))
+
     return (s(2 * w + b) - 1) ** 2 + s(-w + b) ** 2
 
 
@@ -34,8 +35,9 @@ def steps(at) -> int:
 
 
 def updates(at) -> dict[str, tuple[float, float, float, float]]:
-    found = {m[0]: tuple(number(x) for x in m[1:]) for c in at.code
-             for m in UPDATE.findall(c.value)}
+    found = {
+        m[0]: tuple(number(x) for x in m[1:]) for c in at.code for m in UPDATE.findall(c.value)
+    }
     assert found
     return found
 
@@ -60,8 +62,9 @@ def test_a_gradient_step_lowers_the_loss_and_shows_its_arithmetic() -> None:
         assert old == start[name] and lr == 0.5
         assert gradient == pytest.approx(slope, rel=1e-3, abs=1e-4)  # four digits shown
         assert new == pytest.approx(old - lr * slope, rel=1e-3, abs=1e-4)
-    assert after == pytest.approx(by_hand(0.5 - 0.5 * shown["w"][2],
-                                          0.0 - 0.5 * shown["b"][2]), rel=1e-3)
+    assert after == pytest.approx(
+        by_hand(0.5 - 0.5 * shown["w"][2], 0.0 - 0.5 * shown["b"][2]), rel=1e-3
+    )
     assert at.query_params["steps"] == "1" and at.query_params["lr"] == "0.5"
 
 
@@ -79,19 +82,28 @@ def test_the_player_is_on_the_loss_graph_and_can_be_folded_away() -> None:
 
 
 def test_too_large_a_rate_is_called_out() -> None:
-    at = run("gradient_descent", {"expr": "(w - 1)^2 + 4(b + 2)^2", "w": "0", "b": "0",
-                                  "lr": "0.3", "steps": "3"})
+    at = run(
+        "gradient_descent",
+        {"expr": "(w - 1)^2 + 4(b + 2)^2", "w": "0", "b": "0", "lr": "0.3", "steps": "3"},
+    )
     assert "too large" in warnings(at) and "The loss grew" in warnings(at)
-    calm = run("gradient_descent", {"expr": "(w - 1)^2 + 4(b + 2)^2", "w": "0", "b": "0",
-                                    "lr": "0.1", "steps": "3"})
+    calm = run(
+        "gradient_descent",
+        {"expr": "(w - 1)^2 + 4(b + 2)^2", "w": "0", "b": "0", "lr": "0.1", "steps": "3"},
+    )
     assert "too large" not in warnings(calm)
 
 
-@pytest.mark.parametrize("params, word", [
-    ({"expr": "(w - 1)^2 + 4(b + 2)^2", "w": "0", "b": "0", "lr": "0.3", "steps": "2000"},
-     "inf"),
-    ({"expr": "log(xy)+exp(xy)", "x": "1", "y": "2", "lr": "0.01", "steps": "2000"}, "nan"),
-])
+@pytest.mark.parametrize(
+    "params, word",
+    [
+        (
+            {"expr": "(w - 1)^2 + 4(b + 2)^2", "w": "0", "b": "0", "lr": "0.3", "steps": "2000"},
+            "inf",
+        ),
+        ({"expr": "log(xy)+exp(xy)", "x": "1", "y": "2", "lr": "0.01", "steps": "2000"}, "nan"),
+    ],
+)
 def test_nan_or_inf_stops_training_with_a_message(params, word) -> None:
     at = run("gradient_descent", params)
     message = " ".join(e.value for e in at.error)
@@ -100,8 +112,7 @@ def test_nan_or_inf_stops_training_with_a_message(params, word) -> None:
 
 
 def test_the_link_round_trip() -> None:
-    params = {"expr": "(w - 1)^2 + 4(b + 2)^2", "w": "0.25", "b": "-1", "lr": "0.05",
-              "steps": "7"}
+    params = {"expr": "(w - 1)^2 + 4(b + 2)^2", "w": "0.25", "b": "-1", "lr": "0.05", "steps": "7"}
     at = run("gradient_descent", params)
     assert at.text_input(key="gradient-descent:expr").value == params["expr"]
     assert at.number_input(key="gradient-descent:value:b").value == -1
@@ -120,10 +131,13 @@ def test_train_turns_into_pause() -> None:
     assert [b.label for b in at.button if b.label in ("Train", "Pause")] == ["Train"]
 
 
-@pytest.mark.parametrize("params, said", [
-    ({"lr": "abc"}, "The link's lr='abc' is not a number"),
-    ({"steps": "-3"}, "The link's steps=-3 is below 0"),
-])
+@pytest.mark.parametrize(
+    "params, said",
+    [
+        ({"lr": "abc"}, "The link's lr='abc' is not a number"),
+        ({"steps": "-3"}, "The link's steps=-3 is below 0"),
+    ],
+)
 def test_malformed_links_warn(params, said) -> None:
     assert said in warnings(run("gradient_descent", params))
 

@@ -49,12 +49,12 @@ def test_the_pytorch_lesson_names_every_box(page, app_url):
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{app_url}/pytorch")
     page.get_by_role("heading", name="The same boxes in PyTorch", exact=True).wait_for(
-        timeout=60_000)
+        timeout=60_000
+    )
     wait_rendered(page)
     player = player_frame(page)
     player.wait_for(timeout=60_000)
-    for name in ("AccumulateGrad", "MulBackward0", "LogBackward0", "ExpBackward0",
-                 "AddBackward0"):
+    for name in ("AccumulateGrad", "MulBackward0", "LogBackward0", "ExpBackward0", "AddBackward0"):
         player.get_by_text(name, exact=True).first.wait_for(timeout=10_000)
     assert player.get_by_text("AccumulateGrad", exact=True).count() == 2
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -53,10 +53,11 @@ def number(text: str) -> float:
 
 # -- central difference ------------------------------------------------------------------------
 
+
 def test_central_difference_of_sin_at_1() -> None:
     at = run("central_difference")
     table = at.dataframe[0].value
-    values = dict(zip(table["method"], table["f′(x)"]))
+    values = dict(zip(table["method"], table["f′(x)"], strict=False))
     assert values["exact, by autodiff"] == pytest.approx(math.cos(1.0), rel=1e-15)
     # eps = 1e-4: the central difference is off by about eps²/6, the forward one by eps/2.
     central_error = abs(values["central difference"] - math.cos(1.0))
@@ -81,13 +82,13 @@ def test_the_error_of_central_difference_is_a_v_with_its_bottom_between_1e_7_and
     at = run("central_difference", {"expr": "sin(x)", "x": "1"})
     table = at.dataframe[1].value
     eps = [power(e) for e in table["ε"]]
-    assert eps == [10.0 ** -k for k in range(13)]
+    assert eps == [10.0**-k for k in range(13)]
     errors = list(table["central difference error"])
     best = errors.index(min(errors))
     assert 1e-7 <= eps[best] <= 1e-3
     # Falling to the bottom, rising after it: a V.
     assert errors[0] > errors[best] * 1e3 and errors[-1] > errors[best] * 1e3
-    assert all(a > b for a, b in zip(errors[:best], errors[1:best + 1]))
+    assert all(a > b for a, b in zip(errors[:best], errors[1 : best + 1], strict=False))
 
 
 def array(data) -> np.ndarray:
@@ -99,12 +100,19 @@ def array(data) -> np.ndarray:
 
 def test_the_text_and_the_chart_name_the_same_best_eps() -> None:
     at = run("central_difference", {"expr": "sin(x)", "x": "1"})
-    said = next(re.search(r"best at ε ≈ (\S+)\.", m.value) for m in at.markdown
-                if "best at ε" in m.value).group(1)
+    said = next(
+        re.search(r"best at ε ≈ (\S+)\.", m.value) for m in at.markdown if "best at ε" in m.value
+    ).group(1)
     chart = json.loads(at.get("plotly_chart")[1].proto.spec)
     labels = [a["text"] for a in chart["layout"]["annotations"] if "best ε" in a["text"]]
-    drawn = [re.sub(r"<sup>(.*?)</sup>", lambda m: m.group(1).translate(
-        str.maketrans("−-0123456789", "⁻⁻⁰¹²³⁴⁵⁶⁷⁸⁹")), t).split("≈ ")[1] for t in labels]
+    drawn = [
+        re.sub(
+            r"<sup>(.*?)</sup>",
+            lambda m: m.group(1).translate(str.maketrans("−-0123456789", "⁻⁻⁰¹²³⁴⁵⁶⁷⁸⁹")),
+            t,
+        ).split("≈ ")[1]
+        for t in labels
+    ]
     # The central difference's label is the second (forward's comes first), and the same text.
     assert said == drawn[1]
     # The best ε is where the drawn central-difference curve is lowest.
@@ -119,20 +127,26 @@ def test_the_text_and_the_chart_name_the_same_best_eps() -> None:
 def test_forward_and_central_differ_in_colour_and_dash() -> None:
     at = run("central_difference")
     chart = json.loads(at.get("plotly_chart")[1].proto.spec)
-    lines = {t["name"]: t["line"] for t in chart["data"]
-             if t.get("name") in ("forward difference", "central difference")}
+    lines = {
+        t["name"]: t["line"]
+        for t in chart["data"]
+        if t.get("name") in ("forward difference", "central difference")
+    }
     forward, central = lines["forward difference"], lines["central difference"]
     assert forward.get("dash", "solid") != central.get("dash", "solid")
 
     def rgb(colour: str) -> tuple[int, ...]:
-        return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
 
     def grey(colour: str) -> float:  # relative luminance, as printed in grey
-        return sum(w * (c / 255) ** 2.2 for w, c in zip((0.2126, 0.7152, 0.0722),
-                                                         rgb(colour)))
+        return sum(
+            w * (c / 255) ** 2.2
+            for w, c in zip((0.2126, 0.7152, 0.0722), rgb(colour), strict=False)
+        )
+
     # Hues apart (not two oranges), and apart in grey as well.
     a, b = rgb(forward["color"]), rgb(central["color"])
-    assert sum(abs(x - y) for x, y in zip(a, b)) > 150
+    assert sum(abs(x - y) for x, y in zip(a, b, strict=False)) > 150
     assert abs(grey(forward["color"]) - grey(central["color"])) > 0.1
 
 
@@ -141,18 +155,25 @@ def test_central_difference_link_round_trip() -> None:
     assert at.text_input(key="central-difference:expr").value == "exp(t)"
     assert at.number_input(key="central-difference:x").value == 0.5
     assert at.select_slider(key="central-difference:eps").value == 1e-6
-    assert {k: at.query_params[k] for k in at.query_params} == \
-        {"expr": "exp(t)", "t": "0.5", "eps": "1e-6"}
+    assert {k: at.query_params[k] for k in at.query_params} == {
+        "expr": "exp(t)",
+        "t": "0.5",
+        "eps": "1e-6",
+    }
     table = at.dataframe[0].value
-    assert dict(zip(table["method"], table["f′(x)"]))["exact, by autodiff"] == \
-        pytest.approx(math.exp(0.5))
+    assert dict(zip(table["method"], table["f′(x)"], strict=False))[
+        "exact, by autodiff"
+    ] == pytest.approx(math.exp(0.5))
 
 
-@pytest.mark.parametrize("params, mentioned", [
-    ({"x": "abc"}, "x"),
-    ({"eps": "0"}, "eps"),
-    ({"eps": "3e-5"}, "eps"),
-])
+@pytest.mark.parametrize(
+    "params, mentioned",
+    [
+        ({"x": "abc"}, "x"),
+        ({"eps": "0"}, "eps"),
+        ({"eps": "3e-5"}, "eps"),
+    ],
+)
 def test_central_difference_malformed_links_warn(params, mentioned) -> None:
     at = run("central_difference", params)
     assert f"The link's {mentioned}" in warnings(at)
@@ -165,6 +186,7 @@ def test_central_difference_refuses_two_variables_in_words() -> None:
 
 # -- chain rule --------------------------------------------------------------------------------
 
+
 def test_chain_rule_numbers_as_in_the_course() -> None:
     at = run("chain_rule")
     shown = metrics(at)
@@ -172,8 +194,10 @@ def test_chain_rule_numbers_as_in_the_course() -> None:
     assert shown["Backward: df/dx"] == "−5.4668"
     infos = " ".join(i.value for i in at.info)
     assert "**sin** receives d_out = 1.0000, multiplies by its local derivative −0.9111" in infos
-    assert "**square** receives d_out = −0.9111, multiplies by its local derivative 6.0000 " \
-           "and sends back −5.4668" in infos
+    assert (
+        "**square** receives d_out = −0.9111, multiplies by its local derivative 6.0000 "
+        "and sends back −5.4668" in infos
+    )
     # Each box's code, from the op table: square symbolic, sine by central difference.
     code = "\n".join(c.value for c in at.code)
     assert "class Square:" in code and "return d_out * (2 * self.z)" in code
@@ -185,8 +209,16 @@ def test_chain_rule_numbers_as_in_the_course() -> None:
 
 
 def test_chain_rule_boxes_and_modes_can_change() -> None:
-    at = run("chain_rule", {"x": "0.5", "inner": "exp", "outer": "square",
-                            "inner_mode": "numerical", "outer_mode": "symbolic"})
+    at = run(
+        "chain_rule",
+        {
+            "x": "0.5",
+            "inner": "exp",
+            "outer": "square",
+            "inner_mode": "numerical",
+            "outer_mode": "symbolic",
+        },
+    )
     shown = metrics(at)
     # f = exp(x)^2 = e^(2x): f' = 2 e^(2x)
     assert number(shown["Forward: f(x)"]) == pytest.approx(math.exp(1.0), abs=1e-4)
@@ -198,10 +230,15 @@ def test_chain_rule_boxes_and_modes_can_change() -> None:
     assert number(metrics(at)["Backward: df/dx"]) == pytest.approx(1.0, abs=1e-4)
 
 
-@pytest.mark.parametrize("params, mentioned", [
-    ({"x": "abc"}, "x"), ({"outer": "magic"}, "outer"), ({"inner_mode": "both"}, "inner_mode"),
-    ({"step": "-2"}, "step"),
-])
+@pytest.mark.parametrize(
+    "params, mentioned",
+    [
+        ({"x": "abc"}, "x"),
+        ({"outer": "magic"}, "outer"),
+        ({"inner_mode": "both"}, "inner_mode"),
+        ({"step": "-2"}, "step"),
+    ],
+)
 def test_chain_rule_malformed_links_warn(params, mentioned) -> None:
     at = run("chain_rule", params)
     assert f"The link's {mentioned}" in warnings(at)
@@ -210,12 +247,13 @@ def test_chain_rule_malformed_links_warn(params, mentioned) -> None:
 
 # -- backpropagation ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("x, y, shown", [(1.0, 2.0, ("1", "2")), (0.5, 1.5, ("0.5", "1.5"))])
 def test_backpropagation_equals_the_hand_derived_partials(x, y, shown) -> None:
     at = run("backpropagation", {"x": str(x), "y": str(y)})
     table = at.dataframe[0].value
-    by_hand = dict(zip(table["partial"], table["formula's value"]))
-    by_backprop = dict(zip(table["partial"], table["backpropagation"]))
+    by_hand = dict(zip(table["partial"], table["formula's value"], strict=False))
+    by_backprop = dict(zip(table["partial"], table["backpropagation"], strict=False))
     assert by_hand["∂h/∂x"] == pytest.approx(1 / x + y * math.exp(x * y), rel=1e-12)
     assert by_hand["∂h/∂y"] == pytest.approx(1 / y + x * math.exp(x * y), rel=1e-12)
     for name in by_hand:
@@ -226,8 +264,11 @@ def test_backpropagation_equals_the_hand_derived_partials(x, y, shown) -> None:
 
 def test_backpropagation_link_round_trip_and_bad_values() -> None:
     at = run("backpropagation", {"x": "1.5", "y": "0.5", "step": "7"})
-    assert (at.query_params["x"], at.query_params["y"], at.query_params["step"]) == \
-        ("1.5", "0.5", "7")
+    assert (at.query_params["x"], at.query_params["y"], at.query_params["step"]) == (
+        "1.5",
+        "0.5",
+        "7",
+    )
     assert players(at)[0]["options"]["step"] == 7
     at = run("backpropagation", {"x": "one"})
     assert "The link's x" in warnings(at)
@@ -239,6 +280,7 @@ def test_backpropagation_outside_the_domain_says_so() -> None:
 
 
 # -- topological sort --------------------------------------------------------------------------
+
 
 def test_the_wrong_order_gives_a_different_gradient() -> None:
     at = run("topological_sort")
@@ -253,8 +295,11 @@ def test_the_wrong_order_gives_a_different_gradient() -> None:
     # Two players: the search, and the backward pass in the order chosen.
     search, chosen = players(at)
     assert search["deck"]["frames"][search["options"]["step"]]["phase"] == "order"
-    assert any("bp-warn" in look[0] for frame in chosen["deck"]["frames"]
-               for look in frame["patch"].values())
+    assert any(
+        "bp-warn" in look[0]
+        for frame in chosen["deck"]["frames"]
+        for look in frame["patch"].values()
+    )
 
 
 def test_breadth_first_works_here_and_an_own_order_can_break() -> None:
@@ -283,17 +328,22 @@ def test_an_own_order_is_what_the_picker_holds_and_an_incomplete_one_is_no_order
     assert list(table["node"])[:4] == ["+ (v₆)", "× (v₃)", "log (v₄)", "exp (v₅)"]
 
 
-@pytest.mark.parametrize("params, mentioned", [
-    ({"order": "3,3"}, "order"), ({"order": "x"}, "order"), ({"wrong": "random"}, "wrong"),
-    ({"expr": "x^2"}, "expr"),
-])
+@pytest.mark.parametrize(
+    "params, mentioned",
+    [
+        ({"order": "3,3"}, "order"),
+        ({"order": "x"}, "order"),
+        ({"wrong": "random"}, "wrong"),
+        ({"expr": "x^2"}, "expr"),
+    ],
+)
 def test_topological_sort_malformed_links_warn(params, mentioned) -> None:
-    at = run("topological_sort", {"wrong": "own", **params} if "wrong" not in params
-             else params)
+    at = run("topological_sort", {"wrong": "own", **params} if "wrong" not in params else params)
     assert f"The link's {mentioned}" in warnings(at)
 
 
 # -- forward mode ------------------------------------------------------------------------------
+
 
 def test_forward_mode_on_colahs_example() -> None:
     at = run("forward_mode")
@@ -311,17 +361,23 @@ def test_forward_mode_on_colahs_example() -> None:
 
 
 def test_forward_mode_link_round_trip() -> None:
-    at = run("forward_mode", {"expr": "log(xy)+exp(xy)", "x": "1", "y": "2", "wrt": "y",
-                              "step": "2"})
+    at = run(
+        "forward_mode", {"expr": "log(xy)+exp(xy)", "x": "1", "y": "2", "wrt": "y", "step": "2"}
+    )
     shown = metrics(at)
     assert number(shown["Forward mode: ∂f/∂y"]) == pytest.approx(0.5 + math.exp(2), rel=1e-5)
     assert (at.query_params["wrt"], at.query_params["step"]) == ("y", "2")
     assert players(at)[0]["options"]["step"] == 2
 
 
-@pytest.mark.parametrize("params, mentioned", [
-    ({"wrt": "z"}, "wrt"), ({"a": "nan"}, "a"), ({"step": "x"}, "step"),
-])
+@pytest.mark.parametrize(
+    "params, mentioned",
+    [
+        ({"wrt": "z"}, "wrt"),
+        ({"a": "nan"}, "a"),
+        ({"step": "x"}, "step"),
+    ],
+)
 def test_forward_mode_malformed_links_warn(params, mentioned) -> None:
     at = run("forward_mode", params)
     assert f"The link's {mentioned}" in warnings(at)
@@ -329,6 +385,7 @@ def test_forward_mode_malformed_links_warn(params, mentioned) -> None:
 
 
 # -- practice ----------------------------------------------------------------------------------
+
 
 def answer(at: AppTest, value: float) -> AppTest:
     next(n for n in at.number_input if n.label == "Your answer").set_value(value)
@@ -368,8 +425,7 @@ def test_practice_asks_for_gradients_with_fan_out() -> None:
     answer(at, 1.0)
     assert "Right" in at.success[0].value
     # The product fans out: its d_out is 1/(xy) from log plus e^(xy) from exp.
-    at = run("practice", {"expr": "log(xy)+exp(xy)", "x": "1", "y": "2", "ask": "grads",
-                          "q": "3"})
+    at = run("practice", {"expr": "log(xy)+exp(xy)", "x": "1", "y": "2", "ask": "grads", "q": "3"})
     assert prompt(at) == "What d_out does **× (v₃)** fire with?"
     answer(at, 7.389)  # forgot log's share
     assert f"the answer is {0.5 + math.exp(2):.6g}" in at.error[0].value
@@ -393,20 +449,38 @@ def test_practice_on_a_typed_function_without_questions() -> None:
 
 # -- a link's problems ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("page, params, change", [
-    ("chain_rule", {"x": "abc"},
-     lambda at: at.number_input(key="chain-rule:x").set_value(2.0)),
-    ("backpropagation", {"x": "one"},
-     lambda at: at.number_input(key="backpropagation:value:y").set_value(0.5)),
-    ("topological_sort", {"wrong": "random"},
-     lambda at: at.radio(key="topological-sort:kind").set_value("breadth-first")),
-    ("forward_mode", {"wrt": "z"},
-     lambda at: at.number_input(key="forward-mode:value:a").set_value(3.0)),
-    ("practice", {"ask": "everything"},
-     lambda at: at.radio(key="practice:ask").set_value("grads")),
-    ("central_difference", {"eps": "3e-5"},
-     lambda at: at.number_input(key="central-difference:x").set_value(2.0)),
-])
+
+@pytest.mark.parametrize(
+    "page, params, change",
+    [
+        ("chain_rule", {"x": "abc"}, lambda at: at.number_input(key="chain-rule:x").set_value(2.0)),
+        (
+            "backpropagation",
+            {"x": "one"},
+            lambda at: at.number_input(key="backpropagation:value:y").set_value(0.5),
+        ),
+        (
+            "topological_sort",
+            {"wrong": "random"},
+            lambda at: at.radio(key="topological-sort:kind").set_value("breadth-first"),
+        ),
+        (
+            "forward_mode",
+            {"wrt": "z"},
+            lambda at: at.number_input(key="forward-mode:value:a").set_value(3.0),
+        ),
+        (
+            "practice",
+            {"ask": "everything"},
+            lambda at: at.radio(key="practice:ask").set_value("grads"),
+        ),
+        (
+            "central_difference",
+            {"eps": "3e-5"},
+            lambda at: at.number_input(key="central-difference:x").set_value(2.0),
+        ),
+    ],
+)
 def test_a_links_problems_stay_until_the_student_changes_something(page, params, change):
     at = run(page, params)
     said = warnings(at)
@@ -430,14 +504,26 @@ def test_practice_holds_the_player_at_the_open_question() -> None:
     assert data["options"]["limit"] == before + 1  # answered: its step, and no further
 
 
-@pytest.mark.parametrize("page, params, change", [
-    ("backpropagation", {"x": "1", "y": "2", "step": "21"},
-     lambda at: at.number_input(key="backpropagation:value:y").set_value(3.0)),
-    ("chain_rule", {"step": "9"},
-     lambda at: at.segmented_control(key="chain-rule:outer_mode").set_value("symbolic")),
-    ("forward_mode", {"step": "3", "rstep": "9"},
-     lambda at: at.number_input(key="forward-mode:value:a").set_value(3.0)),
-])
+@pytest.mark.parametrize(
+    "page, params, change",
+    [
+        (
+            "backpropagation",
+            {"x": "1", "y": "2", "step": "21"},
+            lambda at: at.number_input(key="backpropagation:value:y").set_value(3.0),
+        ),
+        (
+            "chain_rule",
+            {"step": "9"},
+            lambda at: at.segmented_control(key="chain-rule:outer_mode").set_value("symbolic"),
+        ),
+        (
+            "forward_mode",
+            {"step": "3", "rstep": "9"},
+            lambda at: at.number_input(key="forward-mode:value:a").set_value(3.0),
+        ),
+    ],
+)
 def test_a_new_value_or_mode_keeps_the_step(page, params, change):
     at = run(page, params)
     before = [p["options"]["step"] for p in players(at)]

@@ -4,7 +4,6 @@ leaves a screenshot (under screenshots/) to look at."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import screenshot
 
 # (url path, heading, whether the page has a step player)
@@ -21,7 +20,8 @@ LESSONS = [
 def wait_rendered(page) -> None:
     """Until the script has finished its run and its charts and tables have drawn."""
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-        timeout=60_000)
+        timeout=60_000
+    )
     for chart in page.locator('[data-testid="stPlotlyChart"]').all():
         chart.locator(".main-svg").first.wait_for(timeout=60_000)
     for table in page.locator('[data-testid="stDataFrame"]').all():

@@ -23,12 +23,17 @@ from engine.explain import explain
 from engine.ops import OPS, F, Op
 
 SOFTPLUS = Op(
-    "softplus", "softplus", lambda z: np.logaddexp(0.0, z), (lambda z: 1 / (1 + np.exp(-z)),),
+    "softplus",
+    "softplus",
+    lambda z: np.logaddexp(0.0, z),
+    (lambda z: 1 / (1 + np.exp(-z)),),
     F("softplus(z)", r"\operatorname{softplus}(z)", "softplus(z)"),
     (F("σ(z)", r"\sigma(z)", "sigmoid(z)"),),
     definition=F("log(1 + e^z)", r"\log(1 + e^{z})", "log(1 + exp(z))"),
-    torch="torch.nn.functional.softplus", autograd="SoftplusBackward0",
-    class_name="Softplus")
+    torch="torch.nn.functional.softplus",
+    autograd="SoftplusBackward0",
+    class_name="Softplus",
+)
 
 
 def softplus(z: float) -> float:
@@ -102,8 +107,9 @@ def test_diagram_deck_and_slide_file(registered) -> None:
     assert ">softplus<" in diagram.svg_at(0)
     deck = deck_data(trace)
     assert len(deck["frames"]) == len(trace) + 1
-    backward = next(f["html"] for f in deck["frames"]
-                    if f["phase"] == "backward" and "To v" in f["html"])
+    backward = next(
+        f["html"] for f in deck["frames"] if f["phase"] == "backward" and "To v" in f["html"]
+    )
     assert "<mi>&#x003C3;</mi>" in backward  # σ(…), the local derivative, as MathML
     assert "<h3>Forward pass: softplus" in "".join(f["html"] for f in deck["frames"])
     page = standalone_html(deck)
@@ -127,6 +133,7 @@ def test_the_course_s_box(registered) -> None:
 
 def test_the_engine_cli(registered, capsys) -> None:
     from engine.__main__ import main
+
     assert main(["softplus(x)", "x=1", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["value"] == pytest.approx(softplus(1.0), rel=1e-12)
@@ -138,6 +145,7 @@ def test_the_engine_cli(registered, capsys) -> None:
 
 def test_the_drawing_cli(registered, tmp_path) -> None:
     from drawing.__main__ import main
+
     target = tmp_path / "slides.html"
     assert main(["softplus(2x)", "x=0.3", "-o", str(target)]) == 0
     assert "softplus" in target.read_text(encoding="utf-8")
@@ -156,8 +164,13 @@ def test_pytorch_code_and_autograd(registered, tmp_path) -> None:
     assert result.grads["x"] == pytest.approx(2 * sigma(0.6), rel=1e-12)
     # The code a student pastes runs as it is (in a fresh Python, without the test's table).
     (tmp_path / "h.py").write_text(built.code)
-    out = subprocess.run([sys.executable, str(tmp_path / "h.py")], capture_output=True,
-                         text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(tmp_path / "h.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     printed = float(out.split("dh/dx = tensor(")[1].split(")")[0])  # four decimals
     assert printed == pytest.approx(2 * sigma(0.6), abs=1e-4)
 
@@ -183,16 +196,25 @@ def test_the_chain_rule_page_offers_it(registered) -> None:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file("../app.py", default_timeout=60)
-    at.query_params.update({"x": "0.5", "inner": "square", "outer": "softplus",
-                            "inner_mode": "symbolic", "outer_mode": "symbolic"})
+    at.query_params.update(
+        {
+            "x": "0.5",
+            "inner": "square",
+            "outer": "softplus",
+            "inner_mode": "symbolic",
+            "outer_mode": "symbolic",
+        }
+    )
     at.switch_page("pages/chain_rule.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert "softplus" in at.selectbox(key="chain-rule:outer").options
     shown = {m.label: m.value for m in at.metric}
-    assert float(shown["Forward: f(x)"].replace("−", "-")) == pytest.approx(softplus(0.25),
-                                                                             abs=1e-4)
+    assert float(shown["Forward: f(x)"].replace("−", "-")) == pytest.approx(
+        softplus(0.25), abs=1e-4
+    )
     assert float(shown["Backward: df/dx"].replace("−", "-")) == pytest.approx(
-        sigma(0.25) * 2 * 0.5, abs=1e-4)
+        sigma(0.25) * 2 * 0.5, abs=1e-4
+    )
     code = "\n".join(c.value for c in at.code)
     assert "class Softplus:" in code and "return d_out * sigmoid(self.z)" in code

@@ -45,11 +45,15 @@ class RecordingComm:
 
 
 def updates(comm: RecordingComm, name: str) -> list:
-    return [m["state"][name] for m in comm.sent
-            if m.get("method") == "update" and name in m.get("state", {})]
+    return [
+        m["state"][name]
+        for m in comm.sent
+        if m.get("method") == "update" and name in m.get("state", {})
+    ]
 
 
 # -- the widget ---------------------------------------------------------------------------------
+
 
 def test_the_module_is_player_js_then_the_notebook_adapter():
     player = Player("x*y", x=1, y=2)
@@ -93,8 +97,11 @@ def test_a_step_taken_in_the_browser_updates_python():
 
 def test_a_step_outside_the_trace_is_refused_with_its_range():
     player = Player("sin(x^2)", x=3)
-    with pytest.raises(PlayerError, match=rf"step {player.last + 1} is outside .* 0 to "
-                                          rf"{player.last}"):
+    with pytest.raises(
+        PlayerError,
+        match=rf"step {player.last + 1} is outside .* 0 to "
+        rf"{player.last}",
+    ):
         player.step = player.last + 1
     with pytest.raises(PlayerError, match="step -1 is outside"):
         player.step = -1
@@ -150,25 +157,35 @@ def test_a_ready_trace_is_shown_as_it_is():
     wrong = engine.backward_in_order(graph, {"x": 1, "y": 2}, engine.first_visit_order(graph))
     player = Player(wrong)
     assert player.trace is wrong and player.last == len(wrong)
-    assert any("bp-warn" in look[0] for frame in player.deck["frames"]
-               for look in frame["patch"].values())
+    assert any(
+        "bp-warn" in look[0] for frame in player.deck["frames"] for look in frame["patch"].values()
+    )
     with pytest.raises(PlayerError, match="no values"):
         Player(wrong, x=1)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: Player("log(xy", x=1, y=2), r"cannot read the function: .*never closed.*\n"
-                                          r"log\(xy\n   \^"),
-    (lambda: Player("log(xy)", x=1), r"no value for y: give one per variable, e\.g\. "
-                                     r"Player\('log\(xy\)', x=1, y=1\)"),
-    (lambda: Player("x+1", x=1, z=2), "z is not a variable"),
-    (lambda: Player("x+1", x="one"), "the value of x must be a number"),
-    (lambda: Player("x+1", x=1, eps=0), "eps must be a positive number"),
-    (lambda: Player("x+1", x=1, local="exact"), "local must be 'symbolic' or 'numerical'"),
-    (lambda: Player("x+1", x=1, theme="blue"), "theme must be 'auto', 'light' or 'dark'"),
-    (lambda: Player("x+1", x=1, height=50), "height is in pixels"),
-    (lambda: Player(42), "give the function as text"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: Player("log(xy", x=1, y=2),
+            r"cannot read the function: .*never closed.*\n"
+            r"log\(xy\n   \^",
+        ),
+        (
+            lambda: Player("log(xy)", x=1),
+            r"no value for y: give one per variable, e\.g\. "
+            r"Player\('log\(xy\)', x=1, y=1\)",
+        ),
+        (lambda: Player("x+1", x=1, z=2), "z is not a variable"),
+        (lambda: Player("x+1", x="one"), "the value of x must be a number"),
+        (lambda: Player("x+1", x=1, eps=0), "eps must be a positive number"),
+        (lambda: Player("x+1", x=1, local="exact"), "local must be 'symbolic' or 'numerical'"),
+        (lambda: Player("x+1", x=1, theme="blue"), "theme must be 'auto', 'light' or 'dark'"),
+        (lambda: Player("x+1", x=1, height=50), "height is in pixels"),
+        (lambda: Player(42), "give the function as text"),
+    ],
+)
 def test_bad_input_gets_a_message_not_a_traceback(call, message):
     with pytest.raises(PlayerError, match=message) as caught:
         call()
@@ -180,6 +197,7 @@ def test_bad_input_gets_a_message_not_a_traceback(call, message):
 
 def test_ipython_shows_a_player_error_without_a_traceback(capsys):
     from IPython.core.interactiveshell import InteractiveShell
+
     shell = InteractiveShell.instance()
     try:
         shell.run_cell("from drawing.notebook import Player\nPlayer('log(xy', x=1, y=2)")
@@ -193,18 +211,25 @@ def test_ipython_shows_a_player_error_without_a_traceback(capsys):
 
 # -- the notebook -------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def executed():
     import nbclient
     import nbformat
+
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    nbclient.NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+    ).execute()
     return notebook
 
 
 def test_the_notebook_is_committed_without_outputs():
     import nbformat
+
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     nbformat.validate(notebook)
     for cell in notebook.cells:
@@ -237,15 +262,15 @@ def test_the_notebook_tells_the_courses_numbers(executed):
     text = "\n".join(text_of(c) for c in executed.cells if c.cell_type == "code")
     # The oracles: derivatives worked out by hand.
     x = 3.0
-    assert f"f(3)            = {math.sin(x * x):.4f}" in text            # 0.4121
-    assert f"df/dx = {2 * x * math.cos(x * x):.4f}" in text              # -5.4668
+    assert f"f(3)            = {math.sin(x * x):.4f}" in text  # 0.4121
+    assert f"df/dx = {2 * x * math.cos(x * x):.4f}" in text  # -5.4668
     # At eps = 1e-4 central difference is off by about eps² |f‴(x)| / 6: a few 1e-7 here.
     estimate = float(re.search(r"central diff\.   = (\S+)", text).group(1))
     assert estimate == pytest.approx(2 * x * math.cos(x * x), abs=1e-6)
     assert estimate != 2 * x * math.cos(x * x)
     dx, dy = 1 + 2 * math.exp(2), 0.5 + math.exp(2)
-    assert f"d/dx: backprop {dx:.4f}   central difference {dx:.4f}" in text   # 15.7781
-    assert f"d/dy: backprop {dy:.4f}   central difference {dy:.4f}" in text   # 7.8891
+    assert f"d/dx: backprop {dx:.4f}   central difference {dx:.4f}" in text  # 15.7781
+    assert f"d/dy: backprop {dy:.4f}   central difference {dy:.4f}" in text  # 7.8891
     assert "\n" + "x → y → × (node 3) → log (node 4) → exp (node 5) → + (node 6)" in text
     assert "cannot read the function" in text and "no value for y" in text
 
@@ -255,10 +280,12 @@ def test_the_notebook_moves_its_player_from_python(executed):
     state = executed.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     trace = engine.parse("log(xy)+exp(xy)").trace(x=1, y=2)
     order_starts = trace.phase_range("order")[0]
-    steps = [m["state"]["step"] for m in state.values()
-             if m["state"].get("deck", {}).get("title") == "log(xy)+exp(xy)"]
+    steps = [
+        m["state"]["step"]
+        for m in state.values()
+        if m["state"].get("deck", {}).get("title") == "log(xy)+exp(xy)"
+    ]
     assert order_starts in steps
-
 
 
 # The loss of section 7 and its gradient, worked out by hand.
@@ -272,8 +299,8 @@ def loss_by_hand(w: float, b: float) -> float:
 
 def gradient_by_hand(w: float, b: float) -> tuple[float, float]:
     s1, s2 = sigmoid(2 * w + b), sigmoid(-w + b)
-    first = 2 * (s1 - 1) * s1 * (1 - s1)    # d/dz of (sigmoid(z) - 1)^2
-    second = 2 * s2 * s2 * (1 - s2)         # d/dz of sigmoid(z)^2
+    first = 2 * (s1 - 1) * s1 * (1 - s1)  # d/dz of (sigmoid(z) - 1)^2
+    second = 2 * s2 * s2 * (1 - s2)  # d/dz of sigmoid(z)^2
     return 2 * first - second, first + second
 
 
@@ -285,14 +312,16 @@ def test_the_notebook_takes_a_gradient_step(executed):
     text = "\n".join(text_of(c) for c in executed.cells if c.cell_type == "code")
     w, b, lr = 0.5, 0.0, 0.5
     gw, gb = gradient_by_hand(w, b)
-    assert f"loss before = {loss_by_hand(w, b):.6f}" in text             # 0.214866
-    updates = dict((m[0], m[1:]) for m in re.findall(
-        r"^(\w) ← \1 − lr · ∂L/∂\1 = (\S+) − 0\.5 · (\S+) = (\S+)$", text, re.M))
+    assert f"loss before = {loss_by_hand(w, b):.6f}" in text  # 0.214866
+    updates = dict(
+        (m[0], m[1:])
+        for m in re.findall(r"^(\w) ← \1 − lr · ∂L/∂\1 = (\S+) − 0\.5 · (\S+) = (\S+)$", text, re.M)
+    )
     assert set(updates) == {"w", "b"}
     for name, start, slope in (("w", w, gw), ("b", b, gb)):
         before, gradient, after = (number(t) for t in updates[name])
         assert before == start
-        assert gradient == pytest.approx(slope, rel=1e-3)                 # shown to 4 digits
+        assert gradient == pytest.approx(slope, rel=1e-3)  # shown to 4 digits
         assert after == pytest.approx(start - lr * slope, rel=1e-3)
     after = loss_by_hand(w - lr * gw, b - lr * gb)
     assert f"loss after  = {after:.6f}" in text and after < loss_by_hand(w, b)
@@ -313,40 +342,47 @@ def test_the_notebook_shows_too_large_a_rate(executed):
     # by 1 - 8 lr.
     for lr, trend in ((0.2, "falls"), (0.3, "grows: lr is too large")):
         losses = [(1 - 2 * lr) ** (2 * k) + 16 * (1 - 8 * lr) ** (2 * k) for k in range(7)]
-        assert f"lr = {lr}: loss " + ", ".join(f"{v:.4g}" for v in losses) + \
-            f"  ({trend})" in text
+        assert f"lr = {lr}: loss " + ", ".join(f"{v:.4g}" for v in losses) + f"  ({trend})" in text
     # At 0.3 the loss grows by 1.96 a step until a float cannot hold it.
     w, b, steps = 0.0, 0.0, 0
     while math.isfinite((w - 1) * (w - 1) + 4 * (b + 2) * (b + 2)):
         w, b, steps = w - 0.3 * 2 * (w - 1), b - 0.3 * 8 * (b + 2), steps + 1
-    assert f"Training stopped after {steps} steps: the loss became inf" in text   # 1051
+    assert f"Training stopped after {steps} steps: the loss became inf" in text  # 1051
 
 
 def test_the_notebook_shows_the_boxes_in_pytorch(executed):
     import importlib.util
+
     text = "\n".join(text_of(c) for c in executed.cells if c.cell_type == "code")
     assert "import torch" in text and "requires_grad=True" in text and "h.backward()" in text
     # PyTorch's names for the nodes of log(xy) + exp(xy), from its documentation.
-    names = {"x": "AccumulateGrad", "y": "AccumulateGrad", "× (node 3)": "MulBackward0",
-             "log (node 4)": "LogBackward0", "exp (node 5)": "ExpBackward0",
-             "+ (node 6)": "AddBackward0"}
+    names = {
+        "x": "AccumulateGrad",
+        "y": "AccumulateGrad",
+        "× (node 3)": "MulBackward0",
+        "log (node 4)": "LogBackward0",
+        "exp (node 5)": "ExpBackward0",
+        "+ (node 6)": "AddBackward0",
+    }
     for position, (box, name) in enumerate(names.items(), start=1):
         assert f"node {position}: {box:14} {name}" in text
     dx, dy = 1 + 2 * math.exp(2), 0.5 + math.exp(2)
     if importlib.util.find_spec("torch") is None:
         assert "PyTorch is not installed here: pip install -r requirements-torch.txt" in text
         return
-    assert f"x.grad = {dx:.4f}   (backprop here: {dx:.4f})" in text      # 15.7781
-    assert f"y.grad = {dy:.4f}   (backprop here: {dy:.4f})" in text      # 7.8891
+    assert f"x.grad = {dx:.4f}   (backprop here: {dx:.4f})" in text  # 15.7781
+    assert f"y.grad = {dy:.4f}   (backprop here: {dy:.4f})" in text  # 7.8891
     for position, (box, name) in list(enumerate(names.items(), start=1))[2:]:
         assert f"node {position}: {box:14} grad_fn {name}" in text
 
 
 # -- an optional extra ---------------------------------------------------------------------------
 
+
 def test_the_app_does_not_need_the_notebook_extra():
     import subprocess
     import sys
+
     # The app's modules import with the extra's packages missing, and drawing.notebook says
     # how to install them.
     script = (
@@ -357,12 +393,15 @@ def test_the_app_does_not_need_the_notebook_extra():
         "try:\n"
         "    import drawing.notebook\n"
         "except ImportError as err:\n"
-        "    print(err)\n")
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120)
+        "    print(err)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == ("drawing.notebook needs the notebook extra: "
-                                     "pip install -r requirements-notebook.txt")
+    assert result.stdout.strip() == (
+        "drawing.notebook needs the notebook extra: pip install -r requirements-notebook.txt"
+    )
     app = (ROOT / "requirements.txt").read_text()
     for line in (ROOT / "requirements-notebook.txt").read_text().splitlines():
         name = line.split("==")[0].strip()

@@ -46,19 +46,40 @@ def start_lab(folder: Path) -> tuple[subprocess.Popen, str]:
     settings = folder / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    env = dict(os.environ, PYTHONPATH=str(ROOT), JUPYTER_CONFIG_DIR=str(folder / "config"),
-               JUPYTER_DATA_DIR=str(folder / "data"), JUPYTER_RUNTIME_DIR=str(folder / "run"),
-               JUPYTERLAB_SETTINGS_DIR=str(folder / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(folder / "workspaces"),
-               IPYTHONDIR=str(folder / "ipython"))
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        JUPYTER_CONFIG_DIR=str(folder / "config"),
+        JUPYTER_DATA_DIR=str(folder / "data"),
+        JUPYTER_RUNTIME_DIR=str(folder / "run"),
+        JUPYTERLAB_SETTINGS_DIR=str(folder / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(folder / "workspaces"),
+        IPYTHONDIR=str(folder / "ipython"),
+    )
     port = free_port()
     log = (folder / "jupyter.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-         "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
-         f"--ServerApp.root_dir={work}", "--allow-root"],
-        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            f"--ServerApp.root_dir={work}",
+            "--allow-root",
+        ],
+        cwd=work,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -88,7 +109,8 @@ def run_all(page) -> None:
     page.wait_for_function("document.querySelectorAll('.bp-player').length === 5")
     page.get_by_text("no value for y: give one per variable").wait_for()
     page.locator(".jp-OutputArea-output").filter(
-        has_text=re.compile(r"y\.grad = \d|PyTorch is not installed here")).wait_for()
+        has_text=re.compile(r"y\.grad = \d|PyTorch is not installed here")
+    ).wait_for()
 
 
 def steps_shown(page) -> list[int]:
@@ -103,8 +125,9 @@ def test_the_player_steps_in_jupyterlab_and_the_kernel_follows(lab, page):
     idle.wait_for()
     run_all(page)
     # The cells after the player set player.step: the last step, then the order's first.
-    page.wait_for_function(f"document.querySelectorAll('.bp-player')[1].dataset.step === "
-                           f"'{ORDER_STARTS}'")
+    page.wait_for_function(
+        f"document.querySelectorAll('.bp-player')[1].dataset.step === '{ORDER_STARTS}'"
+    )
     idle.wait_for()
 
     player = page.locator(".bp-player").nth(1)
@@ -130,8 +153,10 @@ def test_the_player_steps_in_jupyterlab_and_the_kernel_follows(lab, page):
     output.filter(has_text=f"step {ORDER_STARTS + 2} of {STEPS} (order)").wait_for()
 
     # The players take JupyterLab's theme ("auto"), and follow it when it changes.
-    themes = "[...document.querySelectorAll('.bp-player')].map(p => p.classList.contains(" \
-             "'bp-theme-dark'))"
+    themes = (
+        "[...document.querySelectorAll('.bp-player')].map(p => p.classList.contains("
+        "'bp-theme-dark'))"
+    )
     assert page.evaluate(themes) == [False, False, False, True, False]
     page.get_by_role("menuitem", name="Settings", exact=True).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Theme$")).click()
@@ -154,8 +179,9 @@ def test_the_player_steps_in_jupyter_notebook_7(lab, page):
     page.goto(f"{lab}/notebooks/{NOTEBOOK.name}")
     page.wait_for_selector(".jp-Notebook .jp-Cell")
     run_all(page)
-    page.wait_for_function(f"document.querySelectorAll('.bp-player')[1].dataset.step === "
-                           f"'{ORDER_STARTS}'")
+    page.wait_for_function(
+        f"document.querySelectorAll('.bp-player')[1].dataset.step === '{ORDER_STARTS}'"
+    )
     dark = page.locator(".bp-player").nth(3)
     assert "bp-theme-dark" in dark.get_attribute("class")
     dark.scroll_into_view_if_needed()

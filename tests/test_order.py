@@ -24,13 +24,13 @@ def respects(graph: engine.Graph, order: list[int]) -> bool:
     return all(where[u] < where[n] for n in order for u in users(graph)[n] if u in where)
 
 
-@pytest.mark.parametrize("text", ["log(xy)+exp(xy)", "(a+b)(b+1)", "sin(x) + sin(x)^2",
-                                  "x*2 + 3"])
+@pytest.mark.parametrize("text", ["log(xy)+exp(xy)", "(a+b)(b+1)", "sin(x) + sin(x)^2", "x*2 + 3"])
 def test_orders(text):
     graph = engine.parse(text)
     ops = engine.operations(graph)
-    assert sorted(ops) == sorted(n.id for n in graph.nodes if n.kind == "operation"
-                                 and graph.needs_gradient[n.id])
+    assert sorted(ops) == sorted(
+        n.id for n in graph.nodes if n.kind == "operation" and graph.needs_gradient[n.id]
+    )
     assert respects(graph, engine.topological_backward_order(graph))
     variables = [n.id for n in graph.nodes if n.kind == "variable"]
     for chosen in itertools.permutations(ops):
@@ -65,8 +65,9 @@ def test_an_order_from_text_and_its_firings():
             engine.order_of_text(graph, bad)
     order = engine.backward_order(graph, [5, 2, 3, 4])  # × before log and exp: too early
     tried = engine.backward_in_order(graph, {"x": 1, "y": 2}, order)
-    right = engine.backward_in_order(graph, {"x": 1, "y": 2},
-                                     engine.topological_backward_order(graph))
+    right = engine.backward_in_order(
+        graph, {"x": 1, "y": 2}, engine.topological_backward_order(graph)
+    )
     fired = engine.firings(tried, right)
     assert [f.node for f in fired] == order and [f.at for f in fired] == list(range(1, 7))
     times = {f.node: f for f in fired}

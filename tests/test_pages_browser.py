@@ -6,18 +6,19 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import player_frame, screenshot
 
 
 def settle(page) -> None:
     page.get_by_role("button", name="Next step").first.wait_for(timeout=60_000)
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-        timeout=60_000)
+        timeout=60_000
+    )
 
 
-@pytest.mark.parametrize("path", ["chain-rule?x=abc", "backpropagation?x=one&step=3",
-                                  "?expr=sin(x%5E2)&x=3&mode=magic"])
+@pytest.mark.parametrize(
+    "path", ["chain-rule?x=abc", "backpropagation?x=one&step=3", "?expr=sin(x%5E2)&x=3&mode=magic"]
+)
 def test_a_links_warning_stays_while_the_player_steps(page, app_url, path):
     page.goto(f"{app_url}/{path}")
     settle(page)
@@ -29,7 +30,8 @@ def test_a_links_warning_stays_while_the_player_steps(page, app_url, path):
         page.wait_for_url(re.compile(r"step=\d"), timeout=15_000)
         page.wait_for_timeout(600)
         page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-            timeout=60_000)
+            timeout=60_000
+        )
         assert warning.count() == 1 and warning.first.is_visible()
     screenshot(page, "link-warning-after-steps-" + re.sub(r"\W+", "-", path).strip("-"))
     assert not page.errors

@@ -101,8 +101,9 @@ CASES: list[tuple[str, set[int], str]] = [
 
 
 @pytest.mark.parametrize("text, positions, message", CASES, ids=[repr(c[0]) for c in CASES])
-def test_malformed_text_raises_parse_error_at_the_right_place(text: str, positions: set[int],
-                                                              message: str) -> None:
+def test_malformed_text_raises_parse_error_at_the_right_place(
+    text: str, positions: set[int], message: str
+) -> None:
     # pytest.raises(ParseError) lets any other exception through, which fails the test.
     with pytest.raises(engine.ParseError) as caught:
         engine.parse(text)
@@ -115,8 +116,10 @@ def test_malformed_text_raises_parse_error_at_the_right_place(text: str, positio
 
 def test_every_message_says_what_would_work() -> None:
     # Not only "unexpected ..." but a fix or an example: 'write', 'add', 'use', 'e.g.' and so on.
-    advice = re.compile(r"write|add|remove|use|put|e\.g\.|type|did you mean|known functions|"
-                        r"for example|combine|not supported|expected|the largest is")
+    advice = re.compile(
+        r"write|add|remove|use|put|e\.g\.|type|did you mean|known functions|"
+        r"for example|combine|not supported|expected|the largest is"
+    )
     for text, _, _ in CASES:
         with pytest.raises(engine.ParseError) as caught:
             engine.parse(text)
@@ -145,6 +148,7 @@ def test_text_that_is_not_a_string(not_text: object) -> None:
 
 # -- size limits -------------------------------------------------------------------------------
 
+
 def test_default_limits_are_reasonable() -> None:
     assert engine.MAX_LENGTH >= 200 and engine.MAX_NODES >= 100 and engine.MAX_DEPTH >= 10
 
@@ -156,8 +160,10 @@ def test_text_longer_than_the_limit_is_refused() -> None:
         engine.parse(text)
     assert caught.value.position == engine.MAX_LENGTH
     # The same text parses once the limit allows it.
-    assert engine.parse(text, max_length=len(text), max_nodes=10**4).evaluate(x=1.0) == \
-        engine.MAX_LENGTH // 4 + 1
+    assert (
+        engine.parse(text, max_length=len(text), max_nodes=10**4).evaluate(x=1.0)
+        == engine.MAX_LENGTH // 4 + 1
+    )
 
 
 def test_length_limit_is_exact() -> None:

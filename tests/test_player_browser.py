@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import player_frame, screenshot
 
 SEED = "expr=log(xy)%2Bexp(xy)&x=1&y=2"
@@ -20,7 +19,8 @@ def open_player(page, url: str) -> None:
 
 def idle(page) -> None:
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-        timeout=60_000)
+        timeout=60_000
+    )
 
 
 def count(page) -> str:
@@ -35,7 +35,8 @@ def set_value(page, name: str, value: str) -> None:
 
 def box_texts(page) -> dict[str, str]:
     return page.locator(".bp-player g.bp-node").evaluate_all(
-        "gs => Object.fromEntries(gs.map(g => [g.id, g.textContent]))")
+        "gs => Object.fromEntries(gs.map(g => [g.id, g.textContent]))"
+    )
 
 
 def test_a_value_change_keeps_the_step_and_marks_what_changed(page, app_url):
@@ -49,14 +50,15 @@ def test_a_value_change_keeps_the_step_and_marks_what_changed(page, app_url):
         """before => [...document.querySelectorAll('*')].some(e => e.shadowRoot &&
              [...e.shadowRoot.querySelectorAll('g.bp-node')].some(
                g => before[g.id] !== undefined && before[g.id] !== g.textContent))""",
-        arg=before, timeout=30_000)
+        arg=before,
+        timeout=30_000,
+    )
     idle(page)
     assert count(page) == "Step 21 of 23"
     after = box_texts(page)
     changed = {k for k in before if before[k] != after[k]}
     assert changed, "no box shows another number after y changed"
-    marked = set(page.locator(".bp-player g.bp-changed").evaluate_all(
-        "gs => gs.map(g => g.id)"))
+    marked = set(page.locator(".bp-player g.bp-changed").evaluate_all("gs => gs.map(g => g.id)"))
     assert marked & changed
     assert {e for e in marked if e.startswith("bp-n")} <= changed
     assert player_frame(page).locator(".bp-changed-mark").inner_text() == "changed"
@@ -90,7 +92,8 @@ def diagram_geometry(page) -> dict:
              boxes: [...svg.querySelectorAll('g.bp-node > path')].map(p => {
                const b = p.getBBox(); return [p.parentNode.id, b.x, b.y, b.width, b.height]; }),
              width: svg.getBoundingClientRect().width,
-             units: svg.viewBox.baseVal.width})""")
+             units: svg.viewBox.baseVal.width})"""
+    )
 
 
 def test_zoom_changes_the_size_on_screen_and_never_the_layout(page, app_url):
@@ -141,10 +144,14 @@ def test_a_large_graph_stays_readable_and_the_view_follows_the_step(browser, app
         page.get_by_role("button", name="Last step").click()
         current = page.locator(".bp-player g.bp-node.bp-current").first.bounding_box()
         stage = page.locator(".bp-stage").bounding_box()
-        assert stage["x"] <= current["x"] and current["x"] + current["width"] <= \
-            stage["x"] + stage["width"]
-        assert stage["y"] <= current["y"] and current["y"] + current["height"] <= \
-            stage["y"] + stage["height"]
+        assert (
+            stage["x"] <= current["x"]
+            and current["x"] + current["width"] <= stage["x"] + stage["width"]
+        )
+        assert (
+            stage["y"] <= current["y"]
+            and current["y"] + current["height"] <= stage["y"] + stage["height"]
+        )
         page.get_by_role("button", name="Legend").click()
         legend = page.locator(".bp-legend")
         assert legend.is_visible() and "d_out" in legend.inner_text()
@@ -168,15 +175,18 @@ TABLE_IN_PANEL = """() => {
 }"""
 
 
-@pytest.mark.parametrize("view, size", [("", (1280, 800)), ("&embed=true", (960, 540)),
-                                        ("&present=true", (1280, 720))])
-@pytest.mark.parametrize("function, shape", [
-    ("expr=log(xy)%2Bexp(xy)&x=1&y=2", "wide"),
-    ("expr=x1 y1 %2B x2 y2 %2B x3 y3 %2B x4 y4", "tall"),
-    ("expr=sigmoid(" + " %2B ".join(f"w{i} x{i}" for i in range(1, 7)) + " %2B b)", "wide"),
-])
-def test_the_last_steps_table_is_whole_in_its_panel(browser, app_url, view, size, function,
-                                                    shape):
+@pytest.mark.parametrize(
+    "view, size", [("", (1280, 800)), ("&embed=true", (960, 540)), ("&present=true", (1280, 720))]
+)
+@pytest.mark.parametrize(
+    "function, shape",
+    [
+        ("expr=log(xy)%2Bexp(xy)&x=1&y=2", "wide"),
+        ("expr=x1 y1 %2B x2 y2 %2B x3 y3 %2B x4 y4", "tall"),
+        ("expr=sigmoid(" + " %2B ".join(f"w{i} x{i}" for i in range(1, 7)) + " %2B b)", "wide"),
+    ],
+)
+def test_the_last_steps_table_is_whole_in_its_panel(browser, app_url, view, size, function, shape):
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
     try:

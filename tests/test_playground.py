@@ -59,10 +59,10 @@ def test_gradient_check_matches_the_hand_derived_partials():
     at = run({"expr": "log(xy)+exp(xy)", "x": "1.5", "y": "0.5"})
     table = at.dataframe[0].value
     dx, dy = expected_gradient(1.5, 0.5)
-    backprop = dict(zip(table["variable"], table["backpropagation"]))
+    backprop = dict(zip(table["variable"], table["backpropagation"], strict=False))
     assert backprop["x"] == pytest.approx(dx, rel=1e-12)
     assert backprop["y"] == pytest.approx(dy, rel=1e-12)
-    central = dict(zip(table["variable"], table["central difference"]))
+    central = dict(zip(table["variable"], table["central difference"], strict=False))
     assert central["x"] == pytest.approx(dx, rel=1e-6)
 
 
@@ -115,13 +115,22 @@ def test_a_step_past_the_end_shows_the_last_step_and_says_so():
 
 
 def test_mode_eps_and_tree_come_from_the_link():
-    at = run({"expr": "log(xy)+exp(xy)", "x": "1", "y": "2", "mode": "numerical",
-              "eps": "0.001", "tree": "true"})
+    at = run(
+        {
+            "expr": "log(xy)+exp(xy)",
+            "x": "1",
+            "y": "2",
+            "mode": "numerical",
+            "eps": "0.001",
+            "tree": "true",
+        }
+    )
     data = player_data(at)
     assert data["deck"]["local"] == "numerical"
     # The tree draws x·y once per use: two × boxes instead of one.
-    multiply_boxes = sum(1 for look in data["deck"]["frames"][0]["patch"].values()
-                         if look[1] and look[1][0] == "×")
+    multiply_boxes = sum(
+        1 for look in data["deck"]["frames"][0]["patch"].values() if look[1] and look[1][0] == "×"
+    )
     assert multiply_boxes == 2
     assert "central difference" in data["deck"]["frames"][-3]["html"]
     assert at.query_params["mode"] == "numerical"
@@ -139,13 +148,16 @@ def test_a_parse_error_points_at_the_problem_and_keeps_the_last_diagram_dimmed()
     assert any("last function that worked" in c.value for c in at.caption)
 
 
-@pytest.mark.parametrize("params, mentioned", [
-    ({"x": "abc"}, "x"),
-    ({"x": "nan"}, "x"),
-    ({"step": "-3"}, "step"),
-    ({"mode": "magic"}, "mode"),
-    ({"eps": "0"}, "eps"),
-])
+@pytest.mark.parametrize(
+    "params, mentioned",
+    [
+        ({"x": "abc"}, "x"),
+        ({"x": "nan"}, "x"),
+        ({"step": "-3"}, "step"),
+        ({"mode": "magic"}, "mode"),
+        ({"eps": "0"}, "eps"),
+    ],
+)
 def test_malformed_link_values_are_explained_not_raised(params, mentioned):
     at = run({"expr": "log(xy)+exp(xy)", "y": "2", **params})
     warning = " ".join(w.value for w in at.warning)
@@ -176,22 +188,28 @@ def test_predict_each_step_asks_before_revealing_and_checks():
     assert at.query_params["predict"] == "true"
     # First question: what sin sends back to v₃, with the player just before that step.
     data = player_data(at)
-    first_backward = next(i for i, f in enumerate(data["deck"]["frames"])
-                          if f["phase"] == "backward")
+    first_backward = next(
+        i for i, f in enumerate(data["deck"]["frames"]) if f["phase"] == "backward"
+    )
     assert data["options"]["step"] == first_backward - 1
     assert "What does it send to" in " ".join(m.value for m in at.markdown)
     # A wrong answer is marked wrong and the right one shown: cos(9) = −0.9111.
-    at.number_input(key=next(k for k in at.session_state
-                             if str(k).startswith("playground:guess:"))).set_value(5.0)
+    at.number_input(
+        key=next(k for k in at.session_state if str(k).startswith("playground:guess:"))
+    ).set_value(5.0)
     at.button[0].click().run()  # Check (the form's submit button)
     assert "the answer is −0.91113" in at.error[0].value
     assert player_data(at)["options"]["step"] == first_backward
     # Next: the second question, what ^ sends to x: −0.9111 · 6 = −5.4668.
-    at.button(key=next(k for k in at.session_state
-                       if str(k).startswith("playground:next:"))).click().run()
+    at.button(
+        key=next(k for k in at.session_state if str(k).startswith("playground:next:"))
+    ).click().run()
     assert at.query_params["q"] == "2"
-    field = next(k for k in at.session_state if str(k).startswith("playground:guess:")
-                 and at.session_state[k] is None)
+    field = next(
+        k
+        for k in at.session_state
+        if str(k).startswith("playground:guess:") and at.session_state[k] is None
+    )
     at.number_input(key=field).set_value(-5.4668)
     at.button[0].click().run()
     assert "Right" in at.success[0].value

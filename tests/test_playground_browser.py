@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 import re
 
-from playwright.sync_api import expect
-
 from conftest import player_frame, screenshot
+from playwright.sync_api import expect
 
 
 def open_app(page, url: str) -> None:
@@ -23,7 +22,8 @@ def node_boxes(page) -> list[tuple[float, ...]]:
     """Each box's geometry in the diagram's own units (strokes, which change width, excluded)."""
     return page.locator(".bp-player g.bp-node > path").evaluate_all(
         "paths => paths.map(p => { const b = p.getBBox(); "
-        "return [p.parentNode.id, b.x, b.y, b.width, b.height]; })")
+        "return [p.parentNode.id, b.x, b.y, b.width, b.height]; })"
+    )
 
 
 def test_type_step_to_the_end_and_read_the_gradient(page, app_url):

@@ -29,8 +29,10 @@ def xy(t) -> tuple[np.ndarray, np.ndarray]:
 
 def strict_json(fig: go.Figure) -> dict:
     """to_json must work and give JSON a browser accepts: no NaN or Infinity tokens."""
+
     def reject(token):
         raise ValueError(f"non-standard JSON constant {token}")
+
     return json.loads(fig.to_json(), parse_constant=reject)
 
 
@@ -76,8 +78,7 @@ def test_current_point_is_marked_on_f_and_on_the_derivative():
 
 def test_other_variables_stay_fixed_and_span_sets_the_window():
     g = engine.parse("x*y + sin(x)")
-    fig = plots.function_and_derivative(g, "x", {"x": 1.0, "y": 3.0}, span=(-1.0, 2.0),
-                                        points=50)
+    fig = plots.function_and_derivative(g, "x", {"x": 1.0, "y": 3.0}, span=(-1.0, 2.0), points=50)
     x, y = xy(trace(fig, "autodiff"))
     np.testing.assert_allclose(x, np.linspace(-1, 2, 50))
     np.testing.assert_allclose(y, 3 + np.cos(x), atol=1e-14)
@@ -129,8 +130,11 @@ def test_a_pole_is_a_gap_not_a_vertical_line():
             assert max(y[i], y[i + 1]) < lo or min(y[i], y[i + 1]) > hi, uid
         x, y = x[finite], y[finite]
         e = 1e-4
-        expected = {"f": 1 / x, "autodiff": -1 / x**2,
-                    "central": (1 / (x + e) - 1 / (x - e)) / (2 * e)}[uid]
+        expected = {
+            "f": 1 / x,
+            "autodiff": -1 / x**2,
+            "central": (1 / (x + e) - 1 / (x - e)) / (2 * e),
+        }[uid]
         np.testing.assert_allclose(y, expected, rtol=1e-9)
     strict_json(fig)
 
@@ -218,9 +222,11 @@ def test_the_v_shape_best_steps_and_truncation_slopes_for_sin():
     # Right arm: truncation, slope 2 (central) and 1 (forward) on log–log axes.
     right = (eps >= 1e-2) & (eps <= 1e-1)
     assert np.polyfit(np.log10(eps[right]), np.log10(central[right]), 1)[0] == pytest.approx(
-        2, abs=0.1)
+        2, abs=0.1
+    )
     assert np.polyfit(np.log10(eps[right]), np.log10(forward[right]), 1)[0] == pytest.approx(
-        1, abs=0.1)
+        1, abs=0.1
+    )
     # Left arm: round-off makes the tiniest step far worse than the best one.
     assert central[0] > 1e4 * data["central_min"]
     assert forward[0] > 1e3 * data["forward_min"]
@@ -326,8 +332,9 @@ def test_point_outside_the_domain_gets_no_arrow():
 
 
 def test_flat_point_has_no_arrow():
-    fig = plots.surface_with_gradient(engine.parse("x^2 + y^2"), {"x": 0.0, "y": 0.0},
-                                      x_var="x", y_var="y")
+    fig = plots.surface_with_gradient(
+        engine.parse("x^2 + y^2"), {"x": 0.0, "y": 0.0}, x_var="x", y_var="y"
+    )
     assert not [t for t in fig.data if t.uid == "gradient"]
     assert "(0, 0)" in fig.layout.title.subtitle.text
     strict_json(fig)
@@ -337,13 +344,16 @@ def test_flat_point_has_no_arrow():
 FIGURES = {
     "function_and_derivative": lambda: plots.function_and_derivative(SIN, "x", {"x": 1.0}),
     "function_and_derivative 1/x": lambda: plots.function_and_derivative(
-        engine.parse("1/x"), "x", {"x": 0.0}),
+        engine.parse("1/x"), "x", {"x": 0.0}
+    ),
     "secant_and_tangent": lambda: plots.secant_and_tangent(SIN, "x", {"x": 1.0}, 0.3),
     "difference_error": lambda: plots.difference_error(SIN, "x", {"x": 1.0}, 1e-4),
-    "difference_error log": lambda: plots.difference_error(engine.parse("log(x)"), "x",
-                                                           {"x": -1.0}, 1e-4),
+    "difference_error log": lambda: plots.difference_error(
+        engine.parse("log(x)"), "x", {"x": -1.0}, 1e-4
+    ),
     "surface_with_gradient": lambda: plots.surface_with_gradient(
-        H, {"x": 1.0, "y": 2.0}, x_var="x", y_var="y"),
+        H, {"x": 1.0, "y": 2.0}, x_var="x", y_var="y"
+    ),
 }
 
 
@@ -368,11 +378,23 @@ def test_the_colours_mean_the_same_thing_in_every_figure():
     sec = plots.secant_and_tangent(SIN, "x", {"x": 1.0}, 0.3)
     err = plots.difference_error(SIN, "x", {"x": 1.0}, 1e-4)
     sur = plots.surface_with_gradient(H, {"x": 1.0, "y": 2.0}, x_var="x", y_var="y")
-    assert trace(fad, "autodiff").line.color == trace(sec, "tangent").line.color \
-        == trace(sur, "gradient").line.color == plots.EXACT_COLOR
-    assert trace(fad, "central").line.color == trace(sec, "secant").line.color \
-        == trace(err, "central").line.color == plots.NUMERIC_COLOR
-    assert trace(fad, "point-f").marker.color == trace(sec, "point").marker.color \
-        == trace(sur, "point").marker.color == trace(err, "current-errors").marker.color \
+    assert (
+        trace(fad, "autodiff").line.color
+        == trace(sec, "tangent").line.color
+        == trace(sur, "gradient").line.color
+        == plots.EXACT_COLOR
+    )
+    assert (
+        trace(fad, "central").line.color
+        == trace(sec, "secant").line.color
+        == trace(err, "central").line.color
+        == plots.NUMERIC_COLOR
+    )
+    assert (
+        trace(fad, "point-f").marker.color
+        == trace(sec, "point").marker.color
+        == trace(sur, "point").marker.color
+        == trace(err, "current-errors").marker.color
         == plots.POINT_COLOR
+    )
     assert len({plots.EXACT_COLOR, plots.NUMERIC_COLOR, plots.POINT_COLOR}) == 3

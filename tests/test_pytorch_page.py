@@ -45,8 +45,13 @@ def test_the_code_for_the_course_function_is_python_and_gives_its_gradient(tmp_p
     assert "x = torch.tensor(1.0, requires_grad=True)" in code and "h.backward()" in code
     pytest.importorskip("torch")
     (tmp_path / "h.py").write_text(code + WALK)
-    out = subprocess.run([sys.executable, str(tmp_path / "h.py")], capture_output=True,
-                         text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(tmp_path / "h.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     assert "dh/dx = tensor(15.778" in out and "dh/dy = tensor(7.889" in out
     # Every box carries a name, and they are the nodes PyTorch built running that code.
     walked = ast.literal_eval(out.strip().splitlines()[-1])
@@ -57,19 +62,32 @@ def test_the_code_for_the_course_function_is_python_and_gives_its_gradient(tmp_p
     assert list(table["|difference|"]) == pytest.approx([0, 0], abs=1e-12)
 
 
-@pytest.mark.parametrize("expr", ["(sigmoid(2w + b) - 1)^2 + (sigmoid(-w + b))^2",
-                                  "x^2 + x^y - 1/x", "sin(x)*cos(x) - tanh(-x) + tan(x)/2"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "(sigmoid(2w + b) - 1)^2 + (sigmoid(-w + b))^2",
+        "x^2 + x^y - 1/x",
+        "sin(x)*cos(x) - tanh(-x) + tan(x)/2",
+    ],
+)
 def test_every_box_shows_autograd_s_name(expr: str, tmp_path) -> None:
     at = run("pytorch", {"expr": expr})
     names = box_names(at)
-    assert all(names) and all(n.endswith(("Backward0", "Backward1")) or
-                              n in ("AccumulateGrad", "a number: no node") for n in names)
+    assert all(names) and all(
+        n.endswith(("Backward0", "Backward1")) or n in ("AccumulateGrad", "a number: no node")
+        for n in names
+    )
     code = the_code(at)
     ast.parse(code)
     pytest.importorskip("torch")
     (tmp_path / "f.py").write_text(code + WALK)
-    out = subprocess.run([sys.executable, str(tmp_path / "f.py")], capture_output=True,
-                         text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(tmp_path / "f.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     walked = ast.literal_eval(out.strip().splitlines()[-1])
     assert Counter(n for n in names if n != "a number: no node") == Counter(walked)
 

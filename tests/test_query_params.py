@@ -61,16 +61,24 @@ MAYBE = {
 
 # -- which pages, which parameters --------------------------------------------------------------
 
+
 def pages() -> list[str]:
     """Page files in app.py's navigation, then any other file in pages/."""
     found: list[str] = []
     for node in ast.walk(ast.parse(APP.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page" and \
-                node.args and isinstance(node.args[0], ast.Constant) and \
-                isinstance(node.args[0].value, str):
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", None) == "Page"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             found.append(node.args[0].value)
-    found += [f"pages/{p.name}" for p in sorted((ROOT / "pages").glob("*.py"))
-              if not p.name.startswith("_")]
+    found += [
+        f"pages/{p.name}"
+        for p in sorted((ROOT / "pages").glob("*.py"))
+        if not p.name.startswith("_")
+    ]
     return list(dict.fromkeys(found))
 
 
@@ -96,6 +104,7 @@ class Recorder:
         def recorded(link, name, *args, **kwargs):
             reads.setdefault(name, reader)
             return original(link, name, *args, **kwargs)
+
         return recorded
 
 
@@ -132,23 +141,37 @@ def discover(page: str, monkeypatch) -> dict[str, str]:
 
 def messages(at: AppTest) -> str:
     """Every message on the page, as a reader sees it (Markdown escapes undone)."""
-    text = "\n".join([w.value for w in at.warning] + [e.value for e in at.error] +
-                     [i.value for i in at.info])
+    text = "\n".join(
+        [w.value for w in at.warning] + [e.value for e in at.error] + [i.value for i in at.info]
+    )
     return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
 
 
 def no_exception(at: AppTest, case: str) -> None:
     assert not at.exception, f"{case}: {[e.value for e in at.exception]}"
     # Not a blank page: a step player, a lesson's text or a message saying what went wrong.
-    shown = (at.get("bidi_component"), at.error, at.warning, at.title, at.header, at.markdown,
-             at.get("plotly_chart"))
+    shown = (
+        at.get("bidi_component"),
+        at.error,
+        at.warning,
+        at.title,
+        at.header,
+        at.markdown,
+        at.get("plotly_chart"),
+    )
     assert any(len(elements) for elements in shown), f"{case}: the page is blank"
 
 
 def names(shown: str, parameter: str) -> bool:
     """Whether the messages name the parameter: x='NaN', the link's x is, gives x 2 times."""
-    return re.search(rf"(?<![\w])({re.escape(parameter)}=|link's {re.escape(parameter)} |"
-                     rf"gives {re.escape(parameter)} )", shown) is not None
+    return (
+        re.search(
+            rf"(?<![\w])({re.escape(parameter)}=|link's {re.escape(parameter)} |"
+            rf"gives {re.escape(parameter)} )",
+            shown,
+        )
+        is not None
+    )
 
 
 def link_value(at: AppTest, name: str) -> str | None:
@@ -158,8 +181,9 @@ def link_value(at: AppTest, name: str) -> str | None:
 
 def same_number(a: str | None, b: str) -> bool:
     try:
-        return a is not None and math.isclose(float(a), float(b.strip()), rel_tol=1e-9,
-                                              abs_tol=1e-300)
+        return a is not None and math.isclose(
+            float(a), float(b.strip()), rel_tol=1e-9, abs_tol=1e-300
+        )
     except ValueError:
         return False
 
@@ -174,20 +198,51 @@ def test_pages_are_found():
 # What each page reads from a link naming x and y (the lessons that fix their function read
 # their own variables).
 READS = {
-    "pages/playground.py": {"expr": "text", "x": "variable", "y": "variable", "step": "whole",
-                            "mode": "choice", "tree": "flag", "eps": "stop", "check": "stop",
-                            "predict": "flag", "q": "whole"},
+    "pages/playground.py": {
+        "expr": "text",
+        "x": "variable",
+        "y": "variable",
+        "step": "whole",
+        "mode": "choice",
+        "tree": "flag",
+        "eps": "stop",
+        "check": "stop",
+        "predict": "flag",
+        "q": "whole",
+    },
     "pages/central_difference.py": {"expr": "text", "x": "variable", "eps": "stop"},
-    "pages/chain_rule.py": {"x": "variable", "inner": "choice", "outer": "choice",
-                            "inner_mode": "choice", "outer_mode": "choice", "eps": "stop",
-                            "step": "whole"},
+    "pages/chain_rule.py": {
+        "x": "variable",
+        "inner": "choice",
+        "outer": "choice",
+        "inner_mode": "choice",
+        "outer_mode": "choice",
+        "eps": "stop",
+        "step": "whole",
+    },
     "pages/backpropagation.py": {"x": "variable", "y": "variable", "step": "whole"},
-    "pages/topological_sort.py": {"expr": "choice", "wrong": "choice", "order": "text",
-                                  "search": "whole", "step": "whole"},
-    "pages/forward_mode.py": {"expr": "text", "x": "variable", "y": "variable", "wrt": "text",
-                              "step": "whole", "rstep": "whole"},
-    "pages/practice.py": {"expr": "text", "x": "variable", "y": "variable", "ask": "choice",
-                          "q": "whole"},
+    "pages/topological_sort.py": {
+        "expr": "choice",
+        "wrong": "choice",
+        "order": "text",
+        "search": "whole",
+        "step": "whole",
+    },
+    "pages/forward_mode.py": {
+        "expr": "text",
+        "x": "variable",
+        "y": "variable",
+        "wrt": "text",
+        "step": "whole",
+        "rstep": "whole",
+    },
+    "pages/practice.py": {
+        "expr": "text",
+        "x": "variable",
+        "y": "variable",
+        "ask": "choice",
+        "q": "whole",
+    },
 }
 
 
@@ -200,6 +255,7 @@ def test_the_page_reads_its_state_from_the_link(page, monkeypatch):
 
 
 # -- LinkReader on its own ------------------------------------------------------------------
+
 
 def reader(query: str, variables: str = "") -> LinkReader:
     params: dict[str, list[str]] = {}
@@ -225,12 +281,12 @@ def test_links_without_variables_named_like_settings_read_as_before():
 
 
 def test_written_links_read_back_the_same():
-    for variables, settings in [({"q": 5.0, "x": 2.0}, {"expr": "q^2+x", "q": 3,
-                                                        "predict": "true", "step": 7}),
-                                ({"x": 0.1, "y": -2.5}, {"expr": "xy", "mode": "numerical",
-                                                         "eps": "1e-06", "step": 0})]:
+    for variables, settings in [
+        ({"q": 5.0, "x": 2.0}, {"expr": "q^2+x", "q": 3, "predict": "true", "step": 7}),
+        ({"x": 0.1, "y": -2.5}, {"expr": "xy", "mode": "numerical", "eps": "1e-06", "step": 0}),
+    ]:
         written = query(settings, variables)
-        assert list(written)[:1 + len(variables)] == ["expr", *variables]
+        assert list(written)[: 1 + len(variables)] == ["expr", *variables]
         link = reader(urlencode(written), variables="".join(variables))
         assert {v: link.variable(v, 0.0) for v in variables} == variables
         assert link.text("expr", "") == settings["expr"]
@@ -240,11 +296,14 @@ def test_written_links_read_back_the_same():
         assert link.problems == []
 
 
-@pytest.mark.parametrize("query, name, problem", [
-    ("x=abc", "x", "The link's x='abc' is not a number; 1 is used instead."),
-    ("x=1&x=2", "x", "The link gives x 2 times; the last one is used."),
-    ("x=1e13", "x", "The link's x='1e13' is outside -1e+12 … 1e+12; 1 is used instead."),
-])
+@pytest.mark.parametrize(
+    "query, name, problem",
+    [
+        ("x=abc", "x", "The link's x='abc' is not a number; 1 is used instead."),
+        ("x=1&x=2", "x", "The link gives x 2 times; the last one is used."),
+        ("x=1e13", "x", "The link's x='1e13' is outside -1e+12 … 1e+12; 1 is used instead."),
+    ],
+)
 def test_a_variable_that_cannot_be_read_is_explained(query, name, problem):
     link = reader(query, variables="x")
     value = link.variable(name, 1.0)
@@ -270,27 +329,28 @@ def test_a_long_value_is_ignored_and_said_once():
 
 
 def test_the_playground_keeps_a_variable_named_like_its_question_number():
-    at = open_page("pages/playground.py", {"expr": "q^2+x", "q": "5", "x": "2",
-                                           "predict": "true"})
+    at = open_page("pages/playground.py", {"expr": "q^2+x", "q": "5", "x": "2", "predict": "true"})
     no_exception(at, "q as a variable")
-    assert {n.label: n.value for n in at.number_input if n.label in ("q", "x")} == \
-        {"q": 5.0, "x": 2.0}
+    assert {n.label: n.value for n in at.number_input if n.label in ("q", "x")} == {
+        "q": 5.0,
+        "x": 2.0,
+    }
     assert link_value(at, "q") == "5" and link_value(at, "_q") == "1"
     assert not at.warning
 
 
 # -- numbers, whole numbers, choices and flags ------------------------------------------------
 
+
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("case", list(UNUSABLE))
 def test_unusable_values_are_reported(page, case, monkeypatch):
-    names_read = [name for name, reader in discover(page, monkeypatch).items()
-                  if reader != "text"]
+    names_read = [name for name, reader in discover(page, monkeypatch).items() if reader != "text"]
     if not names_read:
         pytest.skip(f"{page} reads no number, choice or flag from the link")
     # Streamlit drops a whole query string over 512 KiB, so huge values go four at a time.
     size = 4 if case == "huge" else len(names_read)
-    for group in (names_read[i:i + size] for i in range(0, len(names_read), size)):
+    for group in (names_read[i : i + size] for i in range(0, len(names_read), size)):
         params = {name: UNUSABLE[case] for name in group}
         at = open_page(page, {"expr": "x*y + sin(x)", **params})
         no_exception(at, case)
@@ -303,8 +363,9 @@ def test_unusable_values_are_reported(page, case, monkeypatch):
 @pytest.mark.parametrize("case", list(MAYBE))
 def test_borderline_values_are_used_or_reported(page, case, monkeypatch):
     value = MAYBE[case]
-    params = {name: value for name, reader in discover(page, monkeypatch).items()
-              if reader != "text"}
+    params = {
+        name: value for name, reader in discover(page, monkeypatch).items() if reader != "text"
+    }
     if not params:
         pytest.skip(f"{page} reads no number, choice or flag from the link")
     at = open_page(page, {"expr": "x*y + sin(x)", **params})
@@ -313,8 +374,11 @@ def test_borderline_values_are_used_or_reported(page, case, monkeypatch):
     for name in params:
         reported = names(shown, name)
         written_back = link_value(at, name)
-        used = written_back is None or same_number(written_back, value) or \
-            written_back == value.strip().lower()
+        used = (
+            written_back is None
+            or same_number(written_back, value)
+            or written_back == value.strip().lower()
+        )
         if name == "step" and not reported:
             continue  # a step past the end shows the last step: checked below
         assert reported or used, f"{case}: {name}={value!r} became {written_back!r} unsaid"
@@ -323,16 +387,21 @@ def test_borderline_values_are_used_or_reported(page, case, monkeypatch):
 # -- text parameters on every page ------------------------------------------------------------
 
 TEXTS = {
-    "huge": HUGE, "repeated": ["x", "y"], "empty": "", "control": "\x00\x1b[2J", "newline": "a\nb",
-    "unicode": "x̸😀٣", "html": "<img src=x onerror=alert(1)>", "nan": "NaN",
+    "huge": HUGE,
+    "repeated": ["x", "y"],
+    "empty": "",
+    "control": "\x00\x1b[2J",
+    "newline": "a\nb",
+    "unicode": "x̸😀٣",
+    "html": "<img src=x onerror=alert(1)>",
+    "nan": "NaN",
 }
 
 
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("case", list(TEXTS))
 def test_text_parameters_survive_anything(page, case, monkeypatch):
-    names_read = [name for name, reader in discover(page, monkeypatch).items()
-                  if reader == "text"]
+    names_read = [name for name, reader in discover(page, monkeypatch).items() if reader == "text"]
     if not names_read:
         pytest.skip(f"{page} reads no text from the link")
     for name in names_read:
@@ -384,6 +453,7 @@ def test_bad_functions_in_links_are_reported(case):
 
 # -- targeted values -------------------------------------------------------------------------
 
+
 def test_step_past_the_end_shows_the_last_step():
     at = open_page("pages/playground.py", {"expr": "x^2", "x": "3", "step": "99999999"})
     no_exception(at, "step past the end")
@@ -391,20 +461,23 @@ def test_step_past_the_end_shows_the_last_step():
     assert link_value(at, "step") == str(len(deck["frames"]) - 1)
 
 
-@pytest.mark.parametrize("params, named", [
-    ({"mode": "numerical", "eps": "0"}, "eps"),
-    ({"mode": "numerical", "eps": "1"}, "eps"),
-    ({"mode": "numerical", "eps": "3e-5"}, "eps"),
-    ({"check": "0"}, "check"),
-    ({"check": "0.5"}, "check"),
-    ({"mode": "bogus"}, "mode"),
-    ({"mode": "NUMERICAL"}, None),  # letter case does not matter
-    ({"tree": "maybe"}, "tree"),
-    ({"step": "-3"}, "step"),
-    ({"step": "2.5"}, "step"),
-    ({"x": "1e13"}, "x"),
-    ({"x": "-1e13"}, "x"),
-])
+@pytest.mark.parametrize(
+    "params, named",
+    [
+        ({"mode": "numerical", "eps": "0"}, "eps"),
+        ({"mode": "numerical", "eps": "1"}, "eps"),
+        ({"mode": "numerical", "eps": "3e-5"}, "eps"),
+        ({"check": "0"}, "check"),
+        ({"check": "0.5"}, "check"),
+        ({"mode": "bogus"}, "mode"),
+        ({"mode": "NUMERICAL"}, None),  # letter case does not matter
+        ({"tree": "maybe"}, "tree"),
+        ({"step": "-3"}, "step"),
+        ({"step": "2.5"}, "step"),
+        ({"x": "1e13"}, "x"),
+        ({"x": "-1e13"}, "x"),
+    ],
+)
 def test_values_outside_what_the_page_offers(params, named):
     at = open_page("pages/playground.py", {"expr": "x^2", **params})
     no_exception(at, str(params))
@@ -415,12 +488,19 @@ def test_values_outside_what_the_page_offers(params, named):
         assert not at.warning
 
 
-@pytest.mark.parametrize("params", [
-    {"present": "bogus"}, {"theme": "bogus"}, {"embed": "bogus"},
-    {"present": "true", "theme": HUGE}, {"present": ["true", "false"], "theme": ["a", "dark"]},
-    {"embed": "true", "expr": "sin(x"}, {"present": "true", "expr": "x" * 5000},
-    {"embed": "true", "present": "true", "theme": "dark", "step": "-1"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"present": "bogus"},
+        {"theme": "bogus"},
+        {"embed": "bogus"},
+        {"present": "true", "theme": HUGE},
+        {"present": ["true", "false"], "theme": ["a", "dark"]},
+        {"embed": "true", "expr": "sin(x"},
+        {"present": "true", "expr": "x" * 5000},
+        {"embed": "true", "present": "true", "theme": "dark", "step": "-1"},
+    ],
+)
 def test_view_settings_never_break_the_page(params):
     at = open_page("pages/playground.py", params)
     no_exception(at, str(params))
@@ -428,7 +508,8 @@ def test_view_settings_never_break_the_page(params):
         assert any("sin" in e.value or "never closed" in e.value for e in at.error)
 
 
-# -- many links opened at once ----------------------------------------------------------------------
+# -- many links opened at once ---------------------------------------------------------------
+
 
 def test_many_sessions_lay_out_diagrams_at_the_same_time():
     """Each session's script runs in its own thread, and a new function means a new Graphviz
@@ -453,7 +534,8 @@ def test_many_sessions_lay_out_diagrams_at_the_same_time():
         [t.join() for t in threads]
         print(sum(a == b for a, b in zip(alone, together)))
     """)
-    result = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "8"

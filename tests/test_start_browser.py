@@ -30,10 +30,13 @@ def test_app_py_is_served_as_an_st_app():
 
 
 @pytest.mark.parametrize("start", list(STARTS))
-@pytest.mark.parametrize("path, heading", [
-    ("chain-rule", "Chain rule"),
-    pytest.param("central-difference", "Central difference", marks=pytest.mark.slow),
-])
+@pytest.mark.parametrize(
+    "path, heading",
+    [
+        ("chain-rule", "Chain rule"),
+        pytest.param("central-difference", "Central difference", marks=pytest.mark.slow),
+    ],
+)
 def test_the_first_visitor_after_a_start_opens_a_lesson_link(browser, start, path, heading):
     process, url = start_app(command=STARTS[start])
     try:
@@ -42,7 +45,8 @@ def test_the_first_visitor_after_a_start_opens_a_lesson_link(browser, start, pat
         page.goto(f"{url}/{path}")
         page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=60_000)
         page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-            timeout=60_000)
+            timeout=60_000
+        )
         page.wait_for_timeout(1000)  # a late "Page not found" would arrive by now
         assert not_found_dialog(page).count() == 0
         assert page.url.split("?")[0].rstrip("/").endswith(f"/{path}")

@@ -69,7 +69,9 @@ def background_luminance(page, selector: str) -> float:
                 }
             }
             return 1;
-        }""", selector)
+        }""",
+        selector,
+    )
     assert found is not None, f"nothing matches {selector}"
     return found
 
@@ -77,7 +79,8 @@ def background_luminance(page, selector: str) -> float:
 def open_settled(page, url: str) -> None:
     page.goto(url)
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-        timeout=90_000)
+        timeout=90_000
+    )
     page.locator("h1").first.wait_for(timeout=90_000)
     for chart in page.locator('[data-testid="stPlotlyChart"]').all():
         chart.locator(".main-svg").first.wait_for(state="attached", timeout=60_000)

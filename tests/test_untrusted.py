@@ -39,12 +39,21 @@ def forbidden_calls(source: str, filename: str = "<source>") -> list[tuple[int, 
     for node in ast.walk(ast.parse(source, filename)):
         if isinstance(node, ast.Call):
             function = node.func
-            name = function.id if isinstance(function, ast.Name) else \
-                function.attr if isinstance(function, ast.Attribute) else None
+            name = (
+                function.id
+                if isinstance(function, ast.Name)
+                else function.attr
+                if isinstance(function, ast.Attribute)
+                else None
+            )
             if name in FORBIDDEN and not _is_regex_compile(function):
                 found.append((node.lineno, name))
-            if name == "getattr" and len(node.args) >= 2 and \
-                    isinstance(node.args[1], ast.Constant) and node.args[1].value in FORBIDDEN:
+            if (
+                name == "getattr"
+                and len(node.args) >= 2
+                and isinstance(node.args[1], ast.Constant)
+                and node.args[1].value in FORBIDDEN
+            ):
                 found.append((node.lineno, node.args[1].value))
         elif isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
             name = node.id if isinstance(node, ast.Name) else node.attr
@@ -56,50 +65,60 @@ def forbidden_calls(source: str, filename: str = "<source>") -> list[tuple[int, 
 
 
 def _is_regex_compile(node: ast.AST) -> bool:
-    return isinstance(node, ast.Attribute) and node.attr == "compile" and \
-        isinstance(node.value, ast.Name) and node.value.id in REGEX_MODULES
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "compile"
+        and isinstance(node.value, ast.Name)
+        and node.value.id in REGEX_MODULES
+    )
 
 
 def test_the_scan_covers_the_app():
     files = {f.relative_to(ROOT).as_posix() for f in source_files()}
     # The files that handle untrusted text must be among those scanned.
-    assert {"app.py", "engine/parser.py", "ui/url.py", "ui/work.py",
-            "pages/playground.py"} <= files
+    assert {"app.py", "engine/parser.py", "ui/url.py", "ui/work.py", "pages/playground.py"} <= files
 
 
-@pytest.mark.parametrize("snippet, name", [
-    ("eval(text)", "eval"),
-    ("exec(code)", "exec"),
-    ("builtins.exec(code)", "exec"),
-    ("compile(text, '<x>', 'eval')", "compile"),
-    ("__import__('os')", "__import__"),
-    ("sympy.sympify(text)", "sympify"),
-    ("from sympy import sympify\nsympify(text)", "sympify"),
-    ("run = eval\nrun(text)", "eval"),
-    ("getattr(builtins, 'eval')(text)", "eval"),
-    ("f = lambda t: (eval)(t)", "eval"),
-    ("from builtins import exec as run", "exec"),
-    ("pattern.compile(text)", "compile"),
-])
+@pytest.mark.parametrize(
+    "snippet, name",
+    [
+        ("eval(text)", "eval"),
+        ("exec(code)", "exec"),
+        ("builtins.exec(code)", "exec"),
+        ("compile(text, '<x>', 'eval')", "compile"),
+        ("__import__('os')", "__import__"),
+        ("sympy.sympify(text)", "sympify"),
+        ("from sympy import sympify\nsympify(text)", "sympify"),
+        ("run = eval\nrun(text)", "eval"),
+        ("getattr(builtins, 'eval')(text)", "eval"),
+        ("f = lambda t: (eval)(t)", "eval"),
+        ("from builtins import exec as run", "exec"),
+        ("pattern.compile(text)", "compile"),
+    ],
+)
 def test_the_scanner_flags_each_forbidden_call(snippet, name):
     assert name in {found for _, found in forbidden_calls(snippet)}
 
 
-@pytest.mark.parametrize("snippet", [
-    "# eval(text) in a comment",
-    "message = 'never eval(text)'",
-    "evaluate(text)",
-    "graph.evaluate(x=1)",
-    "re.compile_pattern = None",
-    "STEP = re.compile(r'step-\\d+')",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "# eval(text) in a comment",
+        "message = 'never eval(text)'",
+        "evaluate(text)",
+        "graph.evaluate(x=1)",
+        "re.compile_pattern = None",
+        "STEP = re.compile(r'step-\\d+')",
+    ],
+)
 def test_the_scanner_ignores_mentions_and_lookalikes(snippet):
     assert forbidden_calls(snippet) == []
 
 
 def test_no_source_file_calls_a_forbidden_function():
-    offenders = [f"{path.relative_to(ROOT)}:{line}: {name}"
-                 for path in source_files()
-                 for line, name in forbidden_calls(path.read_text(encoding="utf-8"),
-                                                   str(path))]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}: {name}"
+        for path in source_files()
+        for line, name in forbidden_calls(path.read_text(encoding="utf-8"), str(path))
+    ]
     assert offenders == []

@@ -12,7 +12,6 @@ from __future__ import annotations
 from urllib.parse import urlencode, urlparse
 
 import pytest
-
 from test_query_params import READS
 
 # Each short enough (≤ 40 characters) that a message quotes it whole.
@@ -26,20 +25,35 @@ PAYLOADS = {
     "script": "<script>alert(1)</script>",
     "streamlit": ":red[zr] :material/home: $x^2$",
 }
-PATHS = {"pages/playground.py": "", "pages/central_difference.py": "central-difference",
-         "pages/chain_rule.py": "chain-rule", "pages/backpropagation.py": "backpropagation",
-         "pages/topological_sort.py": "topological-sort", "pages/forward_mode.py": "forward-mode",
-         "pages/practice.py": "practice"}
+PATHS = {
+    "pages/playground.py": "",
+    "pages/central_difference.py": "central-difference",
+    "pages/chain_rule.py": "chain-rule",
+    "pages/backpropagation.py": "backpropagation",
+    "pages/topological_sort.py": "topological-sort",
+    "pages/forward_mode.py": "forward-mode",
+    "pages/practice.py": "practice",
+}
 # The app's own page icon, which Streamlit loads from its icon font's CDN: no payload's doing.
 APP_ICON = "https://fonts.gstatic.com/s/i/short-term/release/materialsymbolsrounded/"
 WITH_FUNCTION_BOX = ("", "central-difference", "forward-mode", "practice")
 # What a payload could have become: any of these is a failure.
-INJECTED = ", ".join([
-    "a[href*='evil']", "a[href^='javascript']", "a[href*='127.0.0.1:9']",
-    "img[src*='127.0.0.1:9']", "img[src*='t.png']", "script:has-text('alert(1)')",
-    "b:text-is('zb')", "em:text-is('y')", "em:text-is('zq')", "strong:text-is('zw')",
-    "annotation:text-is('x^2')", "span:text-is('zr')[style*='color']",
-])
+INJECTED = ", ".join(
+    [
+        "a[href*='evil']",
+        "a[href^='javascript']",
+        "a[href*='127.0.0.1:9']",
+        "img[src*='127.0.0.1:9']",
+        "img[src*='t.png']",
+        "script:has-text('alert(1)')",
+        "b:text-is('zb')",
+        "em:text-is('y')",
+        "em:text-is('zq')",
+        "strong:text-is('zw')",
+        "annotation:text-is('x^2')",
+        "span:text-is('zr')[style*='color']",
+    ]
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +65,14 @@ def tab(browser, app_url):
     page.outside = []
     page.dialogs = []
     page.errors = []
-    page.on("request", lambda request: urlparse(request.url).netloc not in (app, "") and
-            not request.url.startswith(("data:", "blob:", APP_ICON)) and
-            page.outside.append(request.url))
+    page.on(
+        "request",
+        lambda request: (
+            urlparse(request.url).netloc not in (app, "")
+            and not request.url.startswith(("data:", "blob:", APP_ICON))
+            and page.outside.append(request.url)
+        ),
+    )
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     yield page
@@ -63,7 +82,8 @@ def tab(browser, app_url):
 def settle(page) -> None:
     page.locator("h1").first.wait_for(timeout=60_000)
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-        timeout=60_000)
+        timeout=60_000
+    )
     page.wait_for_timeout(300)  # the player's component mounts after the run
 
 
@@ -84,8 +104,10 @@ def links(page: str) -> list[dict[str, str]]:
     the function itself as a payload (every payload goes into the Function box below)."""
     names = [name for name in READS[page] if name != "expr"]
     payloads = list(PAYLOADS.values())
-    rotated = [{name: payloads[(i + r) % len(payloads)] for i, name in enumerate(names)}
-               for r in range(len(payloads))]
+    rotated = [
+        {name: payloads[(i + r) % len(payloads)] for i, name in enumerate(names)}
+        for r in range(len(payloads))
+    ]
     if "expr" in READS[page]:
         which = list(PATHS).index(page) % len(payloads)
         rotated.append({name: payloads[which] for name in READS[page]})
@@ -111,17 +133,22 @@ def test_a_payload_typed_into_the_function_box_stays_text(tab, app_url, path):
         box.press("Enter")
         # Until the page has answered the new text: its error quotes it.
         tab.locator('[data-testid="stCode"]').filter(has_text=payload).first.wait_for(
-            timeout=60_000)
+            timeout=60_000
+        )
         tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-            timeout=60_000)
+            timeout=60_000
+        )
         check(tab, f"/{path} typed {payload_name}", payload)
 
 
-@pytest.mark.parametrize("url, shown", [
-    ("/?expr=x*y*z&predict=true&q=99", "predictions on x*y*z done"),
-    ("/practice?expr=x*y*z&q=99", "questions on x*y*z done"),
-    ("/topological-sort?wrong=own&order=1**2**", "order='1**2**'"),
-])
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("/?expr=x*y*z&predict=true&q=99", "predictions on x*y*z done"),
+        ("/practice?expr=x*y*z&q=99", "questions on x*y*z done"),
+        ("/topological-sort?wrong=own&order=1**2**", "order='1**2**'"),
+    ],
+)
 def test_a_valid_function_with_stars_is_not_emphasis(tab, app_url, url, shown):
     tab.goto(app_url + url)
     settle(tab)

@@ -41,11 +41,14 @@ def show_health(run: Run) -> None:
     if run.stop is not None:
         st.error(run.stop.message, icon=":material/block:")
     elif run.growing():
-        st.warning(f"The loss grew: {loss_text(run.losses[-2])[7:]} → "
-                   f"{loss_text(run.losses[-1])[7:]}. The learning rate "
-                   f"{number_text(run.lr)} is too large here: each step overshoots the "
-                   "bottom of the valley and lands higher up the other side. Try a smaller "
-                   "one.", icon=":material/trending_up:")
+        st.warning(
+            f"The loss grew: {loss_text(run.losses[-2])[7:]} → "
+            f"{loss_text(run.losses[-1])[7:]}. The learning rate "
+            f"{number_text(run.lr)} is too large here: each step overshoots the "
+            "bottom of the valley and lands higher up the other side. Try a smaller "
+            "one.",
+            icon=":material/trending_up:",
+        )
 
 
 def show_update(step: Step, preview: bool) -> None:
@@ -56,10 +59,12 @@ def show_update(step: Step, preview: bool) -> None:
     if math.isfinite(change):
         word = "lowers" if change < 0 else "raises" if change > 0 else "leaves"
         verb = "would take" if preview else "took"
-        st.caption(f"This step {word} the loss from {step.loss:.6g} to {step.loss_after:.6g}"
-                   f" ({'+' if change > 0 else ''}{change:.3g}). It {verb} the gradient from "
-                   "the backward pass above and moved each parameter a learning rate's worth "
-                   "against it.")
+        st.caption(
+            f"This step {word} the loss from {step.loss:.6g} to {step.loss_after:.6g}"
+            f" ({'+' if change > 0 else ''}{change:.3g}). It {verb} the gradient from "
+            "the backward pass above and moved each parameter a learning rate's worth "
+            "against it."
+        )
 
 
 def show_plots(graph: Graph, run: Run, page: str) -> None:

@@ -42,8 +42,11 @@ def show_link_problems(page: str) -> None:
 def _fill(slot, problems: list[str]) -> None:
     if problems:
         from .widgets import plain  # widgets builds on this module
-        slot.warning("This link was partly unreadable:\n\n" +
-                     "\n".join(f"- {plain(p)}" for p in problems), icon=":material/link_off:")
+
+        slot.warning(
+            "This link was partly unreadable:\n\n" + "\n".join(f"- {plain(p)}" for p in problems),
+            icon=":material/link_off:",
+        )
     else:
         slot.empty()
 
@@ -62,9 +65,12 @@ def share_under(page: str, deck: dict, field: str) -> None:
     slots[page] = (st.empty(), deck, field)
 
 
-def write_link(page: str, settings: Mapping[str, object],
-               variables: Mapping[str, float] | None = None,
-               steps: Sequence[str] = ("step",)) -> None:
+def write_link(
+    page: str,
+    settings: Mapping[str, object],
+    variables: Mapping[str, float] | None = None,
+    steps: Sequence[str] = ("step",),
+) -> None:
     """Write the page's state into the URL (ui.url.query), and show the link's problems while
     nothing but the `steps` has changed since the page was opened. The view's own settings
     (present, theme) stay in the link."""
@@ -76,10 +82,17 @@ def write_link(page: str, settings: Mapping[str, object],
     shared = getattr(_slots, "share", {}).pop(page, None)
     if shared is not None:
         from .widgets import share  # widgets builds on this module
+
         slot, deck, _ = shared
         with slot.container():
-            share(deck, {k: v for k, v in params.items()
-                         if k not in ("present", *steps) and k[1:] not in steps})
+            share(
+                deck,
+                {
+                    k: v
+                    for k, v in params.items()
+                    if k not in ("present", *steps) and k[1:] not in steps
+                },
+            )
     settled = {k: v for k, v in params.items() if k not in steps and k[1:] not in steps}
     opened = st.session_state.setdefault(f"{page}:link-opened", settled)
     problems = link_problems(page)
@@ -117,30 +130,46 @@ def _present(on: bool) -> None:
 def presenter_switch() -> None:
     """Into presenter mode with a toggle; out of it with a quiet button under the player."""
     if not presenting():
-        st.toggle("Presenter mode", value=False, on_change=_present, args=(True,),
-                  key="presenter-mode",
-                  help="Large type and only the diagram, the explanation and the step "
-                       "controls, for the back of a lecture hall. Also as ?present=true.")
+        st.toggle(
+            "Presenter mode",
+            value=False,
+            on_change=_present,
+            args=(True,),
+            key="presenter-mode",
+            help="Large type and only the diagram, the explanation and the step "
+            "controls, for the back of a lecture hall. Also as ?present=true.",
+        )
     elif not st.context.is_embedded:
-        st.button("Exit presenter mode", on_click=_present, args=(False,), type="tertiary",
-                  icon=":material/close_fullscreen:")
+        st.button(
+            "Exit presenter mode",
+            on_click=_present,
+            args=(False,),
+            type="tertiary",
+            icon=":material/close_fullscreen:",
+        )
 
 
 def past_the_end(page: str, name: str, value: int, last: int) -> int:
     """A step past the end shows the last one; the first time, from a link, the page says so."""
     if value > last and not st.session_state.get(f"{page}:{name}:read"):
-        link_problems(page).append(f"The link's {name}={value} is past the last step, {last}; "
-                                   "the last step is shown.")
+        link_problems(page).append(
+            f"The link's {name}={value} is past the last step, {last}; the last step is shown."
+        )
     st.session_state[f"{page}:{name}:read"] = True
     return min(value, last)
 
 
-def example_chooser(page: str, state: dict, examples: dict[str, dict[str, float]],
-                    then: Callable[[], None] | None = None) -> Callable[[], None]:
+def example_chooser(
+    page: str,
+    state: dict,
+    examples: dict[str, dict[str, float]],
+    then: Callable[[], None] | None = None,
+) -> Callable[[], None]:
     """The on_change of a page's "Examples" box: the function and its values, into the inputs.
 
     The box empties again afterwards, so the same example can be picked twice.
     """
+
     def choose() -> None:
         expr = st.session_state[f"{page}:example"]
         if expr:
@@ -150,4 +179,5 @@ def example_chooser(page: str, state: dict, examples: dict[str, dict[str, float]
             st.session_state[f"{page}:example"] = None
             if then is not None:
                 then()
+
     return choose

@@ -9,13 +9,12 @@ and Streamlit's message cache then sends a reference of a few dozen bytes instea
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import streamlit as st
 
+from drawing.deck import digest as digest_of
 from drawing.deck import player_sources
 
 ADAPTER = Path(__file__).resolve().parent.parent / "assets" / "player_app.js"
@@ -24,6 +23,7 @@ ADAPTER = Path(__file__).resolve().parent.parent / "assets" / "player_app.js"
 @dataclass(frozen=True)
 class StepParam:
     """The query parameter that holds a player's step: the URL shows `step + offset`."""
+
     name: str
     offset: int = 0
 
@@ -31,21 +31,39 @@ class StepParam:
 @st.cache_resource
 def _component():
     js, css = player_sources()
-    return st.components.v2.component("backprop_lab.player", js=js + ADAPTER.read_text("utf-8"),
-                                      css=css)
+    return st.components.v2.component(
+        "backprop_lab.player", js=js + ADAPTER.read_text("utf-8"), css=css
+    )
 
 
 def deck_digest(deck: dict, options: dict) -> str:
     """Identifies a deck and its look, without hashing megabytes of frames on every run."""
-    return hashlib.sha1(json.dumps([deck["title"], deck.get("shape"), len(deck["frames"]),
-                                    deck["svg"], deck["frames"][0]["patch"],
-                                    deck["frames"][-1]["html"], options],
-                                   sort_keys=True).encode()).hexdigest()
+    return digest_of(
+        [
+            deck["title"],
+            deck.get("shape"),
+            len(deck["frames"]),
+            deck["svg"],
+            deck["frames"][0]["patch"],
+            deck["frames"][-1]["html"],
+            options,
+        ]
+    )
 
 
-def player(deck: dict, *, key: str, step: int = 0, height: int = 600, theme: str = "light",
-           present: bool = False, embed: bool = False, digest: str | None = None,
-           limit: int | None = None, param: StepParam | None = StepParam("step")) -> int:
+def player(
+    deck: dict,
+    *,
+    key: str,
+    step: int = 0,
+    height: int = 600,
+    theme: str = "light",
+    present: bool = False,
+    embed: bool = False,
+    digest: str | None = None,
+    limit: int | None = None,
+    param: StepParam | None = StepParam("step"),
+) -> int:
     """Show the deck's player, starting at `step`; its step then lives in the URL's `param`.
 
     A player already on the page keeps its own step, also when the deck changes to one of the
@@ -58,12 +76,18 @@ def player(deck: dict, *, key: str, step: int = 0, height: int = 600, theme: str
     options: dict = {"theme": theme, "present": present, "embed": embed}
     if limit is not None:
         options["limit"] = int(limit)
-    key_of_deck = hashlib.sha1(json.dumps([digest, options], sort_keys=True).encode()).hexdigest() \
-        if digest is not None else deck_digest(deck, options)
-    _component()(data={"deck": deck, "options": {**options, "step": step}, "key": key_of_deck,
-                       "id": key, "height": height,
-                       "param": asdict(param) if param is not None else None},
-                 key=key,
-                 # Presenter mode takes the window's height (player.css), not `height`.
-                 height="content" if present else height + 8)
+    key_of_deck = deck_digest(deck, options) if digest is None else digest_of([digest, options])
+    _component()(
+        data={
+            "deck": deck,
+            "options": {**options, "step": step},
+            "key": key_of_deck,
+            "id": key,
+            "height": height,
+            "param": asdict(param) if param is not None else None,
+        },
+        key=key,
+        # Presenter mode takes the window's height (player.css), not `height`.
+        height="content" if present else height + 8,
+    )
     return step

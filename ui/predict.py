@@ -26,17 +26,16 @@ RELATIVE, ABSOLUTE = 0.01, 0.005  # within 1 %, or 0.005 near zero, counts as ri
 
 @dataclass(frozen=True)
 class Question:
-    k: int              # the backward step it asks about (1-based, as the player counts)
+    k: int  # the backward step it asks about (1-based, as the player counts)
     prompt: str
     answer: float
-    send: int | None    # which of the step's sends, when asking what is sent
+    send: int | None  # which of the step's sends, when asking what is sent
 
 
 def _who(graph: engine.Graph, n: int) -> str:
     """A node as the diagram names it: × (v₃), or x."""
     node = graph.nodes[n]
-    return f"{node.symbol} ({node_name(graph, n)[0]})" if node.kind == "operation" \
-        else node.symbol
+    return f"{node.symbol} ({node_name(graph, n)[0]})" if node.kind == "operation" else node.symbol
 
 
 def questions(trace: engine.Trace, ask: str) -> list[Question]:
@@ -48,17 +47,25 @@ def questions(trace: engine.Trace, ask: str) -> list[Question]:
         who = _who(graph, step.node)
         if ask == "grads":
             if step.received:  # the output always starts at 1: nothing to predict
-                result.append(Question(k, f"What d_out does **{who}** fire with?",
-                                       step.d_out, None))
+                result.append(
+                    Question(k, f"What d_out does **{who}** fire with?", step.d_out, None)
+                )
             continue
         for i, send in enumerate(step.sends):
             to = _who(graph, send.to)
             twice = sum(1 for s in step.sends if s.to == send.to) > 1
-            where = f" along its {'first' if send.position == 0 else 'second'} input" \
-                if twice else ""
-            result.append(Question(k, f"**{who}** fires with d_out = {number_text(step.d_out)}. "
-                                      f"What does it send to **{to}**{where}?",
-                                   send.contribution, i))
+            where = (
+                f" along its {'first' if send.position == 0 else 'second'} input" if twice else ""
+            )
+            result.append(
+                Question(
+                    k,
+                    f"**{who}** fires with d_out = {number_text(step.d_out)}. "
+                    f"What does it send to **{to}**{where}?",
+                    send.contribution,
+                    i,
+                )
+            )
     return result
 
 
@@ -70,16 +77,19 @@ def is_right(guess: float, answer: float) -> bool:
 
 def markdown(segments: Iterable[Segment]) -> str:
     """Words as escaped text, math as $LaTeX$ for Streamlit's markdown."""
+
     def words(text: str) -> str:
         return re.sub(r"([\\`*_{}\[\]<>#|$~])", r"\\\1", html.unescape(text))
+
     return "".join(f"${s.latex}$" if s.latex is not None else words(s.text) for s in segments)
 
 
 def arithmetic(explanation: Explanation, question: Question) -> list[str]:
     """The lines of the step's explanation that compute this answer."""
     sends = explanation.of_kind(Kind.SEND)
-    lines = [sends[question.send]] if question.send is not None else \
-        explanation.of_kind(Kind.RECEIVED)
+    lines = (
+        [sends[question.send]] if question.send is not None else explanation.of_kind(Kind.RECEIVED)
+    )
     return [markdown(line) for line in lines]
 
 
@@ -88,8 +98,14 @@ def score() -> dict[str, int]:
     return st.session_state.setdefault("predict:score", {"right": 0, "asked": 0})
 
 
-def ask(trace: engine.Trace, question: Question, record_key: tuple, *, page: str,
-        next_label: str = "Next question") -> tuple[tuple[float, bool] | None, bool]:
+def ask(
+    trace: engine.Trace,
+    question: Question,
+    record_key: tuple,
+    *,
+    page: str,
+    next_label: str = "Next question",
+) -> tuple[tuple[float, bool] | None, bool]:
     """Ask one question: a number field and Check; then right or wrong, with the arithmetic.
 
     Returns the record (guess, right) once checked, and whether "next" was pressed.
@@ -101,10 +117,17 @@ def ask(trace: engine.Trace, question: Question, record_key: tuple, *, page: str
     field = f"{page}:guess:{abs(hash(record_key))}"
     with st.form(key=f"{page}:form:{field}", border=False):
         left, right = st.columns([2, 1], vertical_alignment="bottom")
-        guess = left.number_input("Your answer", value=None, format="%g", step=None, key=field,
-                                  placeholder="type a number")
-        checked = right.form_submit_button("Check", icon=":material/check:",
-                                           disabled=record is not None)
+        guess = left.number_input(
+            "Your answer",
+            value=None,
+            format="%g",
+            step=None,
+            key=field,
+            placeholder="type a number",
+        )
+        checked = right.form_submit_button(
+            "Check", icon=":material/check:", disabled=record is not None
+        )
     if checked:
         if guess is None:
             st.warning("Type a number first.")
@@ -119,16 +142,24 @@ def ask(trace: engine.Trace, question: Question, record_key: tuple, *, page: str
         if right_answer:
             st.success(f"**Right:** {number_text(question.answer, 6)}", icon=":material/check:")
         else:
-            st.error(f"**Not quite:** you said {guess:g}; the answer is "
-                     f"{number_text(question.answer, 6)}.", icon=":material/close:")
+            st.error(
+                f"**Not quite:** you said {guess:g}; the answer is "
+                f"{number_text(question.answer, 6)}.",
+                icon=":material/close:",
+            )
             st.markdown("\n\n".join(arithmetic(explain(trace, question.k), question)))
-        advance = st.button(next_label, icon=":material/arrow_forward:", type="primary",
-                            key=f"{page}:next:{abs(hash(record_key))}")
+        advance = st.button(
+            next_label,
+            icon=":material/arrow_forward:",
+            type="primary",
+            key=f"{page}:next:{abs(hash(record_key))}",
+        )
     return record, advance
 
 
-def predict_steps(page: str, state: dict, trace: engine.Trace, about: tuple
-                  ) -> tuple[str, int | None]:
+def predict_steps(
+    page: str, state: dict, trace: engine.Trace, about: tuple
+) -> tuple[str, int | None]:
     """The playground's "Predict each step": ask about the backward steps one at a time,
     with the player held at the step asked about (shown once answered). `state["q"]` is the
     question; `about` identifies the function and point, so each answer is recorded once.
@@ -140,15 +171,20 @@ def predict_steps(page: str, state: dict, trace: engine.Trace, about: tuple
     state["q"] = min(max(state["q"], 1), len(asked) + 1)
     if state["q"] > len(asked):
         if asked:
-            st.success(f"All {len(asked)} predictions on {plain(state['expr'])} done · "
-                       f"score this session {score()['right']} / {score()['asked']}.",
-                       icon=":material/flag:")
+            st.success(
+                f"All {len(asked)} predictions on {plain(state['expr'])} done · "
+                f"score this session {score()['right']} / {score()['asked']}.",
+                icon=":material/flag:",
+            )
         return f"{page}:player", None
     question = asked[state["q"] - 1]
-    st.markdown(f"**Predict {state['q']} of {len(asked)}** · score this session "
-                f"{score()['right']} / {score()['asked']}")
-    record, advance = ask(trace, question, (*about, state["q"]), page=page,
-                          next_label="Next step to predict")
+    st.markdown(
+        f"**Predict {state['q']} of {len(asked)}** · score this session "
+        f"{score()['right']} / {score()['asked']}"
+    )
+    record, advance = ask(
+        trace, question, (*about, state["q"]), page=page, next_label="Next step to predict"
+    )
     if advance:
         state["q"] += 1
         st.rerun()

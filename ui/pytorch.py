@@ -49,24 +49,34 @@ def fn_text(made: Program, node: int | None) -> str:
 
 def structure_rows(made: Program) -> dict[str, list[str]]:
     """Per box: the engine's operation, PyTorch's node, and that node's next_functions."""
-    rows: dict[str, list[str]] = {"box": [], "engine": [], "PyTorch grad_fn": [],
-                                  "next_functions": []}
+    rows: dict[str, list[str]] = {
+        "box": [],
+        "engine": [],
+        "PyTorch grad_fn": [],
+        "next_functions": [],
+    }
     graph = made.graph
     for node in reversed(graph.topological_order()):
         n = graph.nodes[node]
         rows["box"].append(n.label if n.kind != "operation" else f"v{node + 1}")
         rows["engine"].append(n.kind if n.kind != "operation" else n.label)
         rows["PyTorch grad_fn"].append(made.grad_fn(node) or "—")
-        rows["next_functions"].append(", ".join(fn_text(made, a)
-                                                for a in made.next_functions(node)) or "—")
+        rows["next_functions"].append(
+            ", ".join(fn_text(made, a) for a in made.next_functions(node)) or "—"
+        )
     return rows
 
 
-def comparison_rows(made: Program, engine_grads: dict[str, float],
-                    torch_grads: dict[str, float | None]) -> dict[str, list]:
+def comparison_rows(
+    made: Program, engine_grads: dict[str, float], torch_grads: dict[str, float | None]
+) -> dict[str, list]:
     names = [made.names[n.id] for n in made.graph.nodes if n.kind == "variable"]
-    rows: dict[str, list] = {"variable": [], "engine (backpropagation)": [],
-                             "PyTorch .grad": [], "|difference|": []}
+    rows: dict[str, list] = {
+        "variable": [],
+        "engine (backpropagation)": [],
+        "PyTorch .grad": [],
+        "|difference|": [],
+    }
     for variable, name in zip(made.graph.variables, names, strict=True):
         mine, theirs = float(engine_grads[variable]), torch_grads.get(variable)
         rows["variable"].append(f"{name}.grad")

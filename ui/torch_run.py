@@ -17,8 +17,8 @@ from engine.pytorch import Program
 class TorchResult:
     version: str
     value: float
-    grads: dict[str, float | None]   # each variable's .grad after backward()
-    grad_fns: dict[int, str]         # each box's tensor's grad_fn name ("" for none)
+    grads: dict[str, float | None]  # each variable's .grad after backward()
+    grad_fns: dict[int, str]  # each box's tensor's grad_fn name ("" for none)
     next_functions: dict[int, tuple[str | None, ...]]  # the names in each grad_fn's inputs
 
 
@@ -45,20 +45,30 @@ def run(graph: Graph, values: dict[str, float], built: Program) -> TorchResult:
 
     dtype = torch.float64
     operations = {
-        "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-        "div": lambda a, b: a / b, "pow": lambda a, b: a ** b, "neg": lambda z: -z,
+        "add": lambda a, b: a + b,
+        "sub": lambda a, b: a - b,
+        "mul": lambda a, b: a * b,
+        "div": lambda a, b: a / b,
+        "pow": lambda a, b: a**b,
+        "neg": lambda z: -z,
     }
     tensors: dict[int, Any] = {}
     for node in graph.nodes:
         if node.kind == "variable":
-            tensors[node.id] = torch.tensor(float(values[node.label]), dtype=dtype,
-                                            requires_grad=True)
+            tensors[node.id] = torch.tensor(
+                float(values[node.label]), dtype=dtype, requires_grad=True
+            )
         elif node.kind == "constant":
             tensors[node.id] = torch.tensor(float(node.value or 0.0), dtype=dtype)
     for line in built.lines:
-        args = [tensors[o.node] if o.kind == "tensor"
-                else o.value if o.kind == "number"
-                else torch.tensor(o.value, dtype=dtype) for o in line.operands]
+        args = [
+            tensors[o.node]
+            if o.kind == "tensor"
+            else o.value
+            if o.kind == "number"
+            else torch.tensor(o.value, dtype=dtype)
+            for o in line.operands
+        ]
         op = graph.nodes[line.node].op
         if op is None:
             raise ValueError(f"node {line.node} is not an operation")
@@ -78,8 +88,16 @@ def run(graph: Graph, values: dict[str, float], built: Program) -> TorchResult:
             grad = tensors[node.id].grad
             grads[node.label] = None if grad is None else float(grad)
     return TorchResult(
-        torch.__version__, float(output.detach()), grads,
+        torch.__version__,
+        float(output.detach()),
+        grads,
         {line.node: name(tensors[line.node].grad_fn) for line in built.lines},
-        {line.node: tuple(name(f) if f is not None else None
-                          for f, _ in tensors[line.node].grad_fn.next_functions)
-         for line in built.lines if tensors[line.node].grad_fn is not None})
+        {
+            line.node: tuple(
+                name(f) if f is not None else None
+                for f, _ in tensors[line.node].grad_fn.next_functions
+            )
+            for line in built.lines
+            if tensors[line.node].grad_fn is not None
+        },
+    )

@@ -32,6 +32,7 @@ class LinkReader:
     name; every other reader reads a setting, from `_name` when the function has a variable
     `name` (and from `name` otherwise, or from `_name` if the link has that form).
     """
+
     params: Mapping[str, Sequence[str]]
     problems: list[str] = field(default_factory=list)
     variables: frozenset[str] = frozenset()
@@ -42,8 +43,7 @@ class LinkReader:
         getter = getattr(query_params, "get_all", None)
         if getter is not None:
             return cls({name: getter(name) for name in query_params})
-        return cls({k: ([v] if isinstance(v, str) else list(v)) for k, v in
-                    query_params.items()})
+        return cls({k: ([v] if isinstance(v, str) else list(v)) for k, v in query_params.items()})
 
     def key(self, name: str) -> str | None:
         """Where a setting is in the link: `_name`, else `name` unless a variable has it."""
@@ -61,12 +61,15 @@ class LinkReader:
         if not values:
             return None
         if len(values) > 1:
-            self.problems.append(f"The link gives {name} {len(values)} times; the last one is "
-                                 "used.")
+            self.problems.append(
+                f"The link gives {name} {len(values)} times; the last one is used."
+            )
         value = values[-1]
         if len(value) > MAX_PARAM_LENGTH:
-            self.problems.append(f"The link's {name} is {len(value):,} characters long, more "
-                                 f"than the {MAX_PARAM_LENGTH:,} allowed; it is ignored.")
+            self.problems.append(
+                f"The link's {name} is {len(value):,} characters long, more "
+                f"than the {MAX_PARAM_LENGTH:,} allowed; it is ignored."
+            )
             return None
         return value
 
@@ -74,29 +77,32 @@ class LinkReader:
         value = self.raw(name)
         return default if value is None else value
 
-    def variable(self, name: str, default: float, low: float = -1e12, high: float = 1e12
-                 ) -> float:
+    def variable(self, name: str, default: float, low: float = -1e12, high: float = 1e12) -> float:
         """The value of the function's variable `name`, always under its own name."""
         return self._number(name, self._raw(name), default, low, high)
 
-    def number(self, name: str, default: float, low: float = -1e12, high: float = 1e12
-               ) -> float:
+    def number(self, name: str, default: float, low: float = -1e12, high: float = 1e12) -> float:
         return self._number(self.key(name) or name, self.raw(name), default, low, high)
 
-    def _number(self, name: str, value: str | None, default: float, low: float, high: float
-                ) -> float:
+    def _number(
+        self, name: str, value: str | None, default: float, low: float, high: float
+    ) -> float:
         if value is None:
             return default
         try:
             number = float(value.strip())
         except ValueError:
-            self.problems.append(f"The link's {name}={_show(value)} is not a number; "
-                                 f"{_number(default)} is used instead.")
+            self.problems.append(
+                f"The link's {name}={_show(value)} is not a number; "
+                f"{_number(default)} is used instead."
+            )
             return default
         if not math.isfinite(number) or not low <= number <= high:
-            self.problems.append(f"The link's {name}={_show(value)} is outside "
-                                 f"{_number(low)} … {_number(high)}; {_number(default)} is used "
-                                 "instead.")
+            self.problems.append(
+                f"The link's {name}={_show(value)} is outside "
+                f"{_number(low)} … {_number(high)}; {_number(default)} is used "
+                "instead."
+            )
             return default
         return number
 
@@ -109,8 +115,10 @@ class LinkReader:
             return value
         log = all(s > 0 for s in stops)
         nearest = min(stops, key=lambda s: abs(math.log10(s / value)) if log else abs(s - value))
-        self.problems.append(f"The link's {name}={_number(value)} is not one of the values "
-                             f"offered; the nearest, {_number(nearest)}, is used instead.")
+        self.problems.append(
+            f"The link's {name}={_number(value)} is not one of the values "
+            f"offered; the nearest, {_number(nearest)}, is used instead."
+        )
         return nearest
 
     def whole(self, name: str, default: int, low: int = 0, high: int = 10**9) -> int:
@@ -120,8 +128,10 @@ class LinkReader:
         try:
             number = int(value.strip())
         except ValueError:
-            self.problems.append(f"The link's {name}={_show(value)} is not a whole number; "
-                                 f"{default} is used instead.")
+            self.problems.append(
+                f"The link's {name}={_show(value)} is not a whole number; "
+                f"{default} is used instead."
+            )
             return default
         if number < low:
             self.problems.append(f"The link's {name}={number} is below {low}; {low} is used.")
@@ -136,8 +146,10 @@ class LinkReader:
         if value is None:
             return default
         if value.strip().lower() not in choices:
-            self.problems.append(f"The link's {name}={_show(value)} is not one of "
-                                 f"{', '.join(choices)}; {default} is used instead.")
+            self.problems.append(
+                f"The link's {name}={_show(value)} is not one of "
+                f"{', '.join(choices)}; {default} is used instead."
+            )
             return default
         return value.strip().lower()
 
@@ -149,8 +161,10 @@ class LinkReader:
             return True
         if value.strip().lower() in FALSE:
             return False
-        self.problems.append(f"The link's {name}={_show(value)} should be true or false; "
-                             f"{str(default).lower()} is used instead.")
+        self.problems.append(
+            f"The link's {name}={_show(value)} should be true or false; "
+            f"{str(default).lower()} is used instead."
+        )
         return default
 
 
@@ -172,12 +186,13 @@ def query(settings: Mapping[str, object], variables: Mapping[str, float]) -> dic
     """The query string's parameters, as text: `expr` first, then the variables under their own
     names, then the other settings (a setting shadowed by a variable as `_name`). None is left
     out."""
+
     def setting(name: str) -> str:
         return SHADOWED + name if name in variables else name
+
     out = {"expr": str(settings["expr"])} if settings.get("expr") is not None else {}
     out.update({name: number_param(value) for name, value in variables.items()})
-    out.update({setting(k): str(v) for k, v in settings.items()
-                if k != "expr" and v is not None})
+    out.update({setting(k): str(v) for k, v in settings.items() if k != "expr" and v is not None})
     return out
 
 

@@ -19,11 +19,17 @@ from typing import Any, Literal
 import streamlit as st
 
 import engine
-
 from drawing import standalone_html
 
-from .page import (clean_view, example_chooser, past_the_end, presenter_switch, presenting,
-                   share_under, theme)
+from .page import (
+    clean_view,
+    example_chooser,
+    past_the_end,
+    presenter_switch,
+    presenting,
+    share_under,
+    theme,
+)
 from .player import StepParam, player
 from .url import link
 from .work import figure_of_function, slide_file
@@ -46,8 +52,15 @@ def plain(text: object) -> str:
     return _AUTOLINK.sub(lambda m: m.group(1) + WORD_JOINER, escaped)
 
 
-def linked(page: str, state: dict, field: str, widget: Callable[..., Any], *args: Any,
-           key: str | None = None, **kwargs: Any) -> Any:
+def linked(
+    page: str,
+    state: dict,
+    field: str,
+    widget: Callable[..., Any],
+    *args: Any,
+    key: str | None = None,
+    **kwargs: Any,
+) -> Any:
     """Show `widget` (e.g. `st.number_input` or a column's) with the link's value first, then
     the student's, and keep what it shows in `state[field]`.
 
@@ -62,41 +75,74 @@ def linked(page: str, state: dict, field: str, widget: Callable[..., Any], *args
     return state[field]
 
 
-def function_input(page: str, state: dict, container: Any = st, *, label: str = "Function",
-                   help: str | None = None, on_change: Callable[[], None] | None = None
-                   ) -> str:
+def function_input(
+    page: str,
+    state: dict,
+    container: Any = st,
+    *,
+    label: str = "Function",
+    help: str | None = None,
+    on_change: Callable[[], None] | None = None,
+) -> str:
     """The Function box."""
-    return linked(page, state, "expr", container.text_input, label,
-                  max_chars=engine.MAX_LENGTH, help=help, on_change=on_change)
+    return linked(
+        page,
+        state,
+        "expr",
+        container.text_input,
+        label,
+        max_chars=engine.MAX_LENGTH,
+        help=help,
+        on_change=on_change,
+    )
 
 
-def examples_box(page: str, state: dict, examples: dict[str, dict[str, float]],
-                 container: Any = st, then: Callable[[], None] | None = None) -> None:
+def examples_box(
+    page: str,
+    state: dict,
+    examples: dict[str, dict[str, float]],
+    container: Any = st,
+    then: Callable[[], None] | None = None,
+) -> None:
     """The Examples box: a function and its values, into the inputs."""
-    container.selectbox("Examples", list(examples), index=None, placeholder="Pick an example",
-                        key=f"{page}:example",
-                        on_change=example_chooser(page, state, examples, then))
+    container.selectbox(
+        "Examples",
+        list(examples),
+        index=None,
+        placeholder="Pick an example",
+        key=f"{page}:example",
+        on_change=example_chooser(page, state, examples, then),
+    )
 
 
-def variable_inputs(page: str, state: dict, names: Sequence[str], columns: Sequence[Any],
-                    limit: float = 1e12, on_change: Callable[[], None] | None = None
-                    ) -> dict[str, float]:
+def variable_inputs(
+    page: str,
+    state: dict,
+    names: Sequence[str],
+    columns: Sequence[Any],
+    limit: float = 1e12,
+    on_change: Callable[[], None] | None = None,
+) -> dict[str, float]:
     """One number field per variable, in `columns`; returns {name: value}."""
-    for column, name in zip(columns, names):
+    for column, name in zip(columns, names, strict=False):
         key = f"{page}:value:{name}"
         st.session_state.setdefault(key, state["values"].get(name, 1.0))
         state["values"][name] = column.number_input(
-            plain(name), key=key, step=0.1, format="%g", min_value=-limit, max_value=limit,
-            on_change=on_change)
+            plain(name),
+            key=key,
+            step=0.1,
+            format="%g",
+            min_value=-limit,
+            max_value=limit,
+            on_change=on_change,
+        )
     return {name: state["values"].get(name, 1.0) for name in names}
 
 
-def parse_error(error: engine.ParseError | str, heading: str = "Cannot read this function"
-                ) -> None:
+def parse_error(error: engine.ParseError | str, heading: str = "Cannot read this function") -> None:
     """Why a function cannot be used, with a caret under the problem where there is one."""
     if clean_view():
-        st.error(f"{plain(error)} — open the page without embed or present to fix the "
-                 "function.")
+        st.error(f"{plain(error)} — open the page without embed or present to fix the function.")
         return
     st.error(f"**{heading}:** {plain(error)}", icon=":material/error:")
     if isinstance(error, engine.ParseError):
@@ -111,10 +157,20 @@ _CLEAN = """<style>
 </style>"""
 
 
-def stepper(page: str, state: dict, deck: dict, *, key: str = "player", field: str = "step",
-            height: int = 520, same: str | None = None, start: int = 0,
-            limit: int | None = None, main: bool = True,
-            url: StepParam | None | Literal["field"] = "field") -> int:
+def stepper(
+    page: str,
+    state: dict,
+    deck: dict,
+    *,
+    key: str = "player",
+    field: str = "step",
+    height: int = 520,
+    same: str | None = None,
+    start: int = 0,
+    limit: int | None = None,
+    main: bool = True,
+    url: StepParam | None | Literal["field"] = "field",
+) -> int:
     """A lesson's step player at `state[field]`, which it keeps up to date.
 
     The step stays where it is while the picture keeps its shape (`same`: by default the
@@ -136,11 +192,18 @@ def stepper(page: str, state: dict, deck: dict, *, key: str = "player", field: s
         state[field] = min(state[field], limit)
     clean = clean_view()
     with st.container(key="lesson-player" if main else None):
-        state[field] = player(deck, key=f"{page}:{key}", step=state[field],
-                              height=(640 if presenting() else 480) if clean and main else height,
-                              theme=theme(), present=presenting() and main,
-                              embed=clean and main, digest=deck["digest"], limit=limit,
-                              param=StepParam(field) if url == "field" else url)
+        state[field] = player(
+            deck,
+            key=f"{page}:{key}",
+            step=state[field],
+            height=(640 if presenting() else 480) if clean and main else height,
+            theme=theme(),
+            present=presenting() and main,
+            embed=clean and main,
+            digest=deck["digest"],
+            limit=limit,
+            param=StepParam(field) if url == "field" else url,
+        )
         if main and presenting():
             presenter_switch()
     if main and clean:
@@ -153,36 +216,47 @@ def stepper(page: str, state: dict, deck: dict, *, key: str = "player", field: s
 def share(deck: dict, params: dict[str, str]) -> None:
     """Under a lesson's player: its link, the code to embed it in a slide, the presenter
     switch and the slide file (built when asked for)."""
-    with st.expander("Link to this lesson, embed it in a slide, or download the slides",
-                     icon=":material/link:"):
+    with st.expander(
+        "Link to this lesson, embed it in a slide, or download the slides", icon=":material/link:"
+    ):
         link_and_embed(params)
         left, right = st.columns(2, vertical_alignment="center")
         with left:
             presenter_switch()
         look = theme()
-        right.download_button("Download slides (HTML)",
-                              lambda: standalone_html(deck, theme=look),
-                              file_name="backprop-lab-slides.html", mime="text/html",
-                              icon=":material/slideshow:",
-                              help="One file with every step; opens offline in any browser.")
+        right.download_button(
+            "Download slides (HTML)",
+            lambda: standalone_html(deck, theme=look),
+            file_name="backprop-lab-slides.html",
+            mime="text/html",
+            icon=":material/slideshow:",
+            help="One file with every step; opens offline in any browser.",
+        )
 
 
 def slides_button(kind: str, args: tuple) -> None:
-    """"Download slides (HTML)": the deck of `kind` built from `args` (see ui.work), as one
+    """ "Download slides (HTML)": the deck of `kind` built from `args` (see ui.work), as one
     offline file, built when clicked rather than on every run."""
     look = theme()
-    st.download_button("Download slides (HTML)", lambda: slide_file(kind, args, look),
-                       file_name="backprop-lab-slides.html", mime="text/html",
-                       icon=":material/slideshow:",
-                       help="One file with every step; opens offline in any browser.")
+    st.download_button(
+        "Download slides (HTML)",
+        lambda: slide_file(kind, args, look),
+        file_name="backprop-lab-slides.html",
+        mime="text/html",
+        icon=":material/slideshow:",
+        help="One file with every step; opens offline in any browser.",
+    )
 
 
 def latex_number(value: float, digits: int = 6) -> str:
     """A number for rendered math: 1.5·10⁻⁸ as 1.5 \\cdot 10^{-8}, never 1e-08 (whose italic e
     reads as Euler's number)."""
     if not math.isfinite(value):
-        return r"\text{" + ("undefined" if math.isnan(value) else
-                            ("-" if value < 0 else "") + "infinite") + "}"
+        return (
+            r"\text{"
+            + ("undefined" if math.isnan(value) else ("-" if value < 0 else "") + "infinite")
+            + "}"
+        )
     text = f"{value:.{digits}g}"
     if "e" not in text:
         return text
@@ -207,39 +281,59 @@ def link_and_embed(params: dict[str, str]) -> None:
     st.caption("Copy link (the player's own Copy link button adds the step it shows):")
     st.code(link(base, params), language=None, wrap_lines=True)
     st.caption("Embed in a slide (fits 960×540):")
-    st.code(f'<iframe src="{link(base, {**params, "embed": "true"})}" width="960" '
-            'height="540" style="border:0"></iframe>', language="html", wrap_lines=True)
+    st.code(
+        f'<iframe src="{link(base, {**params, "embed": "true"})}" width="960" '
+        'height="540" style="border:0"></iframe>',
+        language="html",
+        wrap_lines=True,
+    )
 
 
-def function_plot(page: str, text: str, merge: bool, variables: Sequence[str],
-                  values: dict[str, float]) -> None:
+def function_plot(
+    page: str, text: str, merge: bool, variables: Sequence[str], values: dict[str, float]
+) -> None:
     """f and f′ around the point along one variable, in an expander (built when opened)."""
     with st.expander("Plot f and f′ around the point", icon=":material/show_chart:"):
         along = variables[0]
         if len(variables) > 1:
-            along = st.radio("Along", variables, horizontal=True, key=f"{page}:along",
-                             help="The other variables stay at their values above.")
+            along = st.radio(
+                "Along",
+                variables,
+                horizontal=True,
+                key=f"{page}:along",
+                help="The other variables stay at their values above.",
+            )
         try:
-            st.plotly_chart(figure_of_function(text, merge, along, tuple(values.items())),
-                            key=f"{page}:plot")
+            st.plotly_chart(
+                figure_of_function(text, merge, along, tuple(values.items())), key=f"{page}:plot"
+            )
         except ValueError as err:  # the point itself is nan or inf
             st.info(f"No plot here: {plain(err)}")
 
 
-def gradient_check(page: str, state: dict, graph: engine.Graph, values: dict[str, float],
-                   choices: Sequence[float]) -> None:
+def gradient_check(
+    page: str, state: dict, graph: engine.Graph, values: dict[str, float], choices: Sequence[float]
+) -> None:
     """Backpropagation beside central difference on the whole function, at `state["check_eps"]`
     (a slider)."""
     st.subheader("Backpropagation beside central difference")
-    eps = st.select_slider("eps for central difference on the whole function", choices,
-                           value=state["check_eps"], key=f"{page}:check_eps",
-                           format_func=lambda v: f"{v:.0e}")
+    eps = st.select_slider(
+        "eps for central difference on the whole function",
+        choices,
+        value=state["check_eps"],
+        key=f"{page}:check_eps",
+        format_func=lambda v: f"{v:.0e}",
+    )
     state["check_eps"] = eps
     exact = graph.gradient(values)
     numerical = graph.numerical_gradient(values, eps=eps)
-    st.dataframe({"variable": list(exact),
-                  "backpropagation": [exact[v] for v in exact],
-                  "central difference": [numerical[v] for v in exact],
-                  "|difference|": [abs(exact[v] - numerical[v]) for v in exact]},
-                 hide_index=True,
-                 column_config={"|difference|": st.column_config.NumberColumn(format="%.1e")})
+    st.dataframe(
+        {
+            "variable": list(exact),
+            "backpropagation": [exact[v] for v in exact],
+            "central difference": [numerical[v] for v in exact],
+            "|difference|": [abs(exact[v] - numerical[v]) for v in exact],
+        },
+        hide_index=True,
+        column_config={"|difference|": st.column_config.NumberColumn(format="%.1e")},
+    )

@@ -8,23 +8,23 @@ diagram's layout: the step is kept while it stays the same). Pages compare those
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
+from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
 
 import engine
 from drawing import deck_data, standalone_html
+from drawing.deck import digest
 from drawing.forward_mode import forward_mode_deck
 from drawing.plots import function_and_derivative
 
-CACHE = {"max_entries": 256, "ttl": 3600, "show_spinner": False}
+CACHE: dict[str, Any] = {"max_entries": 256, "ttl": 3600, "show_spinner": False}
 # A deck and its slide file grow with the graph: 60 KB for a course function, 5 MB at the node
 # limit, so 256 large ones held 1.4 GB. Decks of more than LARGE nodes have a cache of their own.
 LARGE = 40
-LARGE_CACHE = {**CACHE, "max_entries": 16}
+LARGE_CACHE: dict[str, Any] = {**CACHE, "max_entries": 16}
 
 Values = tuple[tuple[str, float], ...]
 
@@ -42,10 +42,6 @@ def variables_of(text: str) -> tuple[str, ...]:
         return ()
 
 
-def digest(data: object) -> str:
-    return hashlib.sha1(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def _signed(deck: dict, kind: str, args: tuple) -> dict:
     # deck_data's own shape (its boxes and steps) where it gives one.
     deck.setdefault("shape", digest([kind, *_SHAPES[kind](*args)]))
@@ -55,8 +51,10 @@ def _signed(deck: dict, kind: str, args: tuple) -> dict:
 
 # -- the decks: one builder per kind, run through a small or a large cache --------------------
 
-def _trace_deck(text: str, values: Values, local: str, eps: float, merge: bool,
-                check_eps: float) -> dict:
+
+def _trace_deck(
+    text: str, values: Values, local: str, eps: float, merge: bool, check_eps: float
+) -> dict:
     trace = parse(text, merge).trace(dict(values), local=local, eps=eps)
     return deck_data(trace, title=text, check_eps=check_eps)
 
@@ -76,7 +74,11 @@ def _order_deck(text: str, values: Values, order: tuple[int, ...]) -> dict:
 
 
 _BUILDERS: dict[str, Callable[..., dict]] = {
-    "trace": _trace_deck, "chain": _chain_deck, "tangent": _tangent_deck, "order": _order_deck}
+    "trace": _trace_deck,
+    "chain": _chain_deck,
+    "tangent": _tangent_deck,
+    "order": _order_deck,
+}
 # What makes two decks of a kind the same picture with other numbers (the same graph, so the
 # same steps): the function and how it is drawn, never its values, modes or eps.
 _SHAPES: dict[str, Callable[..., tuple]] = {
@@ -103,8 +105,14 @@ def _cached(kind: str, text: str, merge: bool, *args) -> dict:
     return cached(kind, text, *args)
 
 
-def deck(text: str, values: Values, local: str = "symbolic", eps: float = 1e-4,
-         merge: bool = True, check_eps: float = 1e-4) -> dict:
+def deck(
+    text: str,
+    values: Values,
+    local: str = "symbolic",
+    eps: float = 1e-4,
+    merge: bool = True,
+    check_eps: float = 1e-4,
+) -> dict:
     """The player's deck for a function at a point (see drawing.deck_data)."""
     return _cached("trace", text, merge, values, local, eps, merge, check_eps)
 
@@ -125,6 +133,7 @@ def order_deck(text: str, values: Values, order: tuple[int, ...]) -> dict:
 
 
 # -- slide files: built on demand, keyed like their deck ---------------------------------------
+
 
 def _slides_of(kind: str, args: tuple, theme: str) -> str:
     return standalone_html(_BUILDERS[kind](*args), theme=theme)
@@ -147,8 +156,15 @@ def slide_file(kind: str, args: tuple, theme: str = "light") -> str:
     return cached(kind, args, theme)
 
 
-def slides(text: str, values: Values, local: str = "symbolic", eps: float = 1e-4,
-           merge: bool = True, check_eps: float = 1e-4, theme: str = "light") -> str:
+def slides(
+    text: str,
+    values: Values,
+    local: str = "symbolic",
+    eps: float = 1e-4,
+    merge: bool = True,
+    check_eps: float = 1e-4,
+    theme: str = "light",
+) -> str:
     """The playground's deck as one offline HTML file."""
     return slide_file("trace", (text, values, local, eps, merge, check_eps), theme)
 
