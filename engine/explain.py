@@ -548,6 +548,16 @@ def _send_lines(trace: Trace, step: BackwardStep) -> list[Line]:
     for send in step.sends:
         to_text, to_latex = node_name(graph, send.to)
         formula = derivative_formulas[send.position]
+        op = OPS[node.label]
+        piece = (
+            op.piece(*(float(trace.values[a]) for a in node.args))
+            if op.piece and send.numerical is None
+            else None
+        )
+        condition = ""
+        if piece:
+            formula, where = piece[send.position]
+            condition = f" ({substitute(where, arguments(trace, step.node, 'text'))})"
         local_text, local_latex, value_text, value_latex = formula_math(trace, step.node, formula)
         how: tuple[Segment, ...]
         if send.undefined:
@@ -569,6 +579,7 @@ def _send_lines(trace: Trace, step: BackwardStep) -> list[Line]:
                     rf"{number_latex(step.d_out)} \cdot {group(value_latex)} = "
                     f"{number_latex(send.contribution)}",
                 ),
+                *((W(condition),) if condition else ()),
             )
         else:
             # f(z ± eps) differ only in the later digits: show enough of them to see it.

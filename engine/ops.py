@@ -16,6 +16,7 @@ course writes them: d/dz log(z) = 1/z.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
@@ -89,6 +90,10 @@ class Op:
     # it is a constant (None where it is not); None to keep the general formulas.
     with_constants: Callable[[tuple[float | None, ...]], Forms | None] | None = None
     named_forms: tuple[NamedForm, ...] = ()  # square: pow with b = 2
+    # A piecewise local derivative as a step explains it at the point: given the argument
+    # values, each position's derivative on this piece and the piece's condition in the
+    # argument names (relu at 2: 1 and z > 0); None keeps the general formulas.
+    piece: Callable[..., tuple[tuple[Formula, str], ...] | None] | None = None
 
     def forms(self, constants: tuple[float | None, ...] = ()) -> Forms:
         """The formula and local-derivative formulas, with constant arguments written in."""
@@ -378,6 +383,17 @@ OPS: dict[str, Op] = {
                 "the engine uses 0 there, as PyTorch does (any slope from 0 to 1 is a valid "
                 "subgradient); central difference straddles the corner and measures the "
                 "average of the two slopes",
+            ),
+            piece=lambda z: (
+                (
+                    (
+                        (F("1", "1", "1"), "z > 0")
+                        if z > 0
+                        else (F("0", "0", "0"), "z < 0" if z < 0 else "z = 0")
+                    ),
+                )
+                if not math.isnan(z)
+                else None
             ),
             torch="torch.relu",
             autograd="ReluBackward0",

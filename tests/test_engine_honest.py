@@ -166,6 +166,19 @@ def test_relu_just_off_its_kink_has_no_note() -> None:
     assert trace.notes == () and gradient_check(trace)[0].agree
 
 
+@pytest.mark.parametrize("x, where", [(2.0, "x > 0"), (-2.0, "x < 0"), (0.0, "x = 0")])
+def test_relu_local_derivative_reads_as_the_piece_the_point_is_on(x: float, where: str) -> None:
+    trace = engine.parse("relu(x)").trace(x=x)
+    # the slope of max(0, x) written out: 1 right of 0, 0 left of it, 0 by convention at 0
+    slope = 1.0 if x > 0 else 0.0
+    [(step, explanation)] = [(s, e) for s, e in backward_explanations(trace) if s.sends]
+    [line] = explanation.of_kind(Kind.SEND)
+    one = engine.explain.number_text(slope)
+    assert line.text == f"To x: d_out · {one} = 1 · {one} = {one} ({where})"
+    assert " if " not in explanation.as_text() and "else" not in explanation.as_text()
+    assert bool(explanation.of_kind(Kind.KINK)) is (x == 0.0)
+
+
 @pytest.mark.parametrize(
     "expr, x", [("log(x)", -1.0), ("log(x)", 0.0), ("1/x", 0.0), ("sqrt(x)", -4.0)]
 )
