@@ -494,6 +494,22 @@ def _received_lines(trace: Trace, step: BackwardStep) -> list[Line]:
     name = who(graph, step.node)
     out_text, out_latex = node_name(graph, graph.output)
     d_out = number_text(step.d_out)
+    if not step.received and not math.isfinite(step.d_out):
+        return [
+            L(
+                W(
+                    f"Start at the output {name}: its value is "
+                    f"{number_text(trace.values[step.node])}, "
+                    "not a number the function can take, so there is no derivative to start with: "
+                ),
+                M(
+                    f"d_out = {number_text(step.d_out)}",
+                    rf"d_{{\mathrm{{out}}}} = {number_latex(step.d_out)}",
+                ),
+                W("."),
+                kind=Kind.RECEIVED,
+            )
+        ]
     if not step.received:
         return [
             L(

@@ -406,6 +406,21 @@ def build_trace(
     grads = [0.0] * len(nodes)
     grads[graph.output] = 1.0
     origin: list[int | None] = [None] * len(nodes)  # where a non-finite d_out first arose
+    start_notes: list[Note] = []
+    output = nodes[graph.output]
+    if output.kind != "operation" and not math.isfinite(values[graph.output]):
+        # The function is the input itself and has no finite value (x at x = nan): no
+        # derivative, as at an operation with no finite value.
+        grads[graph.output] = math.nan
+        origin[graph.output] = graph.output
+        start_notes.append(
+            Note(
+                graph.output,
+                "undefined",
+                f"{output.label} = {not_finite_text(values[graph.output])}: the function has "
+                "no finite value here, so it has no derivative",
+            )
+        )
     received: list[list[Received]] = [[] for _ in nodes]
     needs = graph.needs_gradient
     users = graph.consumers() if backward_order is not None else None
@@ -423,7 +438,7 @@ def build_trace(
                 fired.add(node_id)
             d_out = grads[node_id]
             sends: list[Send] = []
-            step_notes: list[Note] = []
+            step_notes: list[Note] = start_notes if node_id == graph.output else []
             copies = None
             if node.kind == "variable" and len(leaves[node.label]) > 1:
                 shares = fired_leaves.setdefault(node.label, [])

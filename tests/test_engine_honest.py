@@ -389,3 +389,27 @@ def test_cli_never_prints_nan_or_inf_as_a_bare_gradient(capsys: pytest.CaptureFi
     assert main(["x^2*1e300*1e10", "x=1e-10"]) == 0
     out = capsys.readouterr().out
     assert "d/dx: inf (not a gradient: see the warning below)" in out and "warning:" in out
+
+
+@pytest.mark.parametrize(
+    "expr, inputs",
+    [("x", {"x": math.nan}), ("x", {"x": math.inf}), ("x+y", {"x": 1.0, "y": math.nan})],
+)
+def test_an_input_with_no_finite_value_gives_no_gradient(expr: str, inputs: dict) -> None:
+    trace = engine.parse(expr).trace(**inputs)
+    # the function has no finite value at the point, so it has no derivative there
+    assert not math.isfinite(float(engine.parse(expr).evaluate(inputs)))
+    assert all(math.isnan(g) for g in trace.gradient.values())
+    for name in trace.gradient:
+        [(_, explanation)] = variable_steps(trace, name)
+        assert not explanation.of_kind(Kind.GRADIENT)
+        assert "no gradient" in explanation.of_kind(Kind.NO_GRADIENT)[0].text
+
+
+def test_cli_reports_no_gradient_for_a_nan_input(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["x", "x=nan"]) == 0
+    out = capsys.readouterr().out
+    assert "d/dx: nan (not a gradient" in out and "d/dx: 1" not in out
+    assert main(["x", "x=nan", "--json"]) == 0
+    data = strict_json(capsys.readouterr().out)
+    assert data["gradient"]["x"] == "nan" and data["warnings"]
