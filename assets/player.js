@@ -63,7 +63,8 @@ function mountPlayer(root, deck, options) {
   const head = el("div", { class: "bp-head" }, [phaseLabel, count, title]);
 
   // Zoomed in, the stage scrolls: a place in the tab order lets the keyboard reach it.
-  const stage = el("div", { class: "bp-stage", tabindex: "0" });
+  const stage = el("div", { class: "bp-stage", tabindex: "0", role: "region",
+                            "aria-label": "Diagram (scrolls when zoomed in)" });
   const view = el("div", { class: "bp-view" }, [stage]);
   stage.innerHTML = deck.svg;
   const svg = stage.querySelector("svg");

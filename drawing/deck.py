@@ -149,8 +149,9 @@ def player_sources() -> tuple[str, str]:
 
 
 def _script_json(data: object) -> str:
-    # Inside <script>, "</" could end the element early; JSON allows "<\/" instead.
-    return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    # Inside <script>, "</" could end the element early and "<!--" change how the rest is
+    # read; "<" only occurs inside JSON strings, where \u003c is the same character.
+    return json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
 
 
 def standalone_html(

@@ -1092,3 +1092,18 @@ def test_the_speaker_view_stays_with_the_player_for_a_new_function(browser, app_
         assert len(context.pages) == 2
     finally:
         context.close()
+
+
+def test_data_in_the_slide_files_script_cannot_end_or_comment_it():
+    """A title with `</script>` or `<!--` (typed text is data) stays inside its JSON string."""
+    from drawing.deck import _script_json
+
+    hostile = {"title": "x</script><script>alert(1)</script><!--<script>", "n": [1, 2]}
+    text = _script_json(hostile)
+    assert "<" not in text
+    assert json.loads(text) == hostile
+    deck = deck_data(engine.parse("x^2").trace(x=1.0), title=hostile["title"])
+    page = standalone_html(deck)
+    script = page[page.index("mountPlayer(document") :]
+    script = script[: script.index("</script>")]
+    assert "<!--" not in script and "<script" not in script
