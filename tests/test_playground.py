@@ -231,3 +231,18 @@ def test_a_new_value_keeps_the_step():
     assert player_data(at)["options"]["step"] == 21
     at.text_input(key="playground:expr").set_value("sin(x^2)").run()
     assert player_data(at)["options"]["step"] == 0
+
+
+def test_gradient_check_names_the_kink_of_relu_at_zero():
+    at = run({"expr": "relu(x)", "x": "0"})
+    table = at.dataframe[0].value
+    # relu at 0: the engine's convention 0, central difference the average slope 0.5
+    assert list(table["backpropagation"]) == [0.0]
+    assert list(table["central difference"]) == pytest.approx([0.5])
+    why = [t.value for t in at.text if t.value.startswith("Why they differ")]
+    assert len(why) == 1 and "not differentiable" in why[0] and "central difference" in why[0]
+
+
+def test_gradient_check_gives_no_reason_where_they_agree():
+    at = run({"expr": "log(xy)+exp(xy)", "x": "1", "y": "2"})
+    assert not [t.value for t in at.text if t.value.startswith("Why they differ")]

@@ -20,6 +20,7 @@ import streamlit as st
 
 import engine
 from drawing import standalone_html
+from engine.check import gradient_check as check_gradient
 
 from .page import (
     clean_view,
@@ -325,15 +326,17 @@ def gradient_check(
         format_func=lambda v: f"{v:.0e}",
     )
     state["check_eps"] = eps
-    exact = graph.gradient(values)
-    numerical = graph.numerical_gradient(values, eps=eps)
+    checks = check_gradient(graph.trace(values), eps=eps)
     st.dataframe(
         {
-            "variable": list(exact),
-            "backpropagation": [exact[v] for v in exact],
-            "central difference": [numerical[v] for v in exact],
-            "|difference|": [abs(exact[v] - numerical[v]) for v in exact],
+            "variable": [c.variable for c in checks],
+            "backpropagation": [c.backprop for c in checks],
+            "central difference": [c.central for c in checks],
+            "|difference|": [abs(c.backprop - c.central) for c in checks],
         },
         hide_index=True,
         column_config={"|difference|": st.column_config.NumberColumn(format="%.1e")},
     )
+    for c in checks:
+        if c.reason:  # plain text: the variable's name is as the student typed it
+            st.text(f"Why they differ for {c.variable}: {c.reason}")
