@@ -10,11 +10,17 @@ from __future__ import annotations
 import streamlit as st
 
 import engine
-from engine.explain import node_name
-from ui.page import past_the_end, show_link_problems, state_from_link, write_link
-from ui.player import StepParam
-from ui.widgets import linked, stepper
-from ui.work import deck, order_deck, parse
+from ui.order import (
+    compare_gradients,
+    firings_table,
+    order_stepper,
+    search_stepper,
+    show_verdict,
+    who,
+)
+from ui.page import show_link_problems, state_from_link, write_link
+from ui.widgets import linked
+from ui.work import deck, parse
 
 PAGE = "topological-sort"
 EXAMPLES: dict[str, dict[str, float]] = {
@@ -27,12 +33,6 @@ ORDERS = {
     "breadth-first": "Breadth-first, nearest to the output first",
     "own": "My own order",
 }
-
-
-def who(graph: engine.Graph, n: int) -> str:
-    node = graph.nodes[n]
-    name = node_name(graph, n)[0]
-    return f"{node.symbol} ({name})" if node.kind == "operation" else name
 
 
 def read_link(link) -> dict:
@@ -93,25 +93,7 @@ st.caption(
     "all its inputs placed before it. The explanation lists the stack and the visited "
     "nodes after each move."
 )
-full = deck(text, tuple(values.items()))
-# The link counts steps from the search's first one: search=0 opens where the search starts.
-search = next(p for p in full["phases"] if p["name"] == "order")
-state["search"] = past_the_end(PAGE, "search", state["search"], search["last"] - search["first"])
-state["search-step"] = search["first"] + state["search"]
-stepper(
-    PAGE,
-    state,
-    full,
-    key="search",
-    field="search-step",
-    height=470,
-    start=search["first"],
-    url=StepParam("search", -search["first"]),
-    main=False,
-)
-state["search"] = min(
-    max(state["search-step"] - search["first"], 0), search["last"] - search["first"]
-)
+search_stepper(PAGE, state, deck(text, tuple(values.items())))
 
 # -- the backward pass in a wrong order ---------------------------------------------------------
 st.subheader("The backward pass in another order")
@@ -156,84 +138,15 @@ else:
 
 wrong_trace = engine.backward_in_order(graph, values, order)
 right_trace = engine.backward_in_order(graph, values, right)
-early = [s for s in wrong_trace.steps if getattr(s, "early_by", ())]
-
-early_nodes = {s.node for s in wrong_trace.steps if getattr(s, "early_by", ())}
-st.markdown(
-    "**Your order:** "
-    + " → ".join(f":red[**{who(graph, n)}**]" if n in early_nodes else who(graph, n) for n in order)
-    + "  \n**Topological order, reversed:** "
-    + " → ".join(who(graph, n) for n in right)
-)
-if early:
-    for step in early:
-        waiting = ", ".join(who(graph, u) for u in step.early_by)
-        st.error(
-            f"**{who(graph, step.node)} fired too early:** {waiting} had not sent its "
-            f"d_out yet. It passed on d_out = {step.d_out:.4g}; what arrived later never "
-            "reached its inputs.",
-            icon=":material/warning:",
-        )
-else:
-    st.success(
-        "This order works: every node fires after all its users have sent. It is a "
-        "topological order too.",
-        icon=":material/check_circle:",
-    )
-
-wrong_column, right_column = st.columns(2)
-for column, title, trace in [
-    (wrong_column, "Your order", wrong_trace),
-    (right_column, "Topological order", right_trace),
-]:
-    with column:
-        st.markdown(f"#### {title}")
-        metrics = st.columns(len(graph.variables))
-        for metric, name in zip(metrics, graph.variables, strict=False):
-            value = trace.gradient[name]
-            wrong = trace is wrong_trace and abs(value - right_trace.gradient[name]) > 1e-12 * max(
-                1.0, abs(right_trace.gradient[name])
-            )
-            metric.metric(
-                f"∂f/∂{name}",
-                f"{value:.6g}",
-                delta=f"should be {right_trace.gradient[name]:.6g}" if wrong else None,
-                delta_color="red",
-                delta_arrow="off",
-            )
+show_verdict(graph, order, right, wrong_trace)
+compare_gradients(graph, wrong_trace, right_trace)
 
 # One player, switched between the two orders: two side by side would be too small to read.
 state.setdefault("shown", "Your order")
 shown = linked(
     PAGE, state, "shown", st.segmented_control, "Step through", ["Your order", "Topological order"]
 )
-shown_order = order if shown == "Your order" else right
-shown_deck = order_deck(text, tuple(values.items()), tuple(shown_order))
-backward = next(p for p in shown_deck["phases"] if p["name"] == "backward")
-if f"{PAGE}:order:shape" not in st.session_state and not state["step"]:
-    # A link's own step counts on first load; else the backward pass's first step.
-    state["step"] = backward["first"]
-# Another order shown: start at its backward pass.
-stepper(
-    PAGE,
-    state,
-    shown_deck,
-    key="order",
-    height=470,
-    start=backward["first"],
-    same=shown_deck["digest"],
-)
-
-fired = engine.firings(wrong_trace, right_trace)
-st.dataframe(
-    {
-        "node": [who(graph, f.node) for f in fired],
-        "fires at": [f.at for f in fired],
-        "d_out when it fired (your order)": [f.d_out for f in fired],
-        "d_out when it fired (topological)": [f.d_out_in_order for f in fired],
-        "users that had not sent": [", ".join(who(graph, u) for u in f.early_by) for f in fired],
-    },
-    hide_index=True,
-)
+order_stepper(PAGE, state, text, values, order if shown == "Your order" else right)
+firings_table(graph, wrong_trace, right_trace)
 
 write_link(PAGE, {**settings, "step": state["step"]}, steps=("step", "search"))
