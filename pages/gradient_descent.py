@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-import engine
 from engine.descent import MAX_STEPS
-from ui.descent import loss_text, run_of, show_health, show_plots, show_update, step_shown
+from ui.descent import (
+    loss_input,
+    loss_text,
+    parameter_inputs,
+    run_buttons,
+    run_of,
+    show_health,
+    show_plots,
+    show_update,
+    slides_download,
+    step_shown,
+    usable_loss,
+    write_link,
+)
 from ui.page import (
     clean_view,
-    example_chooser,
     presenter_switch,
     presenting,
     show_link_problems,
@@ -18,8 +29,7 @@ from ui.page import (
     theme,
 )
 from ui.player import player
-from ui.url import number_param
-from ui.work import deck, parse, slides, variables_of
+from ui.work import deck, variables_of
 
 PAGE = "gradient-descent"
 DEFAULT = "(sigmoid(2w + b) - 1)^2 + (sigmoid(-w + b))^2"
@@ -68,80 +78,14 @@ if not clean:
         "backward pass, and an update of every parameter."
     )
     show_link_problems(PAGE)
-    left, right = st.columns([3, 2], vertical_alignment="bottom")
-    st.session_state.setdefault(f"{PAGE}:expr", state["expr"])
-    state["expr"] = left.text_input(
-        "Loss L",
-        key=f"{PAGE}:expr",
-        max_chars=engine.MAX_LENGTH,
-        on_change=reset,
-        help="A function of the parameters, typed as on a blackboard: (w - 1)^2 + (b + 2)^2.",
-    )
-    right.selectbox(
-        "Examples",
-        list(EXAMPLES),
-        index=None,
-        placeholder="Pick an example",
-        key=f"{PAGE}:example",
-        on_change=example_chooser(PAGE, state, EXAMPLES, rate_of_example),
-    )
-try:
-    graph = parse(state["expr"])
-    error = None if graph.variables else "the loss needs at least one parameter to learn"
-except engine.ParseError as err:
-    graph, error = None, err
-if error is not None:
-    st.error(f"**Cannot use this loss:** {error}", icon=":material/error:")
-    if isinstance(error, engine.ParseError):
-        st.code(error.pointer(), language=None)
-    st.stop()
+    loss_input(PAGE, state, EXAMPLES, reset, rate_of_example)
+graph = usable_loss(state["expr"])
 
 names = graph.variables
 if not clean:
-    columns = st.columns(len(names) + 1)
-    for column, name in zip(columns, names, strict=False):
-        state["values"].setdefault(name, 0.5)
-        st.session_state.setdefault(f"{PAGE}:value:{name}", state["values"][name])
-        state["values"][name] = column.number_input(
-            f"{name} at the start",
-            key=f"{PAGE}:value:{name}",
-            step=0.1,
-            format="%g",
-            min_value=-LIMIT,
-            max_value=LIMIT,
-            on_change=reset,
-        )
-    st.session_state.setdefault(f"{PAGE}:lr", state["lr"])
-    state["lr"] = columns[-1].number_input(
-        "Learning rate lr",
-        key=f"{PAGE}:lr",
-        format="%g",
-        min_value=0.0,
-        max_value=1e3,
-        step=0.05,
-        on_change=reset,
-    )
+    parameter_inputs(PAGE, state, names, LIMIT, reset)
 start = tuple((n, float(state["values"].get(n, 0.5))) for n in names)
-
-
-def take_step() -> None:
-    state["steps"], state["running"] = min(state["steps"] + 1, MAX_STEPS), False
-
-
-def train(on: bool) -> None:
-    state["running"] = on
-
-
-buttons = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
-buttons[0].button(
-    "Take a gradient step", type="primary", icon=":material/south_east:", on_click=take_step
-)
-if state["running"]:
-    buttons[1].button("Pause", icon=":material/pause:", on_click=train, args=(False,))
-else:
-    buttons[1].button("Train", icon=":material/play_arrow:", on_click=train, args=(True,))
-buttons[2].button("Reset", on_click=reset, icon=":material/restart_alt:")
-pace = buttons[3].selectbox("Pace", list(PACES), index=1, key=f"{PAGE}:pace")
+pace = run_buttons(PAGE, state, list(PACES), reset)
 st.session_state[f"{PAGE}:fresh"] = True
 
 
@@ -155,17 +99,7 @@ def lesson() -> None:
     if state["running"] and (run.stop is not None or state["steps"] >= MAX_STEPS):
         state["running"] = False
         st.rerun(scope="app")
-    st.query_params.from_dict(
-        {
-            "expr": state["expr"],
-            "lr": number_param(state["lr"]),
-            "steps": str(state["steps"]),
-            **{n: number_param(v) for n, v in start},
-            **{
-                k: st.query_params[k] for k in ("present", "theme", "embed") if k in st.query_params
-            },
-        }
-    )
+    write_link(state, start)
     st.subheader(loss_text(run.losses[-1]))
     st.text(f"step {len(run.steps)}" + (" · training…" if state["running"] else ""))
     show_health(run)
@@ -210,11 +144,5 @@ elif not clean:
     share = st.columns(2)
     with share[0]:
         presenter_switch()
-    shown, _ = step_shown(state["expr"], run_of(state["expr"], start, state["lr"], state["steps"]))
-    share[1].download_button(
-        "Download this step's slides (HTML)",
-        slides(state["expr"], tuple(shown.before.items()), theme=theme()),
-        file_name="backprop-lab-gradient-step.html",
-        mime="text/html",
-        icon=":material/slideshow:",
-    )
+    with share[1]:
+        slides_download(state, start)

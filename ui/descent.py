@@ -4,14 +4,18 @@ step and the run's health are shown."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+import engine
 from drawing.descent import loss_contour, loss_curve
 from engine import Graph
-from engine.descent import Run, Step, gradient_step, train
+from engine.descent import MAX_STEPS, Run, Step, gradient_step, train
 from engine.explain import number_text
-from ui.work import parse
+from ui.page import example_chooser, theme
+from ui.url import number_param
+from ui.work import parse, slides
 
 
 def run_of(expr: str, start: tuple[tuple[str, float], ...], lr: float, steps: int) -> Run:
@@ -83,3 +87,125 @@ def show_plots(graph: Graph, run: Run, page: str) -> None:
             y_var = st.selectbox("and", [n for n in names if n != x_var], key=f"{page}:y")
             pair = (x_var, y_var)
         st.plotly_chart(loss_contour(graph, run, pair[0], pair[1]), key=f"{page}:map")
+
+
+def parameter_inputs(
+    page: str, state: dict, names: Sequence[str], limit: float, on_change: Callable[[], None]
+) -> None:
+    """Where each parameter starts, and the learning rate, in one row."""
+    columns = st.columns(len(names) + 1)
+    for column, name in zip(columns, names, strict=False):
+        state["values"].setdefault(name, 0.5)
+        st.session_state.setdefault(f"{page}:value:{name}", state["values"][name])
+        state["values"][name] = column.number_input(
+            f"{name} at the start",
+            key=f"{page}:value:{name}",
+            step=0.1,
+            format="%g",
+            min_value=-limit,
+            max_value=limit,
+            on_change=on_change,
+        )
+    st.session_state.setdefault(f"{page}:lr", state["lr"])
+    state["lr"] = columns[-1].number_input(
+        "Learning rate lr",
+        key=f"{page}:lr",
+        format="%g",
+        min_value=0.0,
+        max_value=1e3,
+        step=0.05,
+        on_change=on_change,
+    )
+
+
+def run_buttons(page: str, state: dict, paces: Sequence[str], reset: Callable[[], None]) -> str:
+    """Take a step, train or pause, reset, and the pace of training; returns the pace chosen."""
+
+    def take_step() -> None:
+        state["steps"], state["running"] = min(state["steps"] + 1, MAX_STEPS), False
+
+    def set_running(on: bool) -> None:
+        state["running"] = on
+
+    buttons = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
+    buttons[0].button(
+        "Take a gradient step", type="primary", icon=":material/south_east:", on_click=take_step
+    )
+    if state["running"]:
+        buttons[1].button("Pause", icon=":material/pause:", on_click=set_running, args=(False,))
+    else:
+        buttons[1].button("Train", icon=":material/play_arrow:", on_click=set_running, args=(True,))
+    buttons[2].button("Reset", on_click=reset, icon=":material/restart_alt:")
+    return buttons[3].selectbox("Pace", list(paces), index=1, key=f"{page}:pace")
+
+
+def write_link(state: dict, start: Sequence[tuple[str, float]]) -> None:
+    """The address bar names the loss, rate, start and steps taken, keeping the view's own
+    parameters (present, theme, embed)."""
+    st.query_params.from_dict(
+        {
+            "expr": state["expr"],
+            "lr": number_param(state["lr"]),
+            "steps": str(state["steps"]),
+            **{n: number_param(v) for n, v in start},
+            **{
+                k: st.query_params[k] for k in ("present", "theme", "embed") if k in st.query_params
+            },
+        }
+    )
+
+
+def slides_download(state: dict, start: tuple[tuple[str, float], ...]) -> None:
+    """A button that downloads the step shown as a slide file."""
+    shown, _ = step_shown(state["expr"], run_of(state["expr"], start, state["lr"], state["steps"]))
+    st.download_button(
+        "Download this step's slides (HTML)",
+        slides(state["expr"], tuple(shown.before.items()), theme=theme()),
+        file_name="backprop-lab-gradient-step.html",
+        mime="text/html",
+        icon=":material/slideshow:",
+    )
+
+
+def loss_input(
+    page: str,
+    state: dict,
+    examples: dict[str, dict[str, float]],
+    on_change: Callable[[], None],
+    on_example: Callable[[], None],
+) -> None:
+    """The loss typed as on a blackboard, beside a box of examples."""
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    st.session_state.setdefault(f"{page}:expr", state["expr"])
+    state["expr"] = left.text_input(
+        "Loss L",
+        key=f"{page}:expr",
+        max_chars=engine.MAX_LENGTH,
+        on_change=on_change,
+        help="A function of the parameters, typed as on a blackboard: (w - 1)^2 + (b + 2)^2.",
+    )
+    right.selectbox(
+        "Examples",
+        list(examples),
+        index=None,
+        placeholder="Pick an example",
+        key=f"{page}:example",
+        on_change=example_chooser(page, state, examples, on_example),
+    )
+
+
+def usable_loss(expr: str) -> Graph:
+    """The loss's graph; a loss that cannot be read, or has no parameter, is said why and the
+    page stops there."""
+    error: engine.ParseError | str | None
+    try:
+        graph = parse(expr)
+        error = None if graph.variables else "the loss needs at least one parameter to learn"
+    except engine.ParseError as err:
+        error = err
+    if error is not None:
+        st.error(f"**Cannot use this loss:** {error}", icon=":material/error:")
+        if isinstance(error, engine.ParseError):
+            st.code(error.pointer(), language=None)
+        st.stop()
+    return graph
