@@ -78,6 +78,10 @@ def background_luminance(page, selector: str) -> float:
 
 def open_settled(page, url: str) -> None:
     page.goto(url)
+    if "theme=" in url:
+        # The page reloads once with Streamlit's own theme option in the link: wait for that
+        # second document, not the first one that is about to go away.
+        page.wait_for_url(lambda now: "embed_options=" in now, timeout=90_000)
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
         timeout=90_000
     )
@@ -94,6 +98,7 @@ def test_theme_dark_in_a_link_darkens_the_whole_page(page, app_url, path):
     # Streamlit's own dark theme took over: the link now asks for it in Streamlit's words.
     assert "embed_options=dark_theme" in page.url and "theme=dark&" not in page.url + "&"
     for name, selector in SURFACES.items():
+        page.locator(selector).first.wait_for(state="attached", timeout=60_000)
         assert background_luminance(page, selector) < 0.05, f"the {name} is not dark"
     player = page.locator(".bp-player").first
     if player.count():
