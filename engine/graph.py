@@ -30,6 +30,8 @@ class Node:
     label: str  # x, 2, π, or the operation's name
     args: tuple[int, ...] = ()  # input node ids, one per argument position
     value: float | None = None  # constants only
+    # Operations only: each argument's value where it is a constant, None where it is not.
+    constants: tuple[float | None, ...] = ()
 
     @property
     def op(self) -> Op | None:
@@ -37,9 +39,10 @@ class Node:
 
     @property
     def symbol(self) -> str:
-        """What the diagram's box shows: ×, log, 2, π, or the variable with Greek as letters."""
+        """What the diagram's box shows: ×, log, square (a power with the constant exponent 2),
+        2, π, or the variable with Greek as letters."""
         if self.kind == "operation":
-            return OPS[self.label].symbol
+            return OPS[self.label].symbol_for(self.constants)
         return variable_symbol(self.label) if self.kind == "variable" else self.label
 
 
@@ -110,7 +113,12 @@ class GraphBuilder:
 
     def operation(self, name: str, args: tuple[int, ...], position: int = 0) -> int:
         key = (name, args) if self.merge else (name, args, len(self.nodes))
-        return self._add(key, {"kind": "operation", "label": name, "args": args}, position)
+        constants = tuple(self.nodes[a].value for a in args)  # None where not a constant
+        return self._add(
+            key,
+            {"kind": "operation", "label": name, "args": args, "constants": constants},
+            position,
+        )
 
     def finish(self, output: int, text: str = "") -> Graph:
         return Graph(tuple(self.nodes), output, tuple(self.variables), text)

@@ -61,9 +61,17 @@ class NamedForm:
     """The operation with some arguments fixed, under a name of its own: square is pow with
     b = 2. `constants` holds each argument's value where it is fixed, None where it is free."""
 
-    name: str  # as a lesson offers it: square
+    name: str  # as a lesson offers it and a diagram's box shows it: square
     class_name: str  # as the course's code names its class: Square
     constants: tuple[float | None, ...]
+
+    def fits(self, constants: tuple[float | None, ...]) -> bool:
+        """True where arguments with these constant values (None: not a constant) are this
+        form: x^2, where b is the constant 2, is a square; x^3 and x^y are not."""
+        return len(constants) == len(self.constants) and all(
+            fixed is None or (given is not None and float(given) == fixed)
+            for fixed, given in zip(self.constants, constants, strict=True)
+        )
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,16 @@ class Op:
         """The formula and local-derivative formulas, with constant arguments written in."""
         special = self.with_constants(constants) if self.with_constants and constants else None
         return special or (self.formula, self.derivative_formulas)
+
+    def named_form(self, constants: tuple[float | None, ...] = ()) -> NamedForm | None:
+        """The named form these constant arguments make (a square for b = 2), if any."""
+        return next((form for form in self.named_forms if form.fits(constants)), None)
+
+    def symbol_for(self, constants: tuple[float | None, ...] = ()) -> str:
+        """What the diagram's box and the explanations call the operation with these constant
+        arguments: a power with the constant exponent 2 is a square, any other a ^."""
+        form = self.named_form(constants) if constants else None
+        return form.name if form is not None else self.symbol
 
     def has_kink(self, *args: float) -> bool:
         """True where the operation has no derivative although it has a value."""

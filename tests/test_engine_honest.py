@@ -14,6 +14,8 @@ import math
 import pytest
 
 import engine
+from drawing.deck import deck_data
+from drawing.diagram import node_id, timeline
 from engine.__main__ import main
 from engine.check import gradient_check
 from engine.explain import Kind, explain
@@ -281,6 +283,65 @@ def test_a_square_is_written_as_the_course_writes_it() -> None:
     text = "\n".join(explain(trace, k).as_text() for k in range(len(trace) + 1))
     assert "x² = 3² = 9" in text and "2·x = 1 · 2·3 = 6" in text
     assert "^(2−1)" not in text and "x^2" not in text
+
+
+def all_text(trace: engine.Trace) -> str:
+    return "\n".join(explain(trace, k).as_text() for k in range(len(trace) + 1))
+
+
+@pytest.mark.parametrize("text", ["x^2", "x**2", "x^2.0", "(x+1)^2", "sin(z^2)"])
+def test_a_power_with_the_constant_exponent_2_is_a_square_box(text: str) -> None:
+    graph = engine.parse(text)
+    [square] = [n for n in graph.nodes if n.label == "pow"]
+    [form] = engine.OPS["pow"].named_forms
+    point = {v: 1.5 for v in graph.variables}
+    trace = graph.trace(point)
+    # The box and every explanation call it by its name in the table, never "^".
+    first = timeline(trace).patches[0]
+    assert first[node_id(square.id)].texts[0] == form.name == "square"
+    said = all_text(trace)
+    assert f"{form.name} (v{engine.explain.subscript(square.id + 1)})" in said
+    assert "^ (" not in said and "^(2−1)" not in said and "^2" not in said
+    # Its local derivative is written 2·z; the number is the slope of z², by central difference.
+    [(step, explanation)] = [(s, e) for s, e in backward_explanations(trace) if s.node == square.id]
+    [line] = explanation.of_kind(Kind.SEND)
+    assert " · 2·" in line.text
+    [latex] = [s.latex for s in line if s.latex]
+    assert r"2 \cdot" in latex and "b-1" not in latex
+    z = float(trace.values[square.args[0]])
+    slope = float(engine.central_difference(lambda t: t**2, z, 1e-6))
+    assert math.isclose(step.sends[0].local, slope, rel_tol=1e-6)
+
+
+@pytest.mark.parametrize("text", ["x^3", "x^y", "x^0.5", "2^x", "x^(1+1)"])
+def test_other_powers_stay_powers(text: str) -> None:
+    graph = engine.parse(text)
+    [power] = [n for n in graph.nodes if n.label == "pow"]
+    assert power.symbol == "^"
+    trace = graph.trace({v: 1.5 for v in graph.variables})
+    assert timeline(trace).patches[0][node_id(power.id)].texts[0] == "^"
+    assert "square" not in all_text(trace)
+
+
+def test_a_square_s_gradient_is_the_power_s() -> None:
+    # x^2 with the constant 2 and x^y at y = 2: one box is a square, the other a power; the
+    # gradient with respect to x is the same number, 2·x.
+    for x in (-3.0, 0.0, 1e-8, 2.5):
+        square = engine.parse("x^2").trace(x=x).gradient["x"]
+        power = engine.parse("x^y").trace(x=x, y=2.0).gradient["x"]
+        assert square == power and math.isclose(square, 2 * x, abs_tol=1e-300)
+
+
+def test_the_cli_trace_and_the_slides_show_the_square(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sin(x^2)", "x=3", "--trace"]) == 0
+    out = capsys.readouterr().out
+    assert "Forward pass: square (v₃)" in out and "v₃ = x² = 3² = 9" in out
+    assert "To x: d_out · 2·x = −0.9111 · 2·3 = −5.467" in out and "^ (v₃)" not in out
+    deck = deck_data(engine.parse("sin(x^2)").trace(x=3.0), title="sin(x^2)")
+    slides = " ".join(frame["html"] for frame in deck["frames"])
+    assert "square (v₃)" in slides and "^ (v₃)" not in slides
+    # x² as MathML: a superscript 2 on x, not b·a^(b−1)
+    assert "<msup><mi>x</mi><mrow><mn>2</mn></mrow></msup>" in slides
 
 
 def test_sigmoid_shows_its_definition_once() -> None:
