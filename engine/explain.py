@@ -223,6 +223,11 @@ def explain(trace: Trace, k: int) -> Explanation:
     """Step k of the trace (1-based, as shown; 0 is the start) in words and arithmetic."""
     if k == 0:
         return _start(trace)
+    from .collapse import explain_box  # a collapsed box's steps are told by its module
+
+    box = explain_box(trace, k)
+    if box is not None:
+        return box
     step = trace.steps[k - 1]
     if isinstance(step, ForwardStep):
         return _forward(trace, step)

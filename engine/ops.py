@@ -183,6 +183,19 @@ def _pow_exponent_derivative(a: Number, b: Number) -> Number:
     return np.where(p == 0, 0.0, p * np.log(np.where(p == 0, 1.0, a)))[()]
 
 
+class OpTable(dict[str, Op]):
+    """Operations by name. A collapsed box (`engine.collapse`) is no entry of the table: its
+    node's label carries the box's own `Op`, and looking that label up finds it, so the graph,
+    trace and diagram handle a box as any operation while the names a student can type stay
+    those of the table."""
+
+    def __missing__(self, key: str) -> Op:
+        op = getattr(key, "op", None)
+        if isinstance(op, Op):
+            return op
+        raise KeyError(key)
+
+
 OPS: dict[str, Op] = {
     op.name: op
     for op in [
@@ -438,6 +451,7 @@ OPS: dict[str, Op] = {
         ),
     ]
 }
+OPS = OpTable(OPS)
 
 
 def derived(build: Callable[[], T]) -> Callable[[], T]:
