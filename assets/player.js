@@ -7,7 +7,7 @@
 // eslint-disable-next-line no-unused-vars
 function mountPlayer(root, deck, options) {
   "use strict";
-  options = options || {};
+  options = Object.assign({}, options);  // its own copy: setTheme changes options.theme
   const SPEEDS = [2, 1, 0.5, 0.25];  // seconds per step
   const frames = deck.frames;
   // options.limit: the last step that can be reached (a question not yet answered lies after).
@@ -52,10 +52,17 @@ function mountPlayer(root, deck, options) {
   root.textContent = "";
   const player = el("div", { class: "bp-player", tabindex: "-1" });
   player.appendChild(el("style", { text: deck.css }));
-  const themeClasses = () =>
-    "bp-player bp-theme-" + (options.theme === "dark" ? "dark" : "light") +
-    (options.present ? " bp-present" : "") + (options.embed ? " bp-embed" : "");
-  player.className = themeClasses();
+  player.className = "bp-player" + (options.present ? " bp-present" : "") +
+    (options.embed ? " bp-embed" : "");
+  const dark = () => options.theme === "dark";
+  // The theme can change while the player is up (the app's settings menu, the notebook's
+  // theme): only classes change, so the step, zoom and pan stay.
+  function setTheme(name) {
+    options.theme = name === "dark" ? "dark" : "light";
+    player.classList.toggle("bp-theme-dark", dark());
+    player.classList.toggle("bp-theme-light", !dark());
+  }
+  setTheme(options.theme);
 
   const phaseLabel = el("span", { class: "bp-phase" });
   const count = el("span", { class: "bp-count" });
@@ -253,17 +260,19 @@ function mountPlayer(root, deck, options) {
   document.addEventListener("keydown", onKey);
 
   // -- downloads: the diagram of the current step, with its stylesheet inside ---------------
+  // As `python -m drawing --svg-dir` writes it (drawing/diagram.py, Diagram.svg_at): the size
+  // is the width and height the laid-out picture carries (points, as Graphviz measures), not
+  // the size it has on screen, which the zoom sets in the style attribute.
   function svgText() {
     const copy = svg.cloneNode(true);
+    copy.removeAttribute("style");
     const style = document.createElementNS("http://www.w3.org/2000/svg", "style");
     style.textContent = deck.css;
     copy.insertBefore(style, copy.firstChild);
-    copy.setAttribute("class", "bp-diagram bp-theme-" + (options.theme === "dark" ? "dark" : "light"));
-    const box = svg.viewBox.baseVal;
-    copy.setAttribute("width", String(Math.round(box.width)));
-    copy.setAttribute("height", String(Math.round(box.height)));
+    copy.setAttribute("class", "bp-diagram bp-theme-" + options.theme);
     copy.setAttribute("xmlns", "http://www.w3.org/2000/svg");
-    return new XMLSerializer().serializeToString(copy);
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' +
+      new XMLSerializer().serializeToString(copy);
   }
   function download(blob, name) {
     const a = document.createElement("a");
@@ -286,7 +295,7 @@ function mountPlayer(root, deck, options) {
       canvas.width = Math.round(box.width * scale);
       canvas.height = Math.round(box.height * scale);
       const context = canvas.getContext("2d");
-      context.fillStyle = options.theme === "dark" ? "#14161a" : "#ffffff";
+      context.fillStyle = dark() ? "#14161a" : "#ffffff";
       context.fillRect(0, 0, canvas.width, canvas.height);
       context.drawImage(image, 0, 0, canvas.width, canvas.height);
       canvas.toBlob((blob) => download(blob, fileName("png")), "image/png");
@@ -313,7 +322,7 @@ function mountPlayer(root, deck, options) {
     const holder = document.createElement("div");
     holder.innerHTML = next.svg;
     const fresh = holder.querySelector("svg");
-    svg.setAttribute("viewBox", fresh.getAttribute("viewBox"));
+    for (const name of ["viewBox", "width", "height"]) svg.setAttribute(name, fresh.getAttribute(name));
     svg.replaceChildren(...fresh.childNodes);
     collectElements();
     zoom.changed();
@@ -354,13 +363,10 @@ function mountPlayer(root, deck, options) {
   }
 
   const api = {
-    goTo, pause, start, swap,
+    goTo, pause, swap,
+    setTheme(name) { setTheme(name); presenter.restyle(); },
     get step() { return current; },
-    get playing() { return playing; },
     get shape() { return deck.shape; },
-    get theme() { return options.theme; },
-    get present() { return !!options.present; },
-    get embed() { return !!options.embed; },
     destroy() {
       pause();
       document.removeEventListener("keydown", onKey);
@@ -373,7 +379,7 @@ function mountPlayer(root, deck, options) {
   if (!mountPlayer.active) mountPlayer.active = api;
   const presenter = presenterMode({
     player, deck, svg, elements, explain, options, phaseTitle, controls,
-    step: () => current, goTo, pause, toggle, keyHandler: () => onKey,
+    step: () => current, goTo, pause, toggle,
   });
   goTo(options.step || 0);
   return api;
@@ -722,7 +728,7 @@ function presenterMode(ctx) {
     const copy = svg.cloneNode(true);
     copy.removeAttribute("style");
     for (const node of copy.querySelectorAll("[aria-label]")) node.removeAttribute("aria-label");
-    parts.diagram.className = "sp-diagram bp-theme-" + (options.theme === "dark" ? "dark" : "light");
+    parts.diagram.className = "sp-diagram bp-theme-" + options.theme;
     parts.diagram.style.background = options.theme === "dark" ? "#14161a" : "#ffffff";
     parts.diagram.replaceChildren(copy);
     parts.nowText.innerHTML = frame.html;
@@ -809,8 +815,7 @@ function presenterMode(ctx) {
 
   return {
     show, onKey,
-    openSpeaker,
-    get blanked() { return blanked; },
+    restyle: speakerShow,  // the speaker view's diagram in the player's theme
     destroy() {  // the speaker view stays open for the next player mounted in this page
       view.removeEventListener("pagehide", closeSpeaker);
       view.removeEventListener("resize", onResize);
@@ -1084,8 +1089,6 @@ function zoomView(ctx) {
 
   return {
     follow,
-    fit,
-    get scale() { return shown; },
     // A new deck of the same shape may be laid out a little wider or narrower.
     changed() { apply(zoom === null ? fitScale() : zoom); },
     destroy() {

@@ -7,6 +7,13 @@
 // from what Python last knew; `keepSteps` makes every such rewrite keep the steps the players
 // on the page show.
 //
+// The player follows Streamlit's theme as it changes, also when the viewer switches it in
+// Streamlit's settings menu, which reruns nothing (so Python's st.context.theme, and the theme
+// in the data, can lag behind). Streamlit sets its theme on the element around the component
+// as CSS custom properties (--st-background-color …) and changes them in place. A probe whose
+// colour is that background notices a change by a transition of a millisecond: the player then
+// takes the theme of the new background, light or dark by its luminance.
+//
 // Streamlit calls the default export whenever the script draws the player. The data carries a
 // key: the same key means the same deck, so nothing happens and the student's step, zoom and pan
 // stay. A new deck of the same shape (the function at another point, in another mode, with
@@ -62,6 +69,34 @@ function bpRecalled(key, deck, given) {
   return given;
 }
 
+function bpStreamlitTheme(probe) {
+  const value = getComputedStyle(probe).getPropertyValue("--st-background-color").trim();
+  if (!value) return null;
+  // Any CSS colour, as #rrggbb: a canvas context normalises what it is given.
+  const context = document.createElement("canvas").getContext("2d");
+  context.fillStyle = "#010203";
+  context.fillStyle = value;
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(context.fillStyle);
+  if (!hex || (context.fillStyle === "#010203" && value !== "#010203")) return null;
+  const [r, g, b] = hex.slice(1).map((h) => parseInt(h, 16) / 255)
+    .map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.18 ? "dark" : "light";
+}
+
+function bpFollowTheme(parentElement, root) {
+  if (root.bpProbe) return;
+  const probe = document.createElement("span");
+  probe.setAttribute("aria-hidden", "true");
+  probe.style.cssText = "position:absolute;width:0;height:0;overflow:hidden;visibility:hidden;" +
+    "color:var(--st-background-color,#010203);transition:color 1ms linear";
+  parentElement.appendChild(probe);
+  root.bpProbe = probe;
+  probe.addEventListener("transitionrun", () => {
+    const theme = bpStreamlitTheme(probe);
+    if (theme && root.bpPlayer) root.bpPlayer.setTheme(theme);
+  });
+}
+
 export default function (component) {
   const { data, parentElement } = component;
   const key = data.id;
@@ -88,19 +123,24 @@ export default function (component) {
   };
   const player = root.bpPlayer;
   const sameShape = player && player.shape === data.deck.shape;
+  bpFollowTheme(parentElement, root);
+  const theme = bpStreamlitTheme(root.bpProbe) || data.options.theme;
   const look = Object.assign({}, data.options);
   delete look.step;
+  delete look.theme;  // followed live, below: a new theme is not a new player
   const sameLook = root.bpLook === JSON.stringify(look);
   root.bpLook = JSON.stringify(look);
   if (sameShape && sameLook) {
     player.swap(data.deck);
+    player.setTheme(theme);
     onStep();
     return undefined;
   }
   const step = sameShape ? player.step : bpRecalled(key, data.deck, data.options.step);
   if (player) player.destroy();
   root.bpPlayer = mountPlayer(root, data.deck,
-                              Object.assign({}, data.options, { step, onStep, link: true }));
+                              Object.assign({}, data.options,
+                                            { step, theme, onStep, link: true }));
   onStep();
   return undefined;
 }

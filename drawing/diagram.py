@@ -321,11 +321,15 @@ def svg_template(svg: str) -> str:
 
     Graphviz writes one <text> per label line, in order; `data-line` names the line so a patch
     can set it. Colours and fonts come from the stylesheet, so one picture serves every theme.
+    The width and height are the picture's size in a file: its viewBox in points, the unit
+    Graphviz lays out in. Every export has that size: `svg_at` here, and the player's "Download
+    SVG" (assets/player.js), which sizes the picture on screen with a style, not these.
     """
     root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", svg))
     root.set("class", "bp-diagram")
-    for attribute in ("width", "height"):
-        root.attrib.pop(attribute, None)
+    width, height = root.get("viewBox", "0 0 100 100").split()[2:]
+    root.set("width", f"{float(width):.0f}pt")
+    root.set("height", f"{float(height):.0f}pt")
     for group in root.iter(f"{{{SVG_NS}}}g"):
         element = group.get("id", "")
         if not element.startswith("bp-"):
@@ -374,9 +378,6 @@ class Diagram:
         style.text = diagram_css()
         root.insert(0, root[-1])
         del root[-1]
-        view_box = root.get("viewBox", "0 0 100 100").split()
-        root.set("width", f"{float(view_box[2]):.0f}pt")
-        root.set("height", f"{float(view_box[3]):.0f}pt")
         return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
 
 

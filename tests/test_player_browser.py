@@ -4,9 +4,16 @@ step's table fits its panel."""
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from conftest import player_frame, screenshot
+from playwright.sync_api import expect
+
+import engine
+from drawing import build_diagram, deck_data, standalone_html
+from drawing.diagram import SVG_NS
 
 SEED = "expr=log(xy)%2Bexp(xy)&x=1&y=2"
 
@@ -203,3 +210,56 @@ def test_the_last_steps_table_is_whole_in_its_panel(browser, app_url, view, size
         screenshot(page, f"player-check-{shape}-{len(function)}{view.replace('&', '-')}")
     finally:
         context.close()
+
+
+# -- "Download SVG": the same picture, at the same size, as `python -m drawing --svg-dir` ------
+
+
+def svg_facts(text: str) -> dict:
+    """What an exported step is: its size, view box and theme, and each box's and edge's look
+    and texts."""
+    root = ET.fromstring(text.split("?>", 1)[-1].strip())
+    groups = {}
+    for group in root.iter(f"{{{SVG_NS}}}g"):
+        if group.get("id", "").startswith("bp-"):
+            texts = [t.text or "" for t in group.iter(f"{{{SVG_NS}}}text")]
+            groups[group.get("id")] = (set(group.get("class", "").split()), texts)
+    return {
+        "size": (root.get("width"), root.get("height"), root.get("viewBox")),
+        "class": set(root.get("class", "").split()),
+        "style": [s.text for s in root.iter(f"{{{SVG_NS}}}style")],
+        "groups": groups,
+    }
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_players_svg_download_is_the_svg_the_command_writes(browser, tmp_path, theme):
+    trace = engine.parse("sin(x^2) * y").trace({"x": 3.0, "y": 0.5})
+    diagram = build_diagram(trace)
+    k = len(trace) - 3  # a backward step: values, gradients and states all set
+    path = tmp_path / "slides.html"
+    path.write_text(
+        standalone_html(deck_data(trace, diagram=diagram), theme=theme, step=k), encoding="utf-8"
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(path.as_uri())
+        # Zoomed in first: the size on screen is not the size of the file.
+        page.get_by_role("button", name="Zoom in").click()
+        expect(page.locator(".bp-player")).to_have_attribute("data-step", str(k))
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download SVG").click()
+        downloaded = Path(download.value.path()).read_text(encoding="utf-8")
+    finally:
+        context.close()
+    written = diagram.svg_at(k, theme=theme)
+    got, want = svg_facts(downloaded), svg_facts(written)
+    assert got["size"] == want["size"]
+    assert want["size"][0].endswith("pt") and want["size"][1].endswith("pt")
+    width, height = (float(v) for v in want["size"][2].split()[2:])
+    assert want["size"][:2] == (f"{width:.0f}pt", f"{height:.0f}pt")
+    assert got["class"] == want["class"] == {"bp-diagram", f"bp-theme-{theme}"}
+    assert got["style"] == want["style"] != []
+    assert got["groups"] == want["groups"]
+    assert len(got["groups"]) > len(trace.graph.nodes)

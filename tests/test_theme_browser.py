@@ -1,16 +1,20 @@
 """A link's ?theme=dark darkens the whole page, Streamlit's sidebar, inputs and charts as well as
-the player, and every text measured keeps a contrast of at least 4.5:1 in both themes."""
+the player, and every text measured keeps a contrast of at least 4.5:1 in both themes. The player
+follows Streamlit's own theme switch in its menu at once, without a reload or a rerun."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from conftest import screenshot
+from playwright.sync_api import expect
 
 # The effective colours of an element: its own text colour, and the first opaque background
 # found walking up from it; the contrast ratio as WCAG 2.1 defines it.
-COLOURS = """(selector) => {
+COLOURS_OF = """(node) => {
     const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
-    const node = document.querySelector(selector);
     if (!node) return null;
     let back = null;
     for (let up = node; up; up = up.parentElement) {
@@ -32,6 +36,7 @@ COLOURS = """(selector) => {
     const [hi, lo] = [lum(fore), lum(back)].sort((a, b) => b - a);
     return {fore, back, ratio: (hi + 0.05) / (lo + 0.05), backLum: lum(back)};
 }"""
+COLOURS = f"(selector) => ({COLOURS_OF})(document.querySelector(selector))"
 
 TEXTS = {
     "heading": "h1",
@@ -122,3 +127,64 @@ def test_text_keeps_aa_contrast_in_both_themes(page, app_url, path, theme):
     assert {"heading", "body text", "sidebar link"} <= measured.keys(), measured
     low = {name: ratio for name, ratio in measured.items() if ratio < 4.5}
     assert not low, f"below 4.5:1 in the {theme} theme: {low}"
+
+
+def choose_theme(page, name: str) -> None:
+    """Streamlit's main menu (⋮), then its theme switch: Light or Dark."""
+    page.get_by_test_id("stMainMenu").click()
+    page.get_by_role("menuitemradio", name=name).click()
+    page.keyboard.press("Escape")
+
+
+def player_look(page) -> dict:
+    """The player's class, step and colours (it draws in the component's shadow root, which
+    Playwright's locators pierce and document.querySelector does not)."""
+    player = page.locator(".bp-player").first
+    return {
+        "class": player.get_attribute("class"),
+        "step": player.get_attribute("data-step"),
+        "stage": player.locator(".bp-stage").evaluate(COLOURS_OF)["backLum"],
+        "explanation": player.locator(".bp-explain p").first.evaluate(COLOURS_OF),
+        "box": player.locator("g.bp-node > path").first.evaluate("p => getComputedStyle(p).fill"),
+        "page": background_luminance(page, ".stApp"),
+    }
+
+
+def downloaded_svg(page) -> str:
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download SVG").click()
+    return Path(download.value.path()).read_text(encoding="utf-8")
+
+
+def test_the_player_follows_the_theme_chosen_in_streamlits_menu_at_once(page, app_url):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_settled(page, f"{app_url}/?expr=log(xy)%2Bexp(xy)&x=1&y=2&step=5")
+    player = page.locator(".bp-player").first
+    sent: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(1)))
+    page.evaluate("window.bpSameDocument = true")
+    light = player_look(page)
+    assert "bp-theme-light" in light["class"] and light["step"] == "5"
+    assert light["page"] > 0.8 and light["stage"] > 0.8
+    assert 'class="bp-diagram bp-theme-light"' in downloaded_svg(page)
+
+    choose_theme(page, "Dark")
+    expect(player).to_have_class(re.compile(r"\bbp-theme-dark\b"), timeout=10_000)
+    dark = player_look(page)
+    assert dark["page"] < 0.05, "Streamlit's page did not switch"
+    assert "bp-theme-light" not in dark["class"]
+    assert dark["stage"] < 0.05
+    assert dark["box"] != light["box"]
+    assert dark["explanation"]["backLum"] < 0.05 and dark["explanation"]["ratio"] >= 4.5
+    assert dark["step"] == "5"  # the same player, not one mounted afresh at another step
+    assert 'class="bp-diagram bp-theme-dark"' in downloaded_svg(page)
+    screenshot(page, "theme-menu-dark")
+
+    choose_theme(page, "Light")
+    expect(player).to_have_class(re.compile(r"\bbp-theme-light\b"), timeout=10_000)
+    back = player_look(page)
+    assert back == light
+    # No reload, and nothing asked of the server: the switch happened in the page.
+    assert page.evaluate("window.bpSameDocument === true")
+    assert not sent, "the theme switch went to the server"
+    assert not page.errors
