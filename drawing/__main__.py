@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import engine
-from engine.__main__ import assignment
+from engine.__main__ import add_trace_options, assignment, trace_of
 
 from .deck import deck_data, standalone_html
 from .diagram import build_diagram
@@ -90,43 +90,16 @@ def arguments() -> argparse.ArgumentParser:
         action="store_true",
         help="open the HTML slides in presenter mode: large type, thick lines",
     )
-    parser.add_argument(
-        "--local",
-        choices=["symbolic", "numerical"],
-        default="symbolic",
-        help="how each box's local derivative is taken (default: symbolic)",
-    )
-    parser.add_argument(
-        "--eps",
-        type=float,
-        default=1e-4,
-        help="eps of the numerical local derivatives (default: 1e-4)",
-    )
-    parser.add_argument(
-        "--tree",
-        action="store_true",
-        help="draw the expression tree: a repeated subexpression at each use",
-    )
+    add_trace_options(parser, tree="draw the expression tree: a repeated subexpression at each use")
     return parser
 
 
 def _trace(args: argparse.Namespace) -> engine.Trace:
     try:
-        graph = engine.parse(args.function, merge=not args.tree)
+        return trace_of(args, COMMAND_LINE)  # the engine's checks, worded as a command line
     except engine.ParseError as err:
         pointer = "\n".join("  " + line for line in err.pointer().splitlines())
         raise Failure(f"cannot read the function: {err}\n{pointer}") from None
-    values: dict[str, float] = {}
-    for name, value in args.values:
-        if name in values:
-            raise Failure(f"{name} is given twice")
-        values[name] = value
-    # The engine's check, worded so that the fix reads as a command line.
-    problem = graph.variables_problem(values, COMMAND_LINE)
-    if problem:
-        raise Failure(problem)
-    try:
-        return graph.trace(values, local=args.local, eps=args.eps)
     except ValueError as err:
         raise Failure(str(err)) from None
 

@@ -8,7 +8,7 @@ import json
 import math
 import sys
 
-from . import ParseError, parse, read_as
+from . import ParseError, Trace, VariablesWording, parse, read_as
 from .explain import explain
 from .format import json_number
 
@@ -26,6 +26,39 @@ def assignment(text: str) -> tuple[str, float]:
         ) from None
 
 
+def add_trace_options(parser: argparse.ArgumentParser, tree: str) -> None:
+    """The options of both command lines that choose the trace: `tree` is the caller's help."""
+    parser.add_argument("--tree", action="store_true", help=tree)
+    parser.add_argument(
+        "--local",
+        choices=["symbolic", "numerical"],
+        default="symbolic",
+        help="how each box's local derivative is taken (default: symbolic)",
+    )
+    parser.add_argument(
+        "--eps",
+        type=float,
+        default=1e-4,
+        help="eps of the numerical local derivatives (default: 1e-4)",
+    )
+
+
+def trace_of(args: argparse.Namespace, wording: VariablesWording | None = None) -> Trace:
+    """The trace the arguments ask for. Raises ParseError for the function, ValueError for the
+    values: a name given twice, or not exactly the function's variables (in `wording`, the
+    engine's own by default)."""
+    graph = parse(args.function, merge=not args.tree)
+    values: dict[str, float] = {}
+    for name, value in args.values:
+        if name in values:
+            raise ValueError(f"{name} is given twice")
+        values[name] = value
+    problem = graph.variables_problem(values, wording or VariablesWording())
+    if problem:
+        raise ValueError(problem)
+    return graph.trace(values, local=args.local, eps=args.eps)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m engine", description="Evaluate and differentiate a function."
@@ -34,37 +67,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("values", nargs="*", type=assignment, help="e.g. x=1 y=2")
     parser.add_argument("--json", action="store_true", help="print value and gradient as JSON")
     parser.add_argument("--trace", action="store_true", help="print every step in words")
-    parser.add_argument(
-        "--tree",
-        action="store_true",
-        help="the expression tree: a variable used twice is two leaves",
-    )
-    parser.add_argument(
-        "--local",
-        choices=["symbolic", "numerical"],
-        default="symbolic",
-        help="how local derivatives are taken (default: symbolic)",
-    )
-    parser.add_argument(
-        "--eps",
-        type=float,
-        default=1e-4,
-        help="eps for numerical local derivatives (default: 1e-4)",
-    )
+    add_trace_options(parser, tree="the expression tree: a variable used twice is two leaves")
     parser.add_argument(
         "--read-as", action="store_true", help="print the function as read, with full parentheses"
     )
     args = parser.parse_args(argv)
     try:
-        graph = parse(args.function, merge=not args.tree)
+        trace = trace_of(args)
     except ParseError as err:
         print(f"error: {err}\n{err.pointer()}", file=sys.stderr)
         return 2
-    try:
-        trace = graph.trace(dict(args.values), local=args.local, eps=args.eps)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    graph = trace.graph
     if args.json:
         print(
             json.dumps(

@@ -7,11 +7,11 @@ of 100,000 nested operations evaluates and differentiates in linear time, with n
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -51,6 +51,15 @@ class Edge:
     source: int  # the input node
     target: int  # the operation that uses it
     position: int  # which argument of the target: x*x has two edges, positions 0 and 1
+
+
+class Visit(NamedTuple):
+    """A node's turn in the backward walk: where its d_out goes."""
+
+    node: int
+    # (argument position, input node) for each input that needs a gradient, in argument order;
+    # x*x sends to x twice, at positions 0 and 1. Empty for a variable.
+    sends: tuple[tuple[int, int], ...]
 
 
 @contextmanager
@@ -249,6 +258,30 @@ class Graph:
                 stack.pop()
                 yield "finish", node, stack[-1][0] if stack else None
 
+    def backward_walk(self, order: Sequence[int] | None = None) -> tuple[Visit, ...]:
+        """The walk of reverse mode: each node that needs a gradient, with the inputs it sends
+        its d_out to, in reversed topological order (the output first, so every node comes
+        after all its users), or in `order` where one is given (nodes that need no gradient
+        are passed over). `backward`, the trace and the orders a student tries all walk this.
+
+        One pass over the nodes and their arguments: linear, no recursion.
+        """
+        if order is None:
+            return self._walk
+        return self._visits(order)
+
+    @cached_property
+    def _walk(self) -> tuple[Visit, ...]:
+        return self._visits(reversed(self._order))
+
+    def _visits(self, order: Iterable[int]) -> tuple[Visit, ...]:
+        needs, nodes = self.needs_gradient, self.nodes
+        return tuple(
+            Visit(n, tuple((p, a) for p, a in enumerate(nodes[n].args) if needs[a]))
+            for n in order
+            if needs[n]
+        )
+
     # -- forward and reverse mode -------------------------------------------------------------
     def variables_problem(
         self, given: Mapping[str, object], wording: VariablesWording = VariablesWording()
@@ -344,18 +377,14 @@ class Graph:
     def _backward_plan(
         self,
     ) -> tuple[tuple[int, tuple[int, ...], tuple[tuple[int, Function], ...]], ...]:
-        """(node, inputs, [(input, local derivative)]) for every operation on a path from a
-        variable, in reverse topological order; only inputs that need a gradient receive one."""
-        needs = self.needs_gradient
+        """(node, inputs, [(input, local derivative)]) for every operation of the backward
+        walk: the walk with each edge's local derivative looked up once."""
         plan = []
-        for node_id in reversed(self._order):
+        for node_id, sends in self.backward_walk():
             node = self.nodes[node_id]
-            if node.kind == "operation" and needs[node_id]:
+            if node.kind == "operation":
                 local = OPS[node.label].local_derivatives
-                sends = tuple(
-                    (a, local[position]) for position, a in enumerate(node.args) if needs[a]
-                )
-                plan.append((node_id, node.args, sends))
+                plan.append((node_id, node.args, tuple((a, local[p]) for p, a in sends)))
         return tuple(plan)
 
     def _shape(self, inputs: Mapping[str, Number]) -> tuple[int, ...]:

@@ -19,11 +19,7 @@ SEARCHES = ("first-visit", "breadth-first")
 def operations(graph: Graph) -> list[int]:
     """The operations that take part in the backward pass (those on a path from a variable),
     in reversed topological order: the output first."""
-    return [
-        n
-        for n in reversed(graph.topological_order())
-        if graph.nodes[n].kind == "operation" and graph.needs_gradient[n]
-    ]
+    return [n for n, _ in graph.backward_walk() if graph.nodes[n].kind == "operation"]
 
 
 def unplaced(graph: Graph, chosen: Sequence[int]) -> list[int]:
@@ -57,7 +53,7 @@ def search_order(graph: Graph, search: str) -> list[int]:
 
 def topological_backward_order(graph: Graph) -> list[int]:
     """The reversed topological order of every node that needs a gradient: always right."""
-    return [n for n in reversed(graph.topological_order()) if graph.needs_gradient[n]]
+    return [n for n, _ in graph.backward_walk()]
 
 
 def order_of_text(graph: Graph, text: str) -> list[int]:

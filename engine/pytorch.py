@@ -23,6 +23,9 @@ import math
 from dataclasses import dataclass
 from typing import Literal, cast
 
+import numpy as np
+
+from .format import number_text
 from .graph import Graph
 from .ops import OPS, PREFIX, Op
 
@@ -31,13 +34,6 @@ ACCUMULATE = "AccumulateGrad"
 POW_TENSOR_EXPONENT = "PowBackward1"
 #: Past this length an expression gets a line of its own.
 LINE_LENGTH = 60
-#: What PyTorch returns where the derivative does not exist (the engine returns the same).
-AT_ZERO = {
-    "relu": ("0", "relu′(0): PyTorch takes the derivative of max(0, z) at 0 to be 0"),
-    "abs": ("0", "abs′(0): PyTorch uses sign(0) = 0"),
-    "sqrt": ("inf", "sqrt′(0) = 1/(2·√0): PyTorch returns inf, as the formula does"),
-}
-
 # For parentheses: a call or a name binds tightest; an operator as its entry in `ops.OPS` says,
 # which ranks them as Python does (** above unary - above * / above + -).
 _ATOM = 1000
@@ -257,16 +253,41 @@ def _wrap(part: tuple[str, int], precedence: int, strict: bool) -> str:
     return expression
 
 
-def non_differentiable_points(graph: Graph, values: dict[str, float]) -> list[tuple[int, str]]:
+@dataclass(frozen=True)
+class Convention:
+    """A box at a point where its operation has a value but no derivative (`Op.kink`): relu,
+    abs or sqrt at 0, a fractional power of 0. What the engine returns there is PyTorch's
+    convention, as the op table's entry says."""
+
+    node: int
+    op: str
+    at: str  # the argument at the point: 0
+    returns: str  # the local derivative along that argument both give there: 0, inf
+    why: str  # why there is no derivative (`Kink.why`)
+    uses: str  # the value taken and why (`Kink.uses`)
+
+
+def non_differentiable_points(graph: Graph, values: dict[str, float]) -> list[Convention]:
     """The boxes whose input is exactly at a point where PyTorch picks a convention, with what
-    it returns there (relu and abs at 0, sqrt at 0)."""
+    it returns there: every operation whose entry in `ops.OPS` has a kink at its arguments."""
     node_values = graph.forward(graph.inputs(values))
     found = []
     for node in graph.nodes:
-        if (
-            node.kind == "operation"
-            and node.label in AT_ZERO
-            and float(node_values[node.args[0]]) == 0.0
-        ):
-            found.append((node.id, node.label))
+        op = node.op
+        if op is None or op.kink is None:
+            continue
+        args = [np.float64(node_values[a]) for a in node.args]
+        if op.has_kink(*args):
+            with np.errstate(all="ignore"):  # sqrt's is 1/(2·0): inf, which is the point
+                local = float(op.local_derivatives[0](*args))
+            found.append(
+                Convention(
+                    node.id,
+                    op.name,
+                    number_text(args[0]),
+                    number_text(local),
+                    op.kink.why,
+                    op.kink.uses,
+                )
+            )
     return found

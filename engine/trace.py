@@ -428,10 +428,8 @@ def build_trace(
     fired_leaves: dict[str, list[tuple[int, float]]] = {}
     fired: set[int] = set()
     with np.errstate(all="ignore"):
-        for node_id in reversed(order) if backward_order is None else backward_order:
+        for node_id, receivers in graph.backward_walk(backward_order):
             node = nodes[node_id]
-            if not needs[node_id]:
-                continue
             early_by: tuple[int, ...] = ()
             if users is not None:
                 early_by = tuple(sorted({u for u, _ in users[node_id] if u not in fired}))
@@ -459,16 +457,12 @@ def build_trace(
                 kink = not undefined and op.has_kink(*xs)
                 if kink and op.kink is not None:
                     finite = all(
-                        math.isfinite(float(op.local_derivatives[p](*xs)))
-                        for p, a in enumerate(node.args)
-                        if needs[a]
+                        math.isfinite(float(op.local_derivatives[p](*xs))) for p, _ in receivers
                     )
                     step_notes.append(
                         Note(node_id, "kink", f"{op.kink.why}; {op.kink.uses}", warning=not finite)
                     )
-                for position, a in enumerate(node.args):
-                    if not needs[a]:
-                        continue
+                for position, a in receivers:
                     numerical = None
                     if undefined:
                         local_value = contribution = math.nan

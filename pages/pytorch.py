@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 import engine
-from engine.pytorch import AT_ZERO, non_differentiable_points
+from engine.pytorch import non_differentiable_points
 from ui import torch_run
 from ui.page import (
     clean_view,
@@ -22,7 +22,6 @@ from ui.player import player
 from ui.pytorch import (
     built,
     comparison_rows,
-    local_at_zero,
     structure_rows,
     torch_deck,
     torch_result,
@@ -158,12 +157,10 @@ with explain:
         )
     st.dataframe(structure_rows(made), hide_index=True)
 
-for node, label in non_differentiable_points(graph, dict(values)):
-    value, why = AT_ZERO[label]
+for point in non_differentiable_points(graph, dict(values)):
     st.info(
-        f"**{label} at 0 (node v{node + 1}).** Its derivative does not exist at 0; "
-        f"{why}, so PyTorch returns {value}. The engine's table gives "
-        f"{local_at_zero(label)} there too.",
+        f"**{point.op} at {point.at} (node v{point.node + 1}).** {point.why}; {point.uses}. "
+        f"There PyTorch returns {point.returns}, and so does the engine's table.",
         icon=":material/info:",
     )
 

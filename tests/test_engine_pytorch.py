@@ -136,4 +136,22 @@ def test_points_where_pytorch_picks_a_derivative_are_found() -> None:
 
     g = engine.parse("relu(x) + abs(y) + sqrt(x*y) + relu(y)")
     found = non_differentiable_points(g, {"x": 0.0, "y": 1.0})
-    assert sorted(label for _, label in found) == ["relu", "sqrt"]
+    assert sorted(point.op for point in found) == ["relu", "sqrt"]
+    assert non_differentiable_points(g, {"x": 1.0, "y": 1.0}) == []
+
+
+@pytest.mark.parametrize("text", ["relu(x)", "abs(x)", "sqrt(x)", "x^0.5", "x^1.5"])
+def test_at_a_kink_pytorch_returns_what_the_page_says(text: str) -> None:
+    """What the page says PyTorch returns at a kink is read from the op table; PyTorch itself
+    is the check."""
+    torch = torch_or_skip()
+    from engine.pytorch import non_differentiable_points
+
+    [point] = non_differentiable_points(engine.parse(text), {"x": 0.0})
+    x = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    {"relu": torch.relu, "abs": torch.abs, "sqrt": torch.sqrt}.get(
+        point.op, lambda t: t ** float(text.split("^")[1])
+    )(x).backward()
+    assert point.at == "0"
+    assert point.returns == engine.explain.number_text(float(x.grad))
+    assert point.why == engine.OPS[point.op].kink.why

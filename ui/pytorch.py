@@ -4,12 +4,9 @@ building the graph cost far more than the engine's pass)."""
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from drawing import deck_data
-from engine import OPS
-from engine.explain import number_text
 from engine.pytorch import Program, program
 from ui import torch_run
 from ui.work import CACHE, parse
@@ -84,10 +81,3 @@ def comparison_rows(
         rows["PyTorch .grad"].append(theirs)
         rows["|difference|"].append(abs(mine - theirs) if theirs is not None else None)
     return rows
-
-
-def local_at_zero(label: str) -> str:
-    """What the engine's own table gives as the local derivative at 0."""
-    op = OPS[label]
-    with np.errstate(all="ignore"):  # sqrt's is 1/(2·0): inf, which is the point
-        return number_text(float(op.local_derivatives[0](np.float64(0.0))))
