@@ -16,11 +16,12 @@ from .plots import (
     FORWARD_COLOR,
     POINT_COLOR,
     STACKED_HEIGHT,
-    SURFACE_COLORSCALE,
     UNDEFINED_BACKGROUND,
     _clean,
     _num,
     _style,
+    add_arrow,
+    contour_map,
 )
 
 PATH_COLOR = "#333333"
@@ -78,29 +79,23 @@ def loss_contour(
     grid_x, grid_y = np.meshgrid(xs, ys)
     z = _clean(graph.evaluate({**current, x_var: grid_x, y_var: grid_y}))
     finite = z[np.isfinite(z)]
-    contours = dict(showlabels=True, labelfont=dict(size=13, color="#333333"), coloring="fill")
-    levels = {}
+    levels = None
     if finite.size:
         lo, hi = np.percentile(finite, [1, 97])
         if hi > lo:
-            levels = dict(zmin=lo, zmax=hi, autocontour=False)
-            contours.update(start=lo, end=hi, size=(hi - lo) / 12)
+            levels = (lo, hi, (hi - lo) / 12)
     fig = go.Figure()
     fig.add_trace(
-        go.Contour(
-            x=xs,
-            y=ys,
-            z=z,
+        contour_map(
+            xs,
+            ys,
+            z,
+            (x_var, y_var),
+            "loss",
             uid="loss-map",
-            name="loss",
-            showscale=False,
-            colorscale=SURFACE_COLORSCALE,
-            contours=contours,
-            line=dict(color="#777777", width=1),
-            connectgaps=False,
-            hovertemplate=f"{x_var} = %{{x:.3g}}<br>{y_var} = %{{y:.3g}}<br>"
-            "loss = %{z:.4g}<extra></extra>",
-            **levels,
+            line="#777777",
+            label_size=13,
+            levels=levels,
         )
     )
     fig.add_trace(
@@ -127,31 +122,14 @@ def loss_contour(
     )
     notes = []
     if step is not None and tip_ok and tip != (current[x_var], current[y_var]):
-        fig.add_trace(
-            go.Scatter(
-                x=[current[x_var], tip[0]],
-                y=[current[y_var], tip[1]],
-                mode="lines",
-                name="next step: −lr·∇L",
-                uid="next",
-                line=dict(color=FORWARD_COLOR, width=4),
-                hoverinfo="skip",
-            )
-        )
-        fig.add_annotation(
-            x=tip[0],
-            y=tip[1],
-            ax=current[x_var],
-            ay=current[y_var],
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            showarrow=True,
-            arrowhead=2,
-            arrowwidth=4,
-            arrowcolor=FORWARD_COLOR,
-            text="",
+        add_arrow(
+            fig,
+            (current[x_var], current[y_var]),
+            tip,
+            name="next step: −lr·∇L",
+            uid="next",
+            color=FORWARD_COLOR,
+            width=4,
         )
         notes.append("the arrow is the next step, −lr·∇L, to scale")
     elif step is not None and tip == (current[x_var], current[y_var]):

@@ -265,6 +265,87 @@ def _point_marker(
     )
 
 
+def contour_map(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    z: np.ndarray,
+    axes: tuple[str, str],
+    name: str,
+    *,
+    uid: str,
+    line: str,
+    label_size: int,
+    levels: tuple[float, float, float] | None,
+) -> go.Contour:
+    """The filled contour map of `name` (f, the loss) over the grid; `levels`: (first, last,
+    spacing) of its level lines, or None for Plotly's own."""
+    x_var, y_var = axes
+    contours: dict = dict(
+        showlabels=True, labelfont=dict(size=label_size, color="#333333"), coloring="fill"
+    )
+    bounds: dict = {}
+    if levels is not None:
+        start, end, size = levels
+        contours.update(start=start, end=end, size=size)
+        bounds = dict(zmin=start, zmax=end, autocontour=False)
+    return go.Contour(
+        x=xs,
+        y=ys,
+        z=z,
+        uid=uid,
+        name=name,
+        showscale=False,
+        colorscale=SURFACE_COLORSCALE,
+        contours=contours,
+        line=dict(color=line, width=1),
+        connectgaps=False,
+        hovertemplate=f"{x_var} = %{{x:.3g}}<br>{y_var} = %{{y:.3g}}<br>"
+        f"{name} = %{{z:.4g}}<extra></extra>",
+        **bounds,
+    )
+
+
+def add_arrow(
+    fig: go.Figure,
+    start: tuple[float, float],
+    tip: tuple[float, float],
+    *,
+    name: str,
+    uid: str,
+    color: str,
+    width: int,
+) -> None:
+    """An arrow from `start` to `tip`: its shaft a trace (in the legend, readable as data), its
+    head an annotation."""
+    fig.add_trace(
+        go.Scatter(
+            x=[start[0], tip[0]],
+            y=[start[1], tip[1]],
+            mode="lines",
+            name=name,
+            uid=uid,
+            line=dict(color=color, width=width),
+            hoverinfo="skip",
+        )
+    )
+    fig.add_annotation(
+        x=tip[0],
+        y=tip[1],
+        ax=start[0],
+        ay=start[1],
+        xref="x",
+        yref="y",
+        axref="x",
+        ayref="y",
+        showarrow=True,
+        arrowhead=2,
+        arrowsize=1,
+        arrowwidth=width,
+        arrowcolor=color,
+        text="",
+    )
+
+
 # -- 1. f and f′ ------------------------------------------------------------------------------
 def function_and_derivative(
     graph: engine.Graph,
@@ -795,8 +876,7 @@ def surface_with_gradient(
     # Levels: evenly spaced through f(point), about five between the point and the window's
     # edge along the gradient; far-away values (exp running off) saturate the colour instead.
     finite = z[np.isfinite(z)]
-    contours = dict(showlabels=True, labelfont=dict(size=14, color="#333333"), coloring="fill")
-    levels = {}
+    levels = None
     if finite.size and math.isfinite(f0):
         z_lo, z_hi = np.percentile(finite, [1, 99])
         if math.isfinite(norm) and norm > 0:
@@ -805,26 +885,20 @@ def surface_with_gradient(
             size = (z_hi - z_lo) / 12 if z_hi > z_lo else 1.0
         below = min(max(math.ceil((f0 - z_lo) / size), 1), MAX_LEVELS_EACH_SIDE)
         above = min(max(math.ceil((z_hi - f0) / size), 1), MAX_LEVELS_EACH_SIDE)
-        start, end = f0 - below * size, f0 + above * size
-        contours.update(start=start, end=end, size=size)
-        levels = dict(zmin=start, zmax=end, autocontour=False)
+        levels = (f0 - below * size, f0 + above * size, size)
 
     fig = go.Figure()
     fig.add_trace(
-        go.Contour(
-            x=xs,
-            y=ys,
-            z=z,
+        contour_map(
+            xs,
+            ys,
+            z,
+            (x_var, y_var),
+            "f",
             uid="surface",
-            name="f",
-            showscale=False,
-            colorscale=SURFACE_COLORSCALE,
-            contours=contours,
-            line=dict(color="#666666", width=1),
-            connectgaps=False,
-            hovertemplate=f"{x_var} = %{{x:.3g}}<br>{y_var} = %{{y:.3g}}<br>"
-            "f = %{z:.4g}<extra></extra>",
-            **levels,
+            line="#666666",
+            label_size=14,
+            levels=levels,
         )
     )
 
@@ -833,33 +907,14 @@ def surface_with_gradient(
         length = 0.6 * h  # visible, and always inside the window
         ux, uy = gx / norm, gy / norm
         tip = (x0 + length * ux, y0 + length * uy)
-        # The shaft as a trace (in the legend, readable as data) and the head as an annotation.
-        fig.add_trace(
-            go.Scatter(
-                x=[x0, tip[0]],
-                y=[y0, tip[1]],
-                mode="lines",
-                name="∇f by autodiff (length scaled)",
-                uid="gradient",
-                line=dict(color=EXACT_COLOR, width=5),
-                hoverinfo="skip",
-            )
-        )
-        fig.add_annotation(
-            x=tip[0],
-            y=tip[1],
-            ax=x0,
-            ay=y0,
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            showarrow=True,
-            arrowhead=2,
-            arrowsize=1,
-            arrowwidth=5,
-            arrowcolor=EXACT_COLOR,
-            text="",
+        add_arrow(
+            fig,
+            (x0, y0),
+            tip,
+            name="∇f by autodiff (length scaled)",
+            uid="gradient",
+            color=EXACT_COLOR,
+            width=5,
         )
         fig.add_annotation(
             x=tip[0],

@@ -17,17 +17,16 @@ from drawing.plots import (
     power_text,
     secant_and_tangent,
 )
-from ui.page import show_link_problems, state_from_link, write_link
+from ui.difference import eps_text, errors_table, methods_table, one_variable, point_and_step
+from ui.page import Latex, opening, write_link
 from ui.widgets import (
-    examples_box,
-    function_input,
+    function_and_examples,
     latex_number,
-    linked,
     parse_error,
     plain,
-    reading,
+    read_function,
 )
-from ui.work import parse, variables_of
+from ui.work import variables_of
 
 PAGE = "central-difference"
 EXAMPLES: dict[str, dict[str, float]] = {
@@ -64,65 +63,26 @@ def read_link(link) -> dict:
     }
 
 
-def eps_text(eps: float) -> str:
-    return "1" if eps == 1 else f"1e-{round(-math.log10(eps))}"
-
-
-state = state_from_link(PAGE, read_link)
-
-st.title("Central difference")
-st.markdown("Estimate a derivative from two values of the function, one on each side of the point:")
-st.latex(r"f'(x) \approx \frac{f(x + \varepsilon) - f(x - \varepsilon)}{2\varepsilon}")
-show_link_problems(PAGE)
+state = opening(
+    PAGE,
+    read_link,
+    "Central difference",
+    "Estimate a derivative from two values of the function, one on each side of the point:",
+    Latex(r"f'(x) \approx \frac{f(x + \varepsilon) - f(x - \varepsilon)}{2\varepsilon}"),
+)
 
 left, middle, right = st.columns([3, 2, 2], vertical_alignment="bottom")
-function_input(
+function_and_examples(
     PAGE,
     state,
-    left,
+    EXAMPLES,
+    (left, middle),
     label="Function f",
     help="A function of one variable, typed as on a blackboard: sin(x), x^3 - 2x, exp(x)/x.",
 )
-examples_box(PAGE, state, EXAMPLES, middle)
-
-try:
-    graph = parse(state["expr"])
-    count = len(graph.variables)
-    error = (
-        None
-        if count == 1
-        else (
-            f"this lesson needs a function of one variable; {state['expr']} has "
-            f"{count or 'no'} variable{'s' if count != 1 else ''}"
-            + (f" ({', '.join(graph.variables)})" if graph.variables else "")
-        )
-    )
-except engine.ParseError as err:
-    graph, error = None, err
-if graph is not None:
-    reading(graph)
-
+graph, error = read_function(state["expr"], one_variable)
 name = graph.variables[0] if graph is not None and len(graph.variables) == 1 else "x"
-linked(
-    PAGE,
-    state,
-    "x",
-    right.number_input,
-    f"Point {plain(name)}",
-    step=0.1,
-    format="%g",
-    min_value=-LIMIT,
-    max_value=LIMIT,
-)
-linked(
-    PAGE,
-    state,
-    "eps",
-    st.select_slider,
-    "Step ε (logarithmic: each stop is ten times smaller)",
-    EPS_CHOICES,
-    format_func=eps_text,
-)
+point_and_step(PAGE, state, right, name, LIMIT, EPS_CHOICES)
 write_link(PAGE, {"expr": state["expr"], "eps": eps_text(state["eps"])}, {name: state["x"]})
 
 if error is not None:
@@ -151,19 +111,7 @@ st.latex(
     rf"{{2\varepsilon}} = \frac{{{latex_number(f_plus, 12)} - ({latex_number(f_minus, 12)})}}"
     rf"{{2 \cdot {latex_number(eps)}}} = {latex_number(central, 12)}"
 )
-st.dataframe(
-    {
-        "method": ["central difference", "forward difference", "exact, by autodiff"],
-        "formula": ["(f(x+ε) − f(x−ε)) / 2ε", "(f(x+ε) − f(x)) / ε", "backpropagation"],
-        "f′(x)": [central, forward, exact],
-        "|error|": [abs(central - exact), abs(forward - exact), 0.0],
-    },
-    hide_index=True,
-    column_config={
-        "f′(x)": st.column_config.NumberColumn(format="%.12g"),
-        "|error|": st.column_config.NumberColumn(format="%.1e"),
-    },
-)
+methods_table(central, forward, exact)
 st.caption(
     "The forward difference uses one side only, so its error falls only as ε; the "
     "central difference's two sides cancel the first error term, so it falls as ε²."
@@ -186,20 +134,7 @@ st.markdown(
         else ""
     )
 )
-rows = [list(errors["eps"]).index(e) for e in EPS_CHOICES]
-st.dataframe(
-    {
-        "ε": [power_text(e) for e in EPS_CHOICES],
-        "forward difference error": [errors["forward"][k] for k in rows],
-        "central difference error": [errors["central"][k] for k in rows],
-    },
-    hide_index=True,
-    height=35 * (len(EPS_CHOICES) + 1) + 3,
-    column_config={
-        "forward difference error": st.column_config.NumberColumn(format="%.1e"),
-        "central difference error": st.column_config.NumberColumn(format="%.1e"),
-    },
-)
+errors_table(errors, EPS_CHOICES)
 
 st.subheader("f and f′ around the point")
 try:

@@ -7,18 +7,14 @@ with d_out = 1, sine sends cos(9) = −0.9111, square multiplies by 2x = 6: −5
 
 from __future__ import annotations
 
-import html
-import math
-import re
-
 import streamlit as st
 
 from drawing.plots import function_and_derivative
 from engine.boxes import MODES as BOX_MODES
-from engine.boxes import box_code, box_names, box_text
-from engine.explain import Explanation, explain
-from ui.page import show_link_problems, state_from_link, write_link
-from ui.widgets import linked, plain, stepper
+from engine.boxes import box_names, box_text
+from ui.chain import box_inputs, show_box, signed
+from ui.page import opening, write_link
+from ui.widgets import plain, stepper
 from ui.work import chain_deck, parse
 
 PAGE = "chain-rule"
@@ -43,80 +39,15 @@ def read_link(link) -> dict:
     }
 
 
-# -- showing explanations from the engine -------------------------------------------------------
-
-
-def markdown(explanation: Explanation, title: bool = False) -> str:
-    """Words as escaped text, math as $LaTeX$ for Streamlit's markdown."""
-
-    def words(text: str) -> str:
-        return re.sub(r"([\\`*_{}\[\]<>#|$~])", r"\\\1", html.unescape(text))
-
-    lines = [
-        "".join(f"${s.latex}$" if s.latex is not None else words(s.text) for s in line)
-        for line in explanation.lines
-    ]
-    if explanation.warning:
-        lines.append(f"⚠ {words(explanation.warning)}")
-    head = [f"**{words(explanation.title)}**"] if title else []
-    return "\n\n".join(head + lines)
-
-
-def signed(v: float, digits: int = 4) -> str:
-    """Four decimals, as the course prints them, with a true minus sign."""
-    return f"{v:.{digits}f}".replace("-", "−") if math.isfinite(v) else str(v)
-
-
-# -- the page -----------------------------------------------------------------------------------
-
-state = state_from_link(PAGE, read_link)
-
-st.title("Chain rule")
-st.markdown(
+state = opening(
+    PAGE,
+    read_link,
+    "Chain rule",
     "Each operation is a box with a **forward** (its value) and a **backward** (what "
     "it sends back: the d_out it received times its own local derivative). "
-    "Composing two boxes composes their backwards: that is the chain rule."
+    "Composing two boxes composes their backwards: that is the chain rule.",
 )
-show_link_problems(PAGE)
-
-columns = st.columns([1.2, 1.3, 1.3, 1.3, 1.3], vertical_alignment="bottom")
-linked(
-    PAGE,
-    state,
-    "x",
-    columns[0].number_input,
-    "x",
-    step=0.1,
-    format="%g",
-    min_value=-LIMIT,
-    max_value=LIMIT,
-)
-for column, role, label in [
-    (1, "inner", "Inner box (applied first)"),
-    (3, "outer", "Outer box (applied second)"),
-]:
-    linked(PAGE, state, role, columns[column].selectbox, label, BOXES)
-    linked(
-        PAGE,
-        state,
-        f"{role}_mode",
-        columns[column + 1].segmented_control,
-        f"{role.capitalize()} backward",
-        MODES,
-        help="Symbolic: the derivative formula. Numerical: central difference on the "
-        "box's forward.",
-    )
-numerical = "numerical" in (state["inner_mode"], state["outer_mode"])
-if numerical:
-    linked(
-        PAGE,
-        state,
-        "eps",
-        st.select_slider,
-        "ε for the numerical backward",
-        EPS_CHOICES,
-        format_func=lambda v: f"{v:.0e}",
-    )
+box_inputs(PAGE, state, BOXES, MODES, EPS_CHOICES, LIMIT)
 
 text = box_text(state["outer"], box_text(state["inner"], "x"))
 graph = parse(text)
@@ -142,25 +73,8 @@ st.latex(
 )
 
 # Each box: its code beside its numbers, in the order the backward pass visits them.
-steps = {(s.phase, s.node): k for k, s in enumerate(trace.steps, 1)}
-for role, node in [("outer", outer_id), ("inner", inner_id)]:
-    box, mode = state[role], state[f"{role}_mode"]
-    st.subheader(f"{role.capitalize()} box: {box} ({mode} backward)")
-    code, numbers = st.columns([1, 1])
-    code.code(box_code(box, mode, eps), language="python")
-    with numbers:
-        st.markdown(markdown(explain(trace, steps[("forward", node)]), title=True))
-        if ("backward", node) in steps:
-            backward = trace.steps[steps[("backward", node)] - 1]
-            st.markdown(markdown(explain(trace, steps[("backward", node)]), title=True))
-            # The box's part of the chain, in the course's four decimals.
-            send = next(s for s in backward.sends if s.to == graph.nodes[node].args[0])
-            st.info(
-                f"**{box}** receives d_out = {signed(backward.d_out)}, multiplies by its "
-                f"local derivative {signed(send.local)} and sends back "
-                f"{signed(send.contribution)}.",
-                icon=":material/arrow_back:",
-            )
+show_box(state, trace, "outer", outer_id)
+show_box(state, trace, "inner", inner_id)
 
 st.subheader("Step through it")
 stepper(PAGE, state, chain_deck(text, x, modes, eps))
@@ -172,7 +86,7 @@ write_link(
         "inner_mode": state["inner_mode"],
         "outer_mode": state["outer_mode"],
         "step": state["step"],
-        "eps": f"{eps:g}" if numerical else None,
+        "eps": f"{eps:g}" if "numerical" in (state["inner_mode"], state["outer_mode"]) else None,
     },
     {"x": x},
 )

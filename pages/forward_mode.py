@@ -10,18 +10,16 @@ from __future__ import annotations
 import streamlit as st
 
 import engine
-from ui.page import show_link_problems, state_from_link, write_link
+from ui.forward import every_partial, one_partial, wrt_input
+from ui.page import opening, write_link
 from ui.widgets import (
-    examples_box,
-    function_input,
-    linked,
-    parse_error,
+    function_and_examples,
     plain,
-    reading,
     stepper,
+    usable_function,
     variable_inputs,
 )
-from ui.work import deck, parse, tangent_deck, variables_of
+from ui.work import deck, tangent_deck, variables_of
 
 PAGE = "forward-mode"
 EXAMPLES: dict[str, dict[str, float]] = {
@@ -59,67 +57,34 @@ def read_link(link) -> dict:
     }
 
 
-state = state_from_link(PAGE, read_link)
-
-st.title("Forward mode")
-st.markdown(
+state = opening(
+    PAGE,
+    read_link,
+    "Forward mode",
     "Forward mode runs **with** the forward pass: every node carries its value and its "
     "derivative with respect to **one** chosen input, its *tangent* (a dual number "
     "a + ȧε). Start with tangent 1 on that input and 0 on the others; each operation "
-    "multiplies its inputs' tangents by its local derivatives and adds them up."
+    "multiplies its inputs' tangents by its local derivatives and adds them up.",
 )
-show_link_problems(PAGE)
 
-left, right = st.columns([3, 1], vertical_alignment="bottom")
-function_input(PAGE, state, left)
-examples_box(PAGE, state, EXAMPLES, right)
-
-try:
-    graph = parse(state["expr"])
-    error = None if graph.variables else "the function has no variable to differentiate by"
-except engine.ParseError as err:
-    graph, error = None, err
-if graph is not None:
-    reading(graph)
-if error is not None:
-    parse_error(error, "Cannot use this function")
-    write_link(PAGE, {"expr": state["expr"]})
-    st.stop()
+function_and_examples(PAGE, state, EXAMPLES, st.columns([3, 1], vertical_alignment="bottom"))
+graph = usable_function(
+    PAGE,
+    state,
+    lambda g: None if g.variables else "the function has no variable to differentiate by",
+    "Cannot use this function",
+)
 
 columns = st.columns(len(graph.variables) + 1)
 variable_inputs(PAGE, state, graph.variables, columns, LIMIT)
-if state["wrt"] not in graph.variables:
-    state["wrt"] = graph.variables[0]
-if st.session_state.get(f"{PAGE}:wrt") not in graph.variables:  # first run, or a new function
-    st.session_state[f"{PAGE}:wrt"] = state["wrt"]
-linked(
-    PAGE,
-    state,
-    "wrt",
-    columns[-1].selectbox,
-    "Differentiate by",
-    graph.variables,
-    help="The input whose tangent starts at 1.",
-)
+wrt = wrt_input(PAGE, state, columns[-1], graph.variables)
 values = {name: state["values"].get(name, 1.0) for name in graph.variables}
-wrt = state["wrt"]
 
 by_forward = engine.forward_mode(graph, values, wrt=wrt)
 by_reverse = graph.gradient(values)
 inputs, outputs = len(graph.variables), 1
 
-metrics = st.columns(3)
-metrics[0].metric(
-    f"Forward mode: ∂f/∂{plain(wrt)}",
-    f"{by_forward.derivative:.6g}",
-    help="The output's tangent after one forward-mode pass.",
-)
-metrics[1].metric(
-    f"Reverse mode: ∂f/∂{plain(wrt)}",
-    f"{by_reverse[wrt]:.6g}",
-    help="The gradient found by backpropagation.",
-)
-metrics[2].metric("Difference", f"{abs(by_forward.derivative - by_reverse[wrt]):.1e}")
+one_partial(wrt, by_forward.derivative, by_reverse[wrt])
 
 st.subheader(f"Forward mode, tangents with respect to {plain(wrt)}")
 stepper(
@@ -149,15 +114,7 @@ st.markdown(
     "- Many inputs, one output (a loss of a million weights): reverse mode, that is "
     "backpropagation, is cheaper. That is why neural networks are trained with it."
 )
-st.table(
-    {
-        "partial": [f"∂f/∂{v}" for v in graph.variables],
-        "forward mode (one pass each)": [f"{all_forward[v]:.10g}" for v in graph.variables],
-        "reverse mode (one pass for all)": [f"{by_reverse[v]:.10g}" for v in graph.variables],
-    },
-    border="horizontal",
-    hide_index=True,
-)
+every_partial(graph.variables, all_forward, by_reverse)
 
 write_link(
     PAGE,

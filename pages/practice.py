@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-import engine
-from ui.page import past_the_end, show_link_problems, state_from_link, write_link
+from ui.page import opening, past_the_end, write_link
 from ui.predict import ASK, ask, questions, score
 from ui.widgets import (
-    examples_box,
-    function_input,
+    function_and_examples,
     linked,
-    parse_error,
     plain,
-    reading,
     stepper,
+    usable_function,
     variable_inputs,
 )
-from ui.work import deck, parse, variables_of
+from ui.work import deck, variables_of
 
 PAGE = "practice"
 EXAMPLES: dict[str, dict[str, float]] = {
@@ -55,20 +52,18 @@ def restart() -> None:
     state["q"] = 1
 
 
-state = state_from_link(PAGE, read_link)
-tally = score()
-
-st.title("Practice: predict the backward pass")
-st.markdown(
+state = opening(
+    PAGE,
+    read_link,
+    "Practice: predict the backward pass",
     "Before each backward step is shown, say what it will produce. The diagram shows "
     "everything known just before that step. Answers within 1 % (or 0.005 of zero) "
-    "count as right."
+    "count as right.",
 )
-show_link_problems(PAGE)
+tally = score()
 
 top = st.columns([3, 1.3, 2], vertical_alignment="bottom")
-function_input(PAGE, state, top[0], on_change=restart)
-examples_box(PAGE, state, EXAMPLES, top[1], then=restart)
+function_and_examples(PAGE, state, EXAMPLES, top, on_change=restart)
 linked(
     PAGE,
     state,
@@ -81,18 +76,7 @@ linked(
     on_change=restart,
 )
 
-try:
-    graph = parse(state["expr"])
-    error = None
-except engine.ParseError as err:
-    graph, error = None, err
-if graph is not None:
-    reading(graph)
-if graph is None:
-    parse_error(error)
-    write_link(PAGE, {"expr": state["expr"]})
-    st.stop()
-
+graph = usable_function(PAGE, state)
 values = variable_inputs(
     PAGE, state, graph.variables, st.columns(max(len(graph.variables), 4)), LIMIT, on_change=restart
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -27,6 +28,43 @@ def state_from_link(page: str, read: Callable[[LinkReader], dict]) -> dict:
         st.session_state[key] = read(reader)
         st.session_state[f"{page}:link-problems"] = reader.problems
     return st.session_state[key]
+
+
+@dataclass(frozen=True)
+class Latex:
+    """A displayed formula in a page's opening (LaTeX source, fixed by the page)."""
+
+    source: str
+
+
+@dataclass(frozen=True)
+class Caption:
+    """A line in small type in a page's opening (Markdown, fixed by the page)."""
+
+    text: str
+
+
+def opening(
+    page: str,
+    read: Callable[[LinkReader], dict],
+    title: str,
+    *intro: str | Latex | Caption,
+    shown: bool = True,
+) -> dict:
+    """A page's state (see state_from_link) and, where `shown`, its title, its introduction
+    (Markdown, formulas, captions, in order) and the place for the link's problems."""
+    state = state_from_link(page, read)
+    if shown:
+        st.title(title)
+        for part in intro:
+            if isinstance(part, Latex):
+                st.latex(part.source)
+            elif isinstance(part, Caption):
+                st.caption(part.text)
+            else:
+                st.markdown(part)
+        show_link_problems(page)
+    return state
 
 
 def show_link_problems(page: str) -> None:

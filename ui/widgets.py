@@ -30,10 +30,11 @@ from .page import (
     presenting,
     share_under,
     theme,
+    write_link,
 )
 from .player import StepParam, player
 from .url import link
-from .work import figure_of_function, slide_file
+from .work import figure_of_function, parse, slide_file
 
 # Characters that start Markdown, HTML, math ($), Streamlit's :colour[...] and :icon: syntax.
 _ACTIVE = re.compile(r"([\\`*_\[\]<>|$~:&{}])")
@@ -116,6 +117,22 @@ def examples_box(
     )
 
 
+def function_and_examples(
+    page: str,
+    state: dict,
+    examples: dict[str, dict[str, float]],
+    columns: Sequence[Any],
+    *,
+    label: str = "Function",
+    help: str | None = None,
+    on_change: Callable[[], None] | None = None,
+) -> None:
+    """The Function box in the first column, the Examples box in the second; `on_change` runs
+    when either changes the function."""
+    function_input(page, state, columns[0], label=label, help=help, on_change=on_change)
+    examples_box(page, state, examples, columns[1], then=on_change)
+
+
 def variable_inputs(
     page: str,
     state: dict,
@@ -138,6 +155,36 @@ def variable_inputs(
             on_change=on_change,
         )
     return {name: state["values"].get(name, 1.0) for name in names}
+
+
+def read_function(
+    text: str, need: Callable[[engine.Graph], str | None] | None = None
+) -> tuple[engine.Graph | None, engine.ParseError | str | None]:
+    """The function's graph, read as shown under the Function box, and why the page cannot use
+    it: it does not parse (no graph), or `need` says what it lacks. The page shows the error
+    (parse_error) where it belongs."""
+    try:
+        graph = parse(text)
+    except engine.ParseError as err:
+        return None, err
+    reading(graph)
+    return graph, need(graph) if need is not None else None
+
+
+def usable_function(
+    page: str,
+    state: dict,
+    need: Callable[[engine.Graph], str | None] | None = None,
+    heading: str = "Cannot read this function",
+) -> engine.Graph:
+    """The graph of `state["expr"]` (see read_function); a function the page cannot use is said
+    why, with the link to it, and the page stops there."""
+    graph, error = read_function(state["expr"], need)
+    if graph is not None and error is None:
+        return graph
+    parse_error(error or "", heading)
+    write_link(page, {"expr": state["expr"]})
+    st.stop()
 
 
 def parse_error(error: engine.ParseError | str, heading: str = "Cannot read this function") -> None:
