@@ -16,7 +16,7 @@ from typing import Any
 
 from .format import number_latex, number_text, paren_text, subscript, times_text
 from .graph import Graph
-from .ops import GREEK, OPS, Formula
+from .ops import FUNCTIONS, GREEK, OPS, Formula
 from .trace import PHASE_TITLES, BackwardStep, ForwardStep, OrderStep, Trace
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "substitute",
     "arguments",
     "group",
+    "needs_parentheses",
     "forms",
     "number_text",
     "number_latex",
@@ -156,15 +157,19 @@ def who(graph: Graph, node_id: int) -> str:
 
 def substitute(formula: str, names: dict[str, str]) -> str:
     """Put argument names (a, b, z) into a formula, leaving LaTeX commands alone. A value
-    already in parentheses, (−1), loses them where the formula has its own: log(−1)."""
+    already in parentheses, (−1), loses them where the formula has its own and the value
+    comes first in them: log(−1), not log((−1)); 1^(−2 − 1), not 1^((−2) − 1)."""
 
     def put(m: re.Match[str]) -> str:
-        value = names.get(m.group(2), m.group(2))
-        if m.group(1) and m.group(3) and re.fullmatch(r"\([^()]*\)", value):
+        value = names.get(m.group(1), m.group(1))
+        opens = formula[m.start() - 1 : m.start()] in ("(", "{")
+        after = formula[m.end() :]
+        first = re.match(r"[)}]|\s?[−+-]", after) is not None
+        if opens and first and re.fullmatch(r"\([^()]*\)", value):
             value = value[1:-1]
-        return m.group(1) + value + m.group(3)
+        return value
 
-    return re.sub(r"(\(?)(?<![\\A-Za-z])([abz])(?![A-Za-z])(\)?)", put, formula)
+    return re.sub(r"(?<![\\A-Za-z])([abz])(?![A-Za-z])", put, formula)
 
 
 def arguments(trace: Any, node_id: int, how: str) -> dict[str, str]:
@@ -207,12 +212,23 @@ def formula_math(trace: Any, node_id: int, formula: Formula) -> tuple[str, str, 
 
 
 def group(latex: str) -> str:
-    """Parenthesise a substituted formula when it is more than one number."""
-    return (
-        latex
-        if re.fullmatch(r"\(?-?[\d.]+( \\times 10\^\{-?\d+\})?\)?", latex)
-        else rf"\left({latex}\right)"
-    )
+    """Parenthesise a substituted formula where it is a factor that needs it: a sum or
+    difference, or something that starts with a minus (2 \\cdot \\left(-1\\right), never
+    2 \\cdot -1). A product, a number or a call stays as it is: 1 \\cdot 2 \\cdot 3."""
+    return rf"\left({latex}\right)" if needs_parentheses(latex) else latex
+
+
+def needs_parentheses(formula: str) -> bool:
+    """True where a formula (text or LaTeX) is a sum or difference at its top level, starts
+    with a minus or reads in words (1 if z > 0, else 0): as a factor it needs parentheses."""
+    top = formula
+    while True:  # drop what is inside groups, innermost first: what is left is the top level
+        inner = re.sub(r"\{[^{}]*\}|\([^()]*\)", "", top)
+        if inner == top:
+            break
+        top = inner
+    top = top.strip()
+    return top[:1] in ("-", "−") or re.search(r"[-+−]| if ", top[1:]) is not None
 
 
 # The names these had before they were public.
@@ -254,10 +270,12 @@ def _start(trace: Trace) -> Explanation:
         lines.append(L(*inputs, W(".")))
     operations = sum(1 for n in graph.nodes if n.kind == "operation")
     if operations == 0:
+        output = graph.nodes[graph.output]
+        what = "its input" if output.kind == "variable" else "the constant"
         lines.append(
             L(
                 W(
-                    "There is no operation to compute: the function is its input "
+                    f"There is no operation to compute: the function is {what} "
                     f"{who(graph, graph.output)} itself."
                 )
             )
@@ -295,9 +313,11 @@ def _forward(trace: Trace, step: ForwardStep) -> Explanation:
     ]
     if op.definition is not None:
         z_text, z_latex = op.formula.text, op.formula.latex
+        # σ is sigmoid: the name of the formula's head, unless it is the name itself.
+        head = z_text.split("(")[0]
         lines.append(
             L(
-                W(f"{op.symbol} is {op.name}: "),
+                W(f"{head} is {op.name}: " if head != op.name else f"{op.name} is defined as "),
                 M(f"{z_text} = {op.definition.text}", f"{z_latex} = {op.definition.latex}"),
                 W("."),
             )
@@ -520,7 +540,7 @@ def _received_lines(trace: Trace, step: BackwardStep) -> list[Line]:
             L(
                 W(f"Start at the output {name} with "),
                 M(
-                    f"d_out = d{out_text}/d{out_text} = 1",
+                    f"d_out = ∂{out_text}/∂{out_text} = 1",
                     rf"d_{{\mathrm{{out}}}} = \frac{{\partial {out_latex}}}"
                     rf"{{\partial {out_latex}}} = 1",
                 ),
@@ -590,8 +610,10 @@ def _send_lines(trace: Trace, step: BackwardStep) -> list[Line]:
                 ),
             )
         elif send.numerical is None:
-            if any(part in formula.text for part in (" + ", " − ", " if ")):
+            # A factor that is a sum or starts with a minus goes in parentheses: d_out · (−1).
+            if needs_parentheses(formula.text):
                 local_text, value_text = f"({local_text})", f"({value_text})"
+            local_latex = group(local_latex)
             how = (
                 M(
                     f"d_out · {local_text} = {d_out} · {value_text} = "
@@ -609,7 +631,7 @@ def _send_lines(trace: Trace, step: BackwardStep) -> list[Line]:
             how = (
                 M(
                     f"d_out · ({number_text(f_plus, 9)} − {paren_text(f_minus, 9)}) / "
-                    f"(2·{eps_text}) = {d_out} · {number_text(send.local)} = "
+                    f"(2·{eps_text}) = {d_out} · {paren_text(send.local)} = "
                     f"{number_text(send.contribution)}",
                     rf"d_{{\mathrm{{out}}}} \cdot \frac{{{number_latex(f_plus, digits=9)} - "
                     rf"{number_latex(f_minus, True, 9)}}}{{2 \cdot {eps_latex}}} = "
@@ -635,6 +657,16 @@ def _send_lines(trace: Trace, step: BackwardStep) -> list[Line]:
     return lines
 
 
+def _kink_sentence(trace: Trace, node_id: int, text: str) -> str:
+    """A kink's note as a sentence about this node: a one-argument operation's z is its input
+    (relu is not differentiable at x = 0), and an operation's name keeps its case."""
+    if OPS[trace.graph.nodes[node_id].label].arity == 1:
+        input_name = arguments(trace, node_id, "text")["z"]
+        text = re.sub(r"(?<![\\A-Za-z])z(?![A-Za-z])", input_name, text)
+    starts_with_name = text.split(" ")[0] in OPS or text.split(" ")[0] in FUNCTIONS
+    return (text if starts_with_name else text[0].upper() + text[1:]) + "."
+
+
 def _backward(trace: Trace, step: BackwardStep) -> Explanation:
     graph = trace.graph
     node = graph.nodes[step.node]
@@ -655,12 +687,12 @@ def _backward(trace: Trace, step: BackwardStep) -> Explanation:
     if step.sends and any(send.undefined for send in step.sends):
         op = OPS[node.label]
         value = trace.values[step.node]
-        reason = f" ({op.domain})" if op.domain else ""
+        reason = f": {op.domain}" if op.domain else ""
         lines.append(
             L(
                 W(
-                    f"{name} has no finite value here, {number_text(value)}{reason}: "
-                    "where a function has no value it has no derivative, so there is no "
+                    f"{name} has no finite value here ({number_text(value)}){reason}. "
+                    "Where a function has no value it has no derivative, so there is no "
                     "gradient through it."
                 ),
                 kind=Kind.UNDEFINED,
@@ -668,7 +700,7 @@ def _backward(trace: Trace, step: BackwardStep) -> Explanation:
         )
     for note in step.notes:
         if note.kind == "kink":
-            lines.append(L(W(f"{note.text[0].upper()}{note.text[1:]}."), kind=Kind.KINK))
+            lines.append(L(W(_kink_sentence(trace, step.node, note.text)), kind=Kind.KINK))
     lines += _send_lines(trace, step)
     if step.sends and node.kind == "operation" and not all(s.undefined for s in step.sends):
         # The mode can differ from box to box; a numerical send carries its f(z ± eps).

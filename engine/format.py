@@ -15,8 +15,8 @@ _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def number_text(v: float, digits: int = 4) -> str:
-    """Plain text: 15.78, −1, 1e−8, nan, inf, −inf."""
-    v = float(v)
+    """Plain text: 15.78, −1, 1e−8, nan, inf, −inf; 0 for −0, which is the same number."""
+    v = float(v) + 0.0
     if math.isnan(v):
         return "nan"
     if math.isinf(v):
@@ -48,12 +48,13 @@ def number_power_text(v: float, digits: int = 2) -> str:
 
 def number_latex(v: float, wrap_negative: bool = False, digits: int = 4) -> str:
     """LaTeX: 15.78, -1, 1 \\times 10^{-8}, \\mathrm{nan}, \\infty. With `wrap_negative`, a
-    negative number or a power of ten is parenthesised, as an argument or a base must be."""
-    v = float(v)
+    negative number or a power of ten is parenthesised, as an argument or a base must be.
+    −0 is written 0."""
+    v = float(v) + 0.0
     if math.isnan(v):
         return r"\mathrm{nan}"
     if math.isinf(v):
-        return r"\infty" if v > 0 else r"-\infty"
+        return r"\infty" if v > 0 else (r"(-\infty)" if wrap_negative else r"-\infty")
     text = f"{v:.{digits}g}"
     if "e" in text:
         mantissa, exponent = text.split("e")

@@ -27,9 +27,11 @@ from .explain import (
     formula_math,
     group,
     lines_of,
+    needs_parentheses,
     node_name,
     number_latex,
     number_text,
+    paren_text,
 )
 from .graph import Graph, Values
 from .ops import OPS
@@ -217,10 +219,12 @@ def explain_forward_mode(trace: ForwardModeTrace, k: int) -> Explanation:
             trace, step.node, derivative_formulas[position]
         )
         in_text, in_latex = dot_name(graph, a)
+        if needs_parentheses(local_text):  # a sum or a negative factor: (−1) · ẋ
+            local_text = f"({local_text})"
         terms_text.append(f"{local_text} · {in_text}")
         terms_latex.append(rf"{group(local_latex)} \cdot {in_latex}")
         values_text.append(
-            f"{number_text(step.locals[position])} · {number_text(step.tangents[position])}"
+            f"{paren_text(step.locals[position])} · {paren_text(step.tangents[position])}"
         )
         values_latex.append(
             rf"{number_latex(step.locals[position], True)} \cdot "

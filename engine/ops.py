@@ -270,8 +270,8 @@ OPS: dict[str, Op] = {
             "the largest float (about 1.8·10³⁰⁸)",
             kink=Kink(
                 lambda a, b: a if b > 0 and not float(b).is_integer() else 1.0,
-                "a^b with a fractional exponent b exists only for a ≥ 0, so at a = 0 it has "
-                "a slope from the right only",
+                "with a fractional exponent b, a^b exists only for a ≥ 0, so at a = 0 it "
+                "has a slope from the right only",
                 "the engine uses that one-sided slope, b·0^(b−1) (inf when b < 1, 0 when "
                 "b > 1), as PyTorch does; central difference needs (0 − eps)^b, which does "
                 "not exist, so it gives nan",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 
@@ -474,3 +475,130 @@ def test_cli_reports_no_gradient_for_a_nan_input(capsys: pytest.CaptureFixture[s
     assert main(["x", "x=nan", "--json"]) == 0
     data = strict_json(capsys.readouterr().out)
     assert data["gradient"]["x"] == "nan" and data["warnings"]
+
+
+# -- every explanation of every op, at ordinary and edge points, reads cleanly ------------------
+
+from engine.forward_mode import explain_forward_mode, forward_mode  # noqa: E402
+from engine.ops import FUNCTIONS, OPS, Op  # noqa: E402
+
+# Ordinary points and edges: 0 (kinks, log's and sqrt's edge, 0^−1), negatives, tiny and huge
+# numbers, π/2 (tan), 710 (exp's overflow).
+SWEEP_POINTS = (0.0, 1.0, -1.0, 2.5, -2.5, 0.5, 1e-8, -1e-8, 1e8, math.pi / 2, 710.0)
+SECOND = (2.0, -1.0)
+
+# What must never appear. Plain text: the words, and the text of every formula.
+TEXT_GLITCHES = {
+    "doubled parentheses": r"\(\(",
+    "a hyphen for a minus": r"(?<![\w])-(?=\d|inf)",
+    "an exponent with a leading zero": r"\de[−+-]?0\d",
+    "two signs in a row": r"[−+·] −|−−",
+    "a result of minus zero": r"= −0\s*$",
+    "0 or 1 operations": r"\b[01] operations",
+    "a name that explains itself": r"\b(\w+) is \1\b",
+    "a leftover": r"\bNone\b|\{|\}",
+    "a space before a full stop or comma": r" [.,](?!\d)",
+}
+# LaTeX, rendered as math: 1e−08 reads as Euler's e there.
+LATEX_GLITCHES = {
+    "doubled parentheses": r"(\(|\\left\()\s*(\(|\\left\()",
+    "an e-number": r"\de[−+-]?\d",
+    "a typographic minus": r"−",
+    "two signs in a row": r"([-+]|\\cdot) -",
+    "a result of minus zero": r"= -0\s*$",
+    "inf outside math": r"(?<!\\)\binf\b",
+    "a leftover": r"None|\bnan\b(?!\})",
+}
+
+
+def typed(op: Op) -> list[str]:
+    """Functions that use `op`, written from its table entry: called by name, or with its
+    operator; with variables, constants and negative constants as arguments."""
+    if op.arity == 1:
+        if op.spellings:
+            return [f"{op.spellings[0]}x", f"{op.spellings[0]}(x + y)"]
+        name = next(n for n, target in FUNCTIONS.items() if target == op.name)
+        return [f"{name}(x)", f"{name}(x*y)", f"{name}(-1)"]
+    s = op.spellings[0]
+    return [f"x{s}y", f"x{s}2", f"2{s}x", f"x{s}(-1)", f"(-1){s}x", f"x{s}0.5", f"x{s}x"]
+
+
+def explanations(graph: engine.Graph, point: dict[str, float], local: str):
+    trace = graph.trace(point, local=local)
+    for k in range(len(trace) + 1):
+        yield f"step {k}", explain(trace, k)
+    if local == "symbolic":
+        for wrt in graph.variables:
+            forward = forward_mode(graph, point, wrt=wrt)
+            for k in range(len(forward.steps) + 1):
+                yield f"forward mode in {wrt}, step {k}", explain_forward_mode(forward, k)
+
+
+def glitches(explanation) -> list[str]:
+    found = []
+    parts = [explanation.title, *(line.text for line in explanation.lines)]
+    parts += [explanation.warning] if explanation.warning else []
+    for text in parts:
+        found += [f"{what}: {text!r}" for what, p in TEXT_GLITCHES.items() if re.search(p, text)]
+    for line in explanation.lines:
+        # the first word of a sentence is capitalised, but not an operation's name: relu, not Relu
+        first = line.text.split(" ")[0]
+        if first[:1].isupper() and (first.lower() in OPS or first.lower() in FUNCTIONS):
+            found.append(f"a capitalised name: {line.text!r}")
+        for segment in line:
+            if segment.latex is None:
+                continue
+            found += [
+                f"{what} in LaTeX: {segment.latex!r}"
+                for what, p in LATEX_GLITCHES.items()
+                if re.search(p, segment.latex)
+            ]
+    return found
+
+
+@pytest.mark.parametrize("name", list(OPS))
+def test_every_explanation_of_every_op_reads_cleanly(name: str) -> None:
+    found: dict[str, str] = {}
+    for text in typed(OPS[name]):
+        # The tree (merge=False) differs where a variable is used twice.
+        for merge in (True, False) if text.count("x") > 1 else (True,):
+            graph = engine.parse(text, merge=merge)
+            for x in SWEEP_POINTS:
+                for y in SECOND:
+                    point = {v: {"x": x, "y": y}[v] for v in graph.variables}
+                    for local in ("symbolic", "numerical"):
+                        for where, explanation in explanations(graph, point, local):
+                            for glitch in glitches(explanation):
+                                found.setdefault(
+                                    glitch.split(":")[0],
+                                    f"{text} at {point}, {local}, {where}: {glitch}",
+                                )
+                    if not graph.variables:
+                        break
+    assert not found, "\n".join(found.values())
+
+
+@pytest.mark.parametrize(
+    "bad, glitch",
+    [
+        ("To y: d_out · −1 = 1 · −1 = −1", "two signs in a row"),
+        ("v₂ = log((−1)) = nan", "doubled parentheses"),
+        ("The forward pass computes the 0 operations", "0 or 1 operations"),
+        ("sigmoid is sigmoid: σ(z) = 1/(1 + e^−z).", "a name that explains itself"),
+        ("d_out · (0 − −0)", "two signs in a row"),
+        ("= 1 · −0/1² = −0", "a result of minus zero"),
+        ("x = -1", "a hyphen for a minus"),
+    ],
+)
+def test_the_sweep_finds_each_glitch_it_names(bad: str, glitch: str) -> None:
+    from engine.explain import Explanation, M, W
+
+    assert any(g.startswith(glitch) for g in glitches(Explanation("Step", ((W(bad),),))))
+    latex = {"doubled parentheses": r"\log((-1))", "two signs in a row": r"1 \cdot -1"}
+    if glitch in latex:
+        explanation = Explanation("Step", ((M("x", latex[glitch]),),))
+        assert any(g.startswith(glitch) for g in glitches(explanation))
+    assert glitches(Explanation("Step", ((W("x = −1"), M("1e−8", r"1 \times 10^{-8}")),))) == []
+    found = glitches(Explanation("Step", ((M("1e−08", "1e-08"),),)))
+    assert any(g.startswith("an e-number in LaTeX") for g in found)
+    assert any(g.startswith("an exponent with a leading zero") for g in found)
