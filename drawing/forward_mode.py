@@ -15,11 +15,10 @@ from .diagram import (
     Look,
     Patch,
     diagram_css,
-    dot_source,
     edge_id,
+    layout_svg,
     node_id,
     record_look,
-    render_svg,
     svg_template,
 )
 
@@ -107,7 +106,7 @@ def forward_mode_deck(trace: ForwardModeTrace, *, title: str = "") -> dict:
         patches.append(patch)
         previous = current
 
-    svg = render_svg(dot_source(graph, {k: tuple(v) for k, v in widest.items()}))
+    svg = layout_svg(graph, {k: tuple(v) for k, v in widest.items()})
     frames = [
         {
             "phase": PHASE if k else "start",

@@ -38,10 +38,10 @@ from .graph import Graph, GraphBuilder, Node, TooLarge, cycle_collector_paused
 from .ops import BINARY, FUNCTIONS, GREEK, OPS, PREFIX, derived
 
 #: Default limits, safe for a public app; a script can raise them (see `parse`). The node limit
-#: keeps the diagram's layout and the step deck of the worst function (x*x*…*x, where one input
-#: feeds every level) near a second: 1.3 s and 4.5 MB at 200 nodes on a 2-core machine.
+#: keeps the diagram's layout of the worst function of that size under a second on a 2-core
+#: machine (bench/layout.py; docs/reliability.md says how the layout is bounded).
 MAX_LENGTH = 1000
-MAX_NODES = 200
+MAX_NODES = 500
 MAX_DEPTH = 50
 #: At most this many reading notes per function; they repeat the same few conventions.
 MAX_NOTES = 10
@@ -392,8 +392,9 @@ def parse(
             output = parser.run()
         except TooLarge as err:
             raise ParseError(
-                f"the function has more than {max_nodes:,} nodes, the limit here: "
-                "type a smaller function",
+                f"the function's graph has more than {max_nodes:,} nodes (boxes), the limit "
+                "here: type a smaller function (a part written twice, such as sin(x), is one "
+                "box)",
                 err.position,
                 text,
             ) from None

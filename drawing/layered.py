@@ -1,0 +1,294 @@
+"""Box positions for large graphs, computed here in linear-ish time, for Graphviz to draw.
+
+Graphviz's `dot` gives the course's functions their layout, but its time grows steeply with long
+edges (a variable that feeds every level of a chain): minutes at 500 nodes, however its effort
+is bounded. Above a size, the diagram is laid out here and Graphviz only draws it at the given
+positions (its `nop2` engine, the same SVG elements, ids and classes as `dot`):
+
+- columns: each box sits one column left of the leftmost box that reads it (its longest path
+  to the output), so a sum's terms sit next to the `+` that adds them, and the output is on the
+  right, as `dot` draws it with `rankdir=LR`;
+- order in a column: first seen in a depth-first search from the output, arguments in order
+  (a tree then has no crossing edges), then a few barycentre sweeps, kept only while they
+  reduce crossings between neighbouring columns;
+- heights: each box as near as it can be to the boxes it is joined to, by a few sweeps that
+  place a column's boxes in order with no overlap, as near their wished heights as can be
+  (pool-adjacent-violators: each sweep is linear in the column's size);
+- edges: straight lines, their labels on the line just before the box they enter.
+
+Everything is iterative (no recursion on graph size); sizes come from Graphviz's own text
+widths, measured once per character, so boxes are drawn exactly the size that was planned for.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from engine import Graph
+
+POINTS = 72.0  # Graphviz sizes in inches, places in points
+NODE_FONT = 14.0
+EDGE_FONT = 13.0
+LINE = 1.2  # a text line is 1.2 font sizes tall
+MARGIN_X, MARGIN_Y = 0.18 * POINTS, 0.08 * POINTS  # the node's margin="0.18,0.08"
+MIN_WIDTH, MIN_HEIGHT = 0.75 * POINTS, 0.5 * POINTS  # Graphviz's default box size
+NODE_GAP = 0.35 * POINTS  # nodesep
+COLUMN_GAP = 0.7 * POINTS  # ranksep
+SLACK = 2.0  # points around each box, against rounding
+SWEEPS = 4  # barycentre sweeps over the columns (each way)
+PLACEMENTS = 6  # height sweeps (alternating direction)
+
+Widths = Callable[[str], float]  # a text's width in points at NODE_FONT
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Box:
+    x: float  # centre, points, y growing downwards
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Layout:
+    boxes: tuple[Box, ...]  # per node id
+    edges: dict[tuple[int, int], tuple[Point, Point]]  # per (target, position), start and end
+    labels: dict[tuple[int, int], Point]  # per (target, position), the label's centre
+    column: tuple[int, ...]  # per node id, 0 = leftmost
+
+
+def box_size(
+    lines: Sequence[str], width_of: Widths, font: float = NODE_FONT
+) -> tuple[float, float]:
+    """The size Graphviz gives a box with these label lines (in points)."""
+    scale = font / NODE_FONT
+    text = max((width_of(line) * scale for line in lines), default=0.0)
+    width = max(MIN_WIDTH, text + 2 * MARGIN_X)
+    height = max(MIN_HEIGHT, len(lines) * font * LINE + 2 * MARGIN_Y)
+    return width, height
+
+
+def _columns(graph: Graph) -> list[int]:
+    """Longest path to the output, as a column counted from the left."""
+    depth = [0] * len(graph.nodes)
+    for n in reversed(graph.topological_order()):  # users before what they read
+        for a in graph.nodes[n].args:
+            depth[a] = max(depth[a], depth[n] + 1)
+    deepest = max(depth, default=0)
+    return [deepest - d for d in depth]
+
+
+def _first_seen(graph: Graph) -> list[int]:
+    """Each node's place in a depth-first search from the output, arguments in order."""
+    seen = [-1] * len(graph.nodes)
+    stack = [graph.output]
+    count = 0
+    while stack:
+        n = stack.pop()
+        if seen[n] >= 0:
+            continue
+        seen[n] = count
+        count += 1
+        stack.extend(reversed(graph.nodes[n].args))
+    for n in range(len(seen)):  # not read by the output (not made by the parser)
+        if seen[n] < 0:
+            seen[n], count = count, count + 1
+    return seen
+
+
+def _crossings(
+    ranks: list[list[int]], column: list[int], edges: list[tuple[int, int]], where: list[float]
+) -> int:
+    """Crossings between edges joining neighbouring columns (longer edges are not counted)."""
+    between: dict[int, list[tuple[float, float]]] = {}
+    for source, target in edges:
+        if column[target] - column[source] == 1:
+            between.setdefault(column[source], []).append((where[source], where[target]))
+    total = 0
+    for pairs in between.values():
+        pairs.sort()
+        # Inversions of the targets' order, counted by merge sort (bottom-up, no recursion).
+        values = [t for _, t in pairs]
+        width = 1
+        while width < len(values):
+            merged: list[float] = []
+            for start in range(0, len(values), 2 * width):
+                left = values[start : start + width]
+                right = values[start + width : start + 2 * width]
+                i = j = 0
+                while i < len(left) and j < len(right):
+                    if right[j] < left[i]:
+                        total += len(left) - i
+                        merged.append(right[j])
+                        j += 1
+                    else:
+                        merged.append(left[i])
+                        i += 1
+                merged.extend(left[i:])
+                merged.extend(right[j:])
+            values = merged
+            width *= 2
+    return total
+
+
+def _places(ranks: list[list[int]], size: int) -> list[float]:
+    """Each node's place in its column, from 0 (top) to 1 (bottom)."""
+    where = [0.0] * size
+    for rank in ranks:
+        for i, n in enumerate(rank):
+            where[n] = (i + 0.5) / len(rank)
+    return where
+
+
+def _order(graph: Graph, column: list[int]) -> list[list[int]]:
+    """The boxes of each column, top to bottom."""
+    size = len(graph.nodes)
+    seen = _first_seen(graph)
+    ranks: list[list[int]] = [[] for _ in range(max(column, default=0) + 1)]
+    for n in sorted(range(size), key=seen.__getitem__):
+        ranks[column[n]].append(n)
+    edges = [(a, node.id) for node in graph.nodes for a in node.args]
+    neighbours: list[list[int]] = [[] for _ in range(size)]
+    for a, b in edges:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+
+    where = _places(ranks, size)
+    best = _crossings(ranks, column, edges, where)
+    best_ranks = [list(r) for r in ranks]
+    for sweep in range(2 * SWEEPS):
+        if best == 0:
+            break
+        order = range(len(ranks)) if sweep % 2 == 0 else range(len(ranks) - 1, -1, -1)
+        for c in order:
+            rank = ranks[c]
+            centre = {}
+            for n in rank:
+                # Neighbours on the side the sweep comes from; a box with none keeps its place.
+                near = [
+                    where[m]
+                    for m in neighbours[n]
+                    if (column[m] < c if sweep % 2 == 0 else column[m] > c)
+                ]
+                centre[n] = sum(near) / len(near) if near else where[n]
+            rank.sort(key=lambda n: (centre[n], where[n]))
+            for i, n in enumerate(rank):
+                where[n] = (i + 0.5) / len(rank)
+        crossings = _crossings(ranks, column, edges, where)
+        if crossings < best:
+            best, best_ranks = crossings, [list(r) for r in ranks]
+    return best_ranks
+
+
+def _pack(wished: list[float], sizes: list[float]) -> list[float]:
+    """Centres in the given order, each `sizes[i]/2 + gap + sizes[i+1]/2` below the one above,
+    as near the wished centres as can be (least squares): pool adjacent violators on the
+    wished centres less each box's least offset from the first."""
+    offsets = [0.0]
+    for i in range(1, len(sizes)):
+        offsets.append(offsets[-1] + (sizes[i - 1] + sizes[i]) / 2 + NODE_GAP + 2 * SLACK)
+    blocks: list[list[float]] = []  # [mean, count]
+    for w, o in zip(wished, offsets, strict=True):
+        blocks.append([w - o, 1.0])
+        while len(blocks) > 1 and blocks[-2][0] >= blocks[-1][0]:
+            mean, count = blocks.pop()
+            blocks[-1][0] = (blocks[-1][0] * blocks[-1][1] + mean * count) / (blocks[-1][1] + count)
+            blocks[-1][1] += count
+    result = []
+    for mean, count in blocks:
+        result.extend([mean] * int(count))
+    return [z + o for z, o in zip(result, offsets, strict=True)]
+
+
+def layered_layout(
+    graph: Graph,
+    node_lines: Sequence[Sequence[str]],
+    edge_lines: Mapping[tuple[int, int], Sequence[str]],
+    width_of: Widths,
+) -> Layout:
+    """Boxes and edge labels for a graph: see the module's description."""
+    size = len(graph.nodes)
+    column = _columns(graph)
+    ranks = _order(graph, column)
+    sizes = [box_size(node_lines[n], width_of) for n in range(size)]
+    users: list[list[int]] = [[] for _ in range(size)]
+    for node in graph.nodes:
+        for a in node.args:
+            users[a].append(node.id)
+
+    # Heights: from the output leftwards (each box near those that read it), then rightwards
+    # (each operation near its arguments), and so on.
+    y = [0.0] * size
+    for sweep in range(PLACEMENTS):
+        leftwards = sweep % 2 == 0
+        for c in range(len(ranks) - 1, -1, -1) if leftwards else range(len(ranks)):
+            rank = ranks[c]
+            wished = []
+            for n in rank:
+                near = users[n] if leftwards else list(graph.nodes[n].args)
+                wished.append(sum(y[m] for m in near) / len(near) if near else y[n])
+            for n, centre in zip(rank, _pack(wished, [sizes[n][1] for n in rank]), strict=True):
+                y[n] = centre
+
+    # Columns: as wide as their widest box, apart by the gap and the widest label entering.
+    entering = [0.0] * len(ranks)
+    for (reader, _), lines in edge_lines.items():
+        width = box_size(lines, width_of, EDGE_FONT)[0] - 2 * MARGIN_X
+        entering[column[reader]] = max(entering[column[reader]], width)
+    widest = [0.0] * len(ranks)
+    for n in range(size):
+        widest[column[n]] = max(widest[column[n]], sizes[n][0])
+    left = [0.0] * len(ranks)
+    for c in range(1, len(ranks)):
+        left[c] = left[c - 1] + widest[c - 1] + COLUMN_GAP + entering[c] + 2 * SLACK
+    x = [left[column[n]] + widest[column[n]] / 2 for n in range(size)]
+    boxes = tuple(Box(x[n], y[n], sizes[n][0], sizes[n][1]) for n in range(size))
+
+    # Edges leave a box's right side in its middle and enter the left side of the box that
+    # reads them, its arguments spread from top to bottom in order (so x*x has two lines);
+    # each label sits on its line, in the middle of the gap before the box it enters, above
+    # the line (below for the lower of two arguments).
+    edges: dict[tuple[int, int], tuple[Point, Point]] = {}
+    labels: dict[tuple[int, int], Point] = {}
+    for node in graph.nodes:
+        target = boxes[node.id]
+        count = len(node.args)
+        gap_right = target.x - target.width / 2
+        gap_left = left[column[node.id]] - COLUMN_GAP - entering[column[node.id]] - SLACK
+        at_x = (gap_left + gap_right) / 2
+        for position, a in enumerate(node.args):
+            source = boxes[a]
+            start = (source.x + source.width / 2, source.y)
+            spread = (position - (count - 1) / 2) * target.height / (count + 1)
+            end = (gap_right, target.y + spread)
+            t = (at_x - start[0]) / (end[0] - start[0]) if end[0] > start[0] else 1.0
+            t = min(1.0, max(0.0, t))
+            on_line = start[1] + t * (end[1] - start[1])
+            half = len(edge_lines[(node.id, position)]) * EDGE_FONT * LINE / 2
+            below = count > 1 and position == count - 1
+            edges[(node.id, position)] = (start, end)
+            labels[(node.id, position)] = (at_x, on_line + half if below else on_line - half)
+    return Layout(boxes, edges, labels, tuple(column))
+
+
+def measure_characters(render: Callable[[str], str], characters: set[str]) -> dict[str, float]:
+    """Graphviz's width of each character at NODE_FONT, read from one layout in JSON."""
+    chars = sorted(characters)
+    lines = [
+        "digraph widths {",
+        '  node [shape=plaintext, fontname="Helvetica", fontsize=14, margin=0, pos="0,0"];',
+    ]
+    for i, ch in enumerate(chars):
+        text = ch.replace("\\", "\\\\").replace('"', '\\"')
+        lines.append(f'  c{i} [label="{text}"];')
+    lines.append("}")
+    data = json.loads(render("\n".join(lines)))
+    widths: dict[str, float] = {}
+    for obj in data.get("objects", []):
+        index = int(obj["name"][1:])
+        spans = [op for op in obj.get("_ldraw_", []) if op.get("op") == "T"]
+        widths[chars[index]] = float(spans[0]["width"]) if spans else 0.0
+    return widths

@@ -1,0 +1,116 @@
+"""Functions at the node limit are accepted and laid out: every box and edge drawn, no two boxes
+overlapping, edges from what is read to what reads it. (Speed is measured in bench/layout.py.)"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import engine
+from bench.worst import random_dag
+from drawing.diagram import LAYERED_GRAPH, SVG_NS, build_diagram, edge_id, node_id
+from drawing.layered import _pack
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
+
+
+def boxes_of(svg: str) -> dict[str, tuple[float, float, float, float]]:
+    """Each drawn box's (left, top, right, bottom), from its outline's coordinates."""
+    boxes = {}
+    for group in ET.fromstring(svg).iter(f"{{{SVG_NS}}}g"):
+        if "bp-n" not in group.get("id", ""):
+            continue
+        outline = group.find(f"{{{SVG_NS}}}path")
+        if outline is None:
+            outline = group.find(f"{{{SVG_NS}}}polygon")
+        assert outline is not None, group.get("id")
+        numbers = [float(v) for v in NUMBER.findall(outline.get("d") or outline.get("points", ""))]
+        xs, ys = numbers[0::2], numbers[1::2]
+        boxes[group.get("id", "")] = (min(xs), min(ys), max(xs), max(ys))
+    return boxes
+
+
+def overlapping(boxes: dict[str, tuple[float, float, float, float]]) -> list[tuple[str, str]]:
+    """Pairs of boxes that share area (a sweep over the boxes sorted by their left side)."""
+    found = []
+    ordered = sorted(boxes.items(), key=lambda item: item[1][0])
+    for i, (a, (_, top, right, bottom)) in enumerate(ordered):
+        for b, (left2, top2, _, bottom2) in ordered[i + 1 :]:
+            if left2 >= right:
+                break
+            if top2 < bottom and top < bottom2:
+                found.append((a, b))
+    return found
+
+
+def check_drawn(graph: engine.Graph) -> None:
+    trace = graph.trace({v: 0.7 for v in graph.variables})
+    diagram = build_diagram(trace)
+    boxes = boxes_of(diagram.template)
+    assert set(boxes) == {node_id(n.id) for n in graph.nodes}
+    assert overlapping(boxes) == []
+    groups = {g.get("id"): g for g in ET.fromstring(diagram.template).iter(f"{{{SVG_NS}}}g")}
+    for edge in graph.edges:
+        group = groups[edge_id(edge.target, edge.position)]
+        # The line, its arrow, and one text per label line for the player to fill.
+        assert group.find(f"{{{SVG_NS}}}path") is not None
+        assert group.find(f"{{{SVG_NS}}}polygon") is not None
+        assert len(group.findall(f"{{{SVG_NS}}}text")) == 2
+        # Left to right, as dot draws rankdir=LR: what is read is left of what reads it.
+        assert boxes[node_id(edge.source)][2] <= boxes[node_id(edge.target)][0]
+    # The last frame shows every box's value in its text.
+    last = diagram.svg_at(len(diagram) - 1)
+    values = {
+        g.get("id"): [t.text or "" for t in g.iter(f"{{{SVG_NS}}}text")]
+        for g in ET.fromstring(last).iter(f"{{{SVG_NS}}}g")
+        if g.get("id", "").startswith("bp-n")
+    }
+    assert all(lines[0].strip() for lines in values.values())
+
+
+def test_the_node_limit_is_at_least_500() -> None:
+    assert engine.MAX_NODES >= 500
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "*".join(["x"] * 500),  # x feeds every level of a 499-deep chain
+        "+".join(f"{k}x" for k in range(1, 167)),  # a long sum, x read by every term
+    ],
+    ids=["x*x*...*x", "1x+2x+..."],
+)
+def test_a_function_at_the_limit_is_accepted_and_every_box_is_drawn_apart(text: str) -> None:
+    graph = engine.parse(text)  # the app's own limits
+    assert len(graph.nodes) > 490
+    check_drawn(graph)
+
+
+def test_a_random_dag_with_shared_parts_is_drawn_apart() -> None:
+    check_drawn(random_dag(engine.MAX_NODES, seed=1))
+
+
+def test_graphs_just_over_dots_size_are_drawn_apart() -> None:
+    text = "+".join(f"sin({k}x)*(x+y)" for k in range(1, 40))
+    graph = engine.parse(text)
+    assert len(graph.nodes) > LAYERED_GRAPH
+    check_drawn(graph)
+
+
+def test_one_node_more_than_the_limit_is_refused_with_the_limit_named() -> None:
+    text = "*".join(["x"] * 501)
+    with pytest.raises(engine.ParseError, match=f"more than {engine.MAX_NODES}") as caught:
+        engine.parse(text, max_length=len(text))
+    assert "smaller function" in str(caught.value)
+
+
+def test_packing_keeps_order_and_gaps_and_stays_where_nothing_collides() -> None:
+    sizes = [40.0, 60.0, 40.0, 80.0]
+    apart = [0.0, 500.0, 1000.0, 1500.0]
+    assert _pack(apart, sizes) == pytest.approx(apart)  # far apart: each where it wished
+    packed = _pack([0.0, 0.0, 0.0, 0.0], sizes)  # all wish the same place: spread around it
+    for i in range(1, len(sizes)):
+        assert packed[i] - packed[i - 1] >= (sizes[i - 1] + sizes[i]) / 2
+    assert sum(packed) / len(packed) == pytest.approx(0.0)
