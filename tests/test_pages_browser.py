@@ -89,6 +89,8 @@ def test_a_lessons_link_embed_code_and_slides_are_under_its_player(page, app_url
     page.goto(f"{app_url}/backpropagation?x=0.5&y=1.5&step=4")
     settle(page)
     page.get_by_text("Link to this lesson, embed it in a slide").click()
+    # Written when the expander opens: the page runs again to fill it.
+    page.locator('[data-testid="stCode"]').filter(has_text="<iframe").wait_for(timeout=60_000)
     codes = page.locator('[data-testid="stCode"]').all_inner_texts()
     link = next(c for c in codes if c.startswith("http"))
     assert "x=0.5" in link and "y=1.5" in link

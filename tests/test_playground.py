@@ -102,6 +102,8 @@ def test_a_link_reproduces_function_values_and_step():
     # The page writes the same state back; its link to the function holds the function and
     # values (the player keeps the step in the address and copies it with its own button).
     assert at.query_params["step"] == "12"
+    at.session_state["playground:link-open"] = True  # the link is written when it is opened
+    at.run()
     link = next(c.value for c in at.code if c.value.startswith("http"))
     query = parse_qs(urlparse(link).query)
     assert query == {"expr": ["log(xy)+exp(xy)"], "x": ["1"], "y": ["2"]}

@@ -130,6 +130,7 @@ def write_link(
                     for k, v in params.items()
                     if k not in ("present", *steps) and k[1:] not in steps
                 },
+                key=f"{page}:share-open",
             )
     settled = {k: v for k, v in params.items() if k not in steps and k[1:] not in steps}
     opened = st.session_state.setdefault(f"{page}:link-opened", settled)

@@ -12,7 +12,15 @@ import engine
 
 from .page import past_the_end, presenter_switch, presenting, theme
 from .player import player
-from .widgets import link_and_embed, linked, parse_error, plain, slides_button, variable_inputs
+from .widgets import (
+    lazy_expander,
+    link_and_embed,
+    linked,
+    parse_error,
+    plain,
+    slides_button,
+    variable_inputs,
+)
 from .work import deck
 
 
@@ -147,10 +155,14 @@ def stepper(
             limit=limit,
         )
     if not dimmed and not clean:
-        with st.expander(
-            "Link to this function, and the code to embed it in a slide", icon=":material/link:"
-        ):
-            link_and_embed(params)
+        box = lazy_expander(
+            "Link to this function, and the code to embed it in a slide",
+            key="playground:link-open",
+            icon=":material/link:",
+        )
+        if box.open:
+            with box:
+                link_and_embed(params)
 
 
 def present_and_export(state: dict, values: dict[str, float]) -> None:

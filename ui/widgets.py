@@ -261,13 +261,25 @@ def stepper(
     return state[field]
 
 
-def share(deck: dict, params: dict[str, str]) -> None:
-    """Under a lesson's player: its link, the code to embed it in a slide, the presenter
-    switch and the slide file (built when asked for)."""
-    with st.expander(
-        "Link to this lesson, embed it in a slide, or download the slides", icon=":material/link:"
-    ):
-        link_and_embed(params)
+def lazy_expander(label: str, *, key: str, icon: str | None = None) -> Any:
+    """A collapsed expander that knows whether it is open: opening or closing it reruns the
+    page (or the fragment it is in), and `.open` says which. What only an open expander shows
+    is then built only when asked for, so the first screen neither computes it nor waits for
+    the browser code its elements need (st.code's highlighter, Plotly: megabytes of it)."""
+    return st.expander(label, icon=icon, key=key, on_change="rerun")
+
+
+def share(deck: dict, params: dict[str, str], key: str = "share") -> None:
+    """Under a lesson's player: its link, the code to embed it in a slide (written when the
+    expander is opened), the presenter switch and the slide file (built when asked for)."""
+    box = lazy_expander(
+        "Link to this lesson, embed it in a slide, or download the slides",
+        key=key,
+        icon=":material/link:",
+    )
+    with box:
+        if box.open:
+            link_and_embed(params)
         left, right = st.columns(2, vertical_alignment="center")
         with left:
             presenter_switch()
@@ -341,7 +353,12 @@ def function_plot(
     page: str, text: str, merge: bool, variables: Sequence[str], values: dict[str, float]
 ) -> None:
     """f and f′ around the point along one variable, in an expander (built when opened)."""
-    with st.expander("Plot f and f′ around the point", icon=":material/show_chart:"):
+    box = lazy_expander(
+        "Plot f and f′ around the point", key=f"{page}:plot-open", icon=":material/show_chart:"
+    )
+    if not box.open:
+        return
+    with box:
         along = variables[0]
         if len(variables) > 1:
             along = st.radio(
