@@ -35,6 +35,14 @@ class Box:
     class_name: str  # Sine, Square
 
     @property
+    def title(self) -> str:
+        """The box as a lesson names it, with the course's class where that is another word:
+        "sin (the course's Sine)", "square", "tanh"."""
+        if self.class_name.lower() == self.name.lower():
+            return self.name
+        return f"{self.name} (the course's {self.class_name})"
+
+    @property
     def arguments(self) -> tuple[str, ...]:
         """The names of the free arguments in the code: z for one, a and b for two."""
         free = [

@@ -602,3 +602,30 @@ def test_the_sweep_finds_each_glitch_it_names(bad: str, glitch: str) -> None:
     found = glitches(Explanation("Step", ((M("1e−08", "1e-08"),),)))
     assert any(g.startswith("an e-number in LaTeX") for g in found)
     assert any(g.startswith("an exponent with a leading zero") for g in found)
+
+
+# -- the course's class names, named once beside the app's --------------------------------------
+
+
+def test_each_box_names_the_course_s_class_where_it_is_another_word() -> None:
+    from engine.boxes import boxes
+
+    for name, box in boxes().items():
+        if box.class_name.lower() == name.lower():  # square, tanh: the same word
+            assert box.title == name
+        else:  # sin is the course's Sine, neg its Negate
+            assert box.title.startswith(name) and box.class_name in box.title
+    assert boxes()["sin"].title == "sin (the course's Sine)"
+
+
+def test_the_chain_rule_page_names_sine_once_beside_sin() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("../app.py", default_timeout=120)
+    at.switch_page("pages/chain_rule.py").run()
+    assert not at.exception
+    titles = [h.value for h in at.subheader]
+    assert "Outer box: sin (the course's Sine), numerical backward" in titles
+    assert "Inner box: square, symbolic backward" in titles
+    code = "\n".join(c.value for c in at.code)
+    assert "class Sine:" in code  # the class the title names

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 import engine
+from engine.boxes import box as named_box
 from engine.boxes import box_code
 from engine.explain import Explanation, explain
 
@@ -92,7 +93,7 @@ def show_box(state: dict, trace: engine.Trace, role: str, node: int) -> None:
     step, and its part of the chain in the course's four decimals."""
     steps = {(s.phase, s.node): k for k, s in enumerate(trace.steps, 1)}
     box, mode = state[role], state[f"{role}_mode"]
-    st.subheader(f"{role.capitalize()} box: {box} ({mode} backward)")
+    st.subheader(f"{role.capitalize()} box: {named_box(box).title}, {mode} backward")
     code, numbers = st.columns([1, 1])
     code.code(box_code(box, mode, state["eps"]), language="python")
     with numbers:
