@@ -1,0 +1,170 @@
+"""Typing a new function: from Enter in the Function box to the new function's diagram on screen.
+
+Starts the real app, opens the playground in headless Chromium at 1280×800 and, for each of the
+course's functions and for the largest function the parser accepts (engine.MAX_NODES nodes within
+engine.MAX_LENGTH characters), fills the Function box and presses Enter. Timed inside the page
+(performance.now): from the Enter key to the first animation frame in which the player shows the
+typed function (its title) with its diagram's boxes at a size above zero.
+Every round types each function with one more trailing space than the round before: the same
+function to the parser, but new text to the page's caches, so every deck is built anew, as for a
+function nobody has typed yet.
+Targets: under 500 ms median for the course's functions, under 1.5 s at the node limit.
+
+Run: .venv/bin/python bench/typing_speed.py [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from conftest import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app  # noqa: E402
+
+import engine  # noqa: E402
+
+COURSE = [
+    "log(xy)+exp(xy)",
+    "sin(x^2)",
+    "sigmoid(w x + b)",
+    "(a+b)(b+1)",
+    "2x + 3y",
+    "x/x",
+    "tanh(w1 x1 + w2 x2 + b)",
+    "sqrt(x^2 + y^2)",
+]
+TARGET_COURSE = 500.0
+TARGET_LIMIT = 1500.0
+
+# Set up before the Enter key: the time of the key, then of the first frame that shows `expected`.
+WATCH = """(expected) => {
+  window.bpTyped = undefined;
+  window.bpEnter = undefined;
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && window.bpEnter === undefined) window.bpEnter = performance.now();
+  }, { capture: true, once: true });
+  const shows = () => {
+    for (const host of document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {
+      const root = host.shadowRoot || host;
+      const title = root.querySelector(".bp-title");
+      const svg = root.querySelector(".bp-stage svg");
+      if (!title || !svg || title.textContent.trim() !== expected) continue;
+      const box = svg.getBoundingClientRect();
+      if (svg.querySelector("g[id^='bp-']") && box.width > 0 && box.height > 0) return true;
+    }
+    return false;
+  };
+  const tick = () => {
+    if (window.bpEnter !== undefined && shows()) {
+      window.bpTyped = performance.now() - window.bpEnter;
+      return;
+    }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
+def nodes_of(text: str) -> int:
+    return len(engine.parse(text).nodes)
+
+
+def fits(text: str) -> bool:
+    try:
+        engine.parse(text)
+    except engine.ParseError:
+        return False
+    return True
+
+
+def at_the_limit(nodes: int = engine.MAX_NODES, length: int = engine.MAX_LENGTH) -> str:
+    """The largest function the playground accepts, of the stepping bench's kind: terms
+    sin(kx+y) while the rest still fits, then a product x·y·x·… (one node a letter) up to
+    `nodes` nodes within `length` characters."""
+    unlimited = {"max_nodes": 10**6, "max_length": 10**6}
+    terms: list[str] = []
+    while True:
+        longer = "+".join([*terms, f"sin({len(terms) + 1}x+y)"])
+        count = len(engine.parse(longer, **unlimited).nodes)
+        if count > nodes or len(longer) + 1 + (nodes - count) > length:
+            break
+        terms.append(f"sin({len(terms) + 1}x+y)")
+    text = "+".join(terms)
+    low, high = 0, length  # the longest product "+xyxy…" that still fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(text + "+" + ("xy" * length)[:middle]):
+            low = middle
+        else:
+            high = middle - 1
+    return text + "+" + ("xy" * length)[:low] if low else text
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="times each function is typed")
+    args = parser.parse_args()
+    largest = at_the_limit()
+    functions = [*COURSE, largest]
+
+    process, url = start_app()
+    took: dict[str, list[float]] = {text: [] for text in functions}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(f"{url}/?expr=x%5E3")
+            page.locator(".bp-stage svg").first.wait_for(timeout=180_000)
+            idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+            box = page.get_by_role("textbox", name="Function")
+            for round_ in range(args.rounds):
+                for text in functions:
+                    idle.wait_for(timeout=180_000)
+                    page.wait_for_timeout(300)
+                    box.fill(text + " " * round_)
+                    page.evaluate(WATCH, text)
+                    box.press("Enter")
+                    try:
+                        page.wait_for_function(
+                            "window.bpTyped !== undefined", timeout=180_000, polling=100
+                        )
+                    except Exception:
+                        shown = page.locator(".bp-title").all_inner_texts()
+                        print(f"{text!r} not shown after 180 s; the player shows {shown}")
+                        raise
+                    took[text].append(float(page.evaluate("window.bpTyped")))
+                print(f"round {round_ + 1} of {args.rounds} done", flush=True)
+            browser.close()
+    finally:
+        stop_app(process)
+
+    print()
+    print(f"{'function':<28} {'nodes':>5}  {'median':>9}  each round")
+    for text in functions:
+        label = text if len(text) <= 28 else f"{text[:24]}…"
+        rounds = "  ".join(f"{t:.0f}" for t in took[text])
+        print(
+            f"{label:<28} {nodes_of(text):>5}  {statistics.median(took[text]):>6.0f} ms  {rounds}"
+        )
+    course = statistics.median([t for text in COURSE for t in took[text]])
+    limit = statistics.median(took[largest])
+    print()
+    print(
+        f"course's functions, median of all typings   {course:6.0f} ms   "
+        f"target < {TARGET_COURSE:.0f} ms  {'ok' if course < TARGET_COURSE else 'OVER'}"
+    )
+    print(
+        f"at the node limit ({nodes_of(largest)} nodes, MAX_NODES {engine.MAX_NODES})"
+        f"{'':>6}{limit:6.0f} ms   target < {TARGET_LIMIT:.0f} ms  "
+        f"{'ok' if limit < TARGET_LIMIT else 'OVER'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
