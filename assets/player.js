@@ -131,6 +131,7 @@ function mountPlayer(root, deck, options) {
     for (const chip of chips.children) elements.set(chip.id, chip);
   }
   collectElements();
+  bpCollapsedBoxes(svg, deck, options, () => current);
   const zoom = zoomView({ player, stage, svg, view, options,
                           active: () => !mountPlayer.active || mountPlayer.active === api });
 
@@ -325,6 +326,7 @@ function mountPlayer(root, deck, options) {
     for (const name of ["viewBox", "width", "height"]) svg.setAttribute(name, fresh.getAttribute(name));
     svg.replaceChildren(...fresh.childNodes);
     collectElements();
+    bpCollapsedBoxes(svg, deck, options, () => current);
     zoom.changed();
     current = -1;
     goTo(k);
@@ -383,6 +385,43 @@ function mountPlayer(root, deck, options) {
   });
   goTo(options.step || 0);
   return api;
+}
+
+// -- Collapsed boxes: a subexpression drawn as one box (deck.boxes: element id -> its root's
+// node number and its text). Each says what it holds; where the page can expand one
+// (options.onExpand, the app), a click on it or Enter/Space on it asks for that with the
+// step shown, so the page can keep the student's place.
+// eslint-disable-next-line no-unused-vars
+function bpCollapsedBoxes(svg, deck, options, step) {
+  "use strict";
+  const expand = options.onExpand;
+  for (const [id, box] of Object.entries(deck.boxes || {})) {
+    const g = svg.querySelector("#" + CSS.escape(id));
+    if (!g || g.bpBox) continue;
+    g.bpBox = true;
+    const tip = document.createElementNS("http://www.w3.org/2000/svg", "title");
+    tip.textContent = "Collapsed: " + box.text + (expand ? ". Click to expand it." : "");
+    g.prepend(tip);
+    if (!expand) continue;
+    g.setAttribute("tabindex", "0");
+    g.setAttribute("role", "button");
+    g.dataset.expand = String(box.node);
+    let down = null;
+    g.addEventListener("pointerdown", (event) => { down = [event.clientX, event.clientY]; });
+    g.addEventListener("click", (event) => {
+      // The end of a drag that pans the diagram is not a click on the box.
+      if (down && Math.hypot(event.clientX - down[0], event.clientY - down[1]) >= 4) return;
+      event.stopPropagation();
+      g.classList.add("bp-expanding");
+      expand({ node: box.node, step: step() });
+    });
+    g.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter" && event.key !== " ") return;
+      event.preventDefault();
+      event.stopPropagation();
+      expand({ node: box.node, step: step() });
+    });
+  }
 }
 
 // -- Presenting and reading: what a lecture hall and a screen reader need beyond the stepping.

@@ -138,9 +138,11 @@ export default function (component) {
   }
   const step = sameShape ? player.step : bpRecalled(key, data.deck, data.options.step);
   if (player) player.destroy();
+  // A click on a collapsed box goes to the page, which expands it (ui/player.py).
+  const onExpand = data.expands ? (box) => component.setTriggerValue("expand", box) : null;
   root.bpPlayer = mountPlayer(root, data.deck,
                               Object.assign({}, data.options,
-                                            { step, theme, onStep, link: true }));
+                                            { step, theme, onStep, onExpand, link: true }));
   onStep();
   return undefined;
 }

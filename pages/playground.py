@@ -55,6 +55,7 @@ def read_link(link) -> dict:
         "check_eps": link.stop("check", 1e-4, EPS_CHOICES),
         "predict": link.flag("predict", False),
         "q": link.whole("q", 1, 1),
+        "collapse": link.text("collapse", ""),  # node numbers, read once the graph is
     }
 
 

@@ -9,6 +9,7 @@ and Streamlit's message cache then sends a reference of a few dozen bytes instea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -63,6 +64,7 @@ def player(
     digest: str | None = None,
     limit: int | None = None,
     param: StepParam | None = StepParam("step"),
+    on_expand: Callable[[object], None] | None = None,
 ) -> int:
     """Show the deck's player, starting at `step`; its step then lives in the URL's `param`.
 
@@ -72,12 +74,15 @@ def player(
     The step is not reported back to Python: this returns `step`.
     `digest`: the whole deck's digest, computed once where the deck is built (ui.work);
     `limit`: the last step the student can reach (the deck's last by default).
+    `on_expand`: called with what the player sends when the student clicks a collapsed box
+    (untrusted: {"node": the box's root number, "step": the step shown}, to be checked).
     """
     options: dict = {"theme": theme, "present": present, "embed": embed}
     if limit is not None:
         options["limit"] = int(limit)
     key_of_deck = deck_digest(deck, options) if digest is None else digest_of([digest, options])
-    _component()(
+    events = {"on_expand_change": _no_callback} if on_expand is not None else {}
+    result = _component()(
         data={
             "deck": deck,
             "options": {**options, "step": step},
@@ -85,9 +90,18 @@ def player(
             "id": key,
             "height": height,
             "param": asdict(param) if param is not None else None,
+            "expands": on_expand is not None,
         },
         key=key,
         # Presenter mode takes the window's height (player.css), not `height`.
         height="content" if present else height + 8,
+        **events,
     )
+    if on_expand is not None and getattr(result, "expand", None) is not None:
+        on_expand(result.expand)
     return step
+
+
+def _no_callback() -> None:
+    """The component reports a click on a collapsed box as an event; the page reads it from
+    the component's result in the same run."""

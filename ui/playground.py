@@ -9,8 +9,10 @@ from collections.abc import Sequence
 import streamlit as st
 
 import engine
+from drawing.collapsed import step_after_expanding
+from engine.collapse import collapse_text, function_calls, inside, read_collapse, subexpressions
 
-from .page import past_the_end, presenter_switch, presenting, theme
+from .page import link_problems, past_the_end, presenter_switch, presenting, theme
 from .player import player
 from .widgets import (
     lazy_expander,
@@ -70,6 +72,7 @@ def options(page: str, state: dict, graph: engine.Graph, eps_choices: Sequence[f
             eps_choices,
             format_func=lambda v: f"{v:.0e}",
         )
+    collapse_control(page, state, graph)
 
 
 def deck_args(state: dict, values: dict[str, float]) -> tuple:
@@ -81,7 +84,115 @@ def deck_args(state: dict, values: dict[str, float]) -> tuple:
         state["eps"],
         not state["tree"],
         state["check_eps"],
+        collapsed_ids(state),
     )
+
+
+# -- collapsing subexpressions into one box each ----------------------------------------------
+
+
+def collapsed_ids(state: dict) -> tuple[int, ...]:
+    """The node ids shown collapsed, once read for the function and drawing shown; none while
+    predicting (the questions are about every box)."""
+    ids = state.get("collapse")
+    if not isinstance(ids, tuple) or state.get("collapse_for") != _drawing(state):
+        return ()
+    return () if state["predict"] else ids
+
+
+def _drawing(state: dict) -> tuple[str, bool]:
+    return state["expr"], state["tree"]
+
+
+def read_collapsed(page: str, state: dict, graph: engine.Graph) -> None:
+    """Make `state["collapse"]` node ids of `graph`: from the link's text (collapse=4,9) the
+    first time, saying what is wrong with it; none when the function or drawing changed."""
+    ids = state.get("collapse", "")
+    if isinstance(ids, tuple) and state.get("collapse_for") == _drawing(state):
+        return
+    if isinstance(ids, str) and ids:
+        try:
+            ids = read_collapse(ids, graph)
+        except ValueError as error:
+            link_problems(page).append(f"The link's collapse: {error}; nothing is collapsed.")
+            ids = ()
+    else:
+        ids = ()
+    state["collapse"], state["collapse_for"] = ids, _drawing(state)
+
+
+def collapse_control(page: str, state: dict, graph: engine.Graph) -> None:
+    """ "Collapse": the subexpressions shown as one box each, by their text, and a button that
+    collapses every function call (one box per neuron)."""
+    read_collapsed(page, state, graph)
+    found = subexpressions(graph)
+    if not found or state["predict"]:  # the questions are about every box
+        return
+    key = f"{page}:collapse"
+    texts = {s.node: f"{s.text}  (v{s.number})" for s in found}
+    # The list may have changed outside the widget (a box clicked open, another function).
+    if st.session_state.get(key) != list(state["collapse"]):
+        st.session_state[key] = list(state["collapse"])
+
+    def chosen() -> None:
+        state["collapse"] = tuple(sorted(st.session_state[key]))
+
+    calls = function_calls(graph)
+
+    def every_call() -> None:
+        state["collapse"] = tuple(sorted({*state["collapse"], *calls}))
+        st.session_state[key] = list(state["collapse"])
+
+    left, right = st.columns([5, 2], vertical_alignment="bottom")
+    left.multiselect(
+        "Collapse",
+        list(texts),
+        key=key,
+        format_func=texts.__getitem__,
+        on_change=chosen,
+        placeholder="Subexpressions to show as one box",
+        help="A collapsed subexpression is one box that still shows its value and d_out; "
+        "stepping goes over it, and its local derivatives come from its inside. Click a "
+        "collapsed box in the diagram to expand it.",
+    )
+    right.button(
+        "Collapse every function call",
+        on_click=every_call,
+        disabled=not calls,
+        help="One box per call of sigmoid, tanh, log, … that holds no other call: one box "
+        "per neuron.",
+    )
+
+
+def expand_box(page: str, state: dict, graph_shown: dict, sent: object) -> None:
+    """A click on a collapsed box in the player (`sent`, untrusted): expand it, and continue
+    from the step shown on the same node's step (through the box's inside if it was on the
+    box's forward step)."""
+    if not (isinstance(sent, dict) and type(sent.get("node")) is int):
+        return
+    root = sent["node"] - 1
+    if root not in collapsed_ids(state):
+        return
+    step = sent.get("step")
+    st.session_state[f"{page}:expanded"] = (
+        root,
+        step if type(step) is int else 0,
+        graph_shown["digest"],
+    )
+    state["collapse"] = tuple(n for n in state["collapse"] if n != root)
+    st.rerun()
+
+
+def _step_after_expanding(page: str, state: dict, graph: engine.Graph, current: dict) -> None:
+    expanded = st.session_state.pop(f"{page}:expanded", None)
+    last_good = st.session_state.get(f"{page}:last-good")
+    if expanded is None or last_good is None:
+        return
+    root, step, _ = expanded
+    old = deck(*last_good)
+    inner = {n + 1 for n in inside(graph, root)}
+    state["step"] = step_after_expanding(old, current, step, root + 1, inner)
+    st.session_state[f"{page}:shape"] = current["shape"]
 
 
 def shown_deck(
@@ -102,7 +213,9 @@ def shown_deck(
         if shown is not None and not clean:
             st.caption(f"Still showing the last function that worked: {plain(shown['title'])}")
         return shown
+    read_collapsed(page, state, graph)
     current = deck(*deck_args(state, values))
+    _step_after_expanding(page, state, graph, current)
     # Same picture with other numbers: stay on the step; another picture: start over.
     if st.session_state.get(f"{page}:shape", current["shape"]) != current["shape"]:
         state["step"] = 0
@@ -124,6 +237,8 @@ def link_settings(state: dict) -> dict[str, object]:
         settings["tree"] = "true"
     if state["predict"]:
         settings.update(predict="true", q=state["q"])
+    if collapsed_ids(state):
+        settings["collapse"] = collapse_text(collapsed_ids(state))
     return settings
 
 
@@ -136,6 +251,7 @@ def stepper(
     clean: bool,
     limit: int | None,
     params: dict[str, str],
+    page: str = "playground",
 ) -> None:
     """The player, and the link to the function and point it shows.
 
@@ -153,6 +269,7 @@ def stepper(
             embed=clean,
             digest=deck_shown["digest"],
             limit=limit,
+            on_expand=lambda sent: expand_box(page, state, deck_shown, sent),
         )
     if not dimmed and not clean:
         box = lazy_expander(

@@ -16,9 +16,11 @@ import streamlit as st
 
 import engine
 from drawing import deck_data, standalone_html
+from drawing.collapsed import with_boxes
 from drawing.deck import digest
 from drawing.forward_mode import forward_mode_deck
 from drawing.plots import function_and_derivative
+from engine.collapse import collapse as collapsed
 
 CACHE: dict[str, Any] = {"max_entries": 256, "ttl": 3600, "show_spinner": False}
 # A deck and its slide file grow with the graph: 60 KB for a course function, 5 MB at the node
@@ -53,10 +55,19 @@ def _signed(deck: dict, kind: str, args: tuple) -> dict:
 
 
 def _trace_deck(
-    text: str, values: Values, local: str, eps: float, merge: bool, check_eps: float
+    text: str,
+    values: Values,
+    local: str,
+    eps: float,
+    merge: bool,
+    check_eps: float,
+    collapse: tuple[int, ...] = (),
 ) -> dict:
-    trace = parse(text, merge).trace(dict(values), local=local, eps=eps)
-    return deck_data(trace, title=text, check_eps=check_eps)
+    graph = parse(text, merge)
+    if collapse:  # node ids of the subexpressions shown as one box each
+        graph = collapsed(graph, collapse)
+    trace = graph.trace(dict(values), local=local, eps=eps)
+    return with_boxes(deck_data(trace, title=text, check_eps=check_eps), trace)
 
 
 def _chain_deck(text: str, x: float, modes: tuple[tuple[int, str], ...], eps: float) -> dict:
@@ -82,7 +93,11 @@ _BUILDERS: dict[str, Callable[..., dict]] = {
 # What makes two decks of a kind the same picture with other numbers (the same graph, so the
 # same steps): the function and how it is drawn, never its values, modes or eps.
 _SHAPES: dict[str, Callable[..., tuple]] = {
-    "trace": lambda text, values, local, eps, merge, check_eps: (text, merge),
+    "trace": lambda text, values, local, eps, merge, check_eps, collapse=(): (
+        text,
+        merge,
+        collapse,
+    ),
     "chain": lambda text, x, modes, eps: (text,),
     "tangent": lambda text, values, wrt: (text, wrt),
     "order": lambda text, values, order: (text, order),
@@ -112,9 +127,11 @@ def deck(
     eps: float = 1e-4,
     merge: bool = True,
     check_eps: float = 1e-4,
+    collapse: tuple[int, ...] = (),
 ) -> dict:
-    """The player's deck for a function at a point (see drawing.deck_data)."""
-    return _cached("trace", text, merge, values, local, eps, merge, check_eps)
+    """The player's deck for a function at a point (see drawing.deck_data), with the
+    subexpressions at the `collapse` node ids as one box each."""
+    return _cached("trace", text, merge, values, local, eps, merge, check_eps, collapse)
 
 
 def chain_deck(text: str, x: float, modes: tuple[tuple[int, str], ...], eps: float) -> dict:
@@ -164,9 +181,10 @@ def slides(
     merge: bool = True,
     check_eps: float = 1e-4,
     theme: str = "light",
+    collapse: tuple[int, ...] = (),
 ) -> str:
     """The playground's deck as one offline HTML file."""
-    return slide_file("trace", (text, values, local, eps, merge, check_eps), theme)
+    return slide_file("trace", (text, values, local, eps, merge, check_eps, collapse), theme)
 
 
 @st.cache_data(**CACHE)
