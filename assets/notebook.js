@@ -65,8 +65,11 @@ function render({ model, el }) {
 
   function retheme() {
     const now = themeOf(model.get("options"));
-    // A new theme is a new mount, at the step shown (while playing, Python's is behind).
-    if (now !== theme) mountAt(player.step);
+    // The same player in the new theme: its step, zoom and pan stay.
+    if (now !== theme) {
+      theme = now;
+      player.setTheme(now);
+    }
   }
   const themeWatch = new MutationObserver(retheme);
 

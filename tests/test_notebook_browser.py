@@ -158,12 +158,16 @@ def test_the_player_steps_in_jupyterlab_and_the_kernel_follows(lab, page):
         "'bp-theme-dark'))"
     )
     assert page.evaluate(themes) == [False, False, False, True, False]
+    player.get_by_role("button", name="Zoom in").click()
+    zoomed = player.get_attribute("data-zoom")
+    assert zoomed != "fit"
     page.get_by_role("menuitem", name="Settings", exact=True).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Theme$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile("^JupyterLab Dark$")).click()
     page.wait_for_function(f"{themes}.every(Boolean)")
-    # Mounted again in the new theme, at the step it showed.
+    # The same players in the new theme, at the step and the zoom they showed.
     assert player.locator(".bp-count").text_content() == f"Step {ORDER_STARTS + 2} of {STEPS}"
+    assert player.get_attribute("data-zoom") == zoomed
     player.scroll_into_view_if_needed()
     screenshot(page, "notebook-jupyterlab-dark")
     assert [e for e in page.errors if e != SLOW_START] == []
