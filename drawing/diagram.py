@@ -20,7 +20,7 @@ from engine import Graph, Trace
 from engine.explain import node_name, number_text
 from engine.trace import BackwardStep, ForwardStep, OrderStep, State, Step
 
-from .layered import layered_layout, measure_characters
+from .layered import draw_svg, layered_layout, measure_characters
 
 SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)
@@ -317,7 +317,8 @@ def dot_source(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
 
 def placed_source(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
     """DOT with every box and edge label at a place computed by drawing/layered.py, for
-    Graphviz's nop2 engine, which draws them there with straight edges."""
+    Graphviz's nop2 engine, which draws them there with straight edges. `layout_svg` writes
+    that drawing itself, faster; this is the check that it draws the boxes Graphviz would."""
     node_lines = [tuple(t or " " for t in widest[node_id(n.id)]) for n in graph.nodes]
     edge_lines = {
         (e.target, e.position): tuple(t or " " for t in widest[edge_id(e.target, e.position)])
@@ -377,23 +378,35 @@ def render_svg(dot: str, engine: str = "dot") -> str:
 
 
 _WIDTHS: dict[str, float] = {}
+_LINE_WIDTHS: dict[str, float] = {}
 
 
 def text_width(text: str) -> float:
     """A line's width as Graphviz measures it (Helvetica, 14 pt): the sum of its characters'
     widths, each measured by Graphviz once per process."""
-    missing = set(text) - _WIDTHS.keys()
-    if missing:
-        _WIDTHS.update(measure_characters(lambda dot: _graphviz(dot, "nop2", "json"), missing))
-    return sum(_WIDTHS[ch] for ch in text)
+    width = _LINE_WIDTHS.get(text)
+    if width is None:
+        missing = set(text) - _WIDTHS.keys()
+        if missing:
+            _WIDTHS.update(measure_characters(lambda dot: _graphviz(dot, "nop2", "json"), missing))
+        width = sum(_WIDTHS[ch] for ch in text)
+        if len(_LINE_WIDTHS) < 100_000:
+            _LINE_WIDTHS[text] = width
+    return width
 
 
 def layout_svg(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
-    """The laid-out SVG: `dot` for the graphs of the course, positions of our own above
-    LAYERED_GRAPH nodes (see drawing/layered.py)."""
-    if len(graph.nodes) > LAYERED_GRAPH:
-        return render_svg(placed_source(graph, widest), "nop2")
-    return render_svg(dot_source(graph, widest))
+    """The laid-out SVG: `dot` for the graphs of the course; above LAYERED_GRAPH nodes, boxes
+    placed by drawing/layered.py and drawn there in the SVG `dot` would write."""
+    if len(graph.nodes) <= LAYERED_GRAPH:
+        return render_svg(dot_source(graph, widest))
+    node_lines = [tuple(t or " " for t in widest[node_id(n.id)]) for n in graph.nodes]
+    edge_lines = {
+        (e.target, e.position): tuple(t or " " for t in widest[edge_id(e.target, e.position)])
+        for e in graph.edges
+    }
+    layout = layered_layout(graph, node_lines, edge_lines, text_width)
+    return draw_svg(graph, layout, node_lines, edge_lines, text_width, node_id, edge_id)
 
 
 def svg_template(svg: str) -> str:

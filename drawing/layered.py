@@ -22,6 +22,7 @@ widths, measured once per character, so boxes are drawn exactly the size that wa
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -292,3 +293,109 @@ def measure_characters(render: Callable[[str], str], characters: set[str]) -> di
         spans = [op for op in obj.get("_ldraw_", []) if op.get("op") == "T"]
         widths[chars[index]] = float(spans[0]["width"]) if spans else 0.0
     return widths
+
+
+RADIUS = 12.0  # the rounded corners Graphviz draws for style=rounded
+ARROW_LENGTH, ARROW_HALF_WIDTH = 8.0, 2.8  # arrowsize=0.8
+PAD = 0.15 * POINTS
+
+
+def _f(v: float) -> str:
+    return f"{v:.2f}"
+
+
+def _texts(lines: Sequence[str], x: float, y: float, font: float) -> list[str]:
+    """One <text> per line, centred on (x, y), at the baselines Graphviz uses."""
+    step = font * LINE
+    first = y - len(lines) * step / 2 + 0.9 * font
+    return [
+        f'<text xml:space="preserve" text-anchor="middle" x="{_f(x)}" y="{_f(first + i * step)}"'
+        f' font-family="Helvetica,sans-Serif" font-size="{font:.2f}">{html.escape(line)}</text>'
+        for i, line in enumerate(lines)
+    ]
+
+
+def draw_svg(
+    graph: Graph,
+    layout: Layout,
+    node_lines: Sequence[Sequence[str]],
+    edge_lines: Mapping[tuple[int, int], Sequence[str]],
+    width_of: Widths,
+    node_id: Callable[[int], str],
+    edge_id: Callable[[int, int], str],
+) -> str:
+    """The SVG Graphviz would draw for this layout: the same elements, ids and classes (a group
+    per box with its outline and one text per line, a group per edge with its line, arrow and
+    label lines), written here in one pass instead of by Graphviz's nop2 engine."""
+    # The drawing's extent: every box and every label.
+    lefts, tops, rights, bottoms = [], [], [], []
+    for box in layout.boxes:
+        lefts.append(box.x - box.width / 2)
+        rights.append(box.x + box.width / 2)
+        tops.append(box.y - box.height / 2)
+        bottoms.append(box.y + box.height / 2)
+    scale = EDGE_FONT / NODE_FONT
+    for key, (x, y) in layout.labels.items():
+        lines = edge_lines[key]
+        half_w = max((width_of(t) * scale for t in lines), default=0.0) / 2
+        half_h = len(lines) * EDGE_FONT * LINE / 2
+        lefts.append(x - half_w)
+        rights.append(x + half_w)
+        tops.append(y - half_h)
+        bottoms.append(y + half_h)
+    dx, dy = PAD - min(lefts, default=0.0), PAD - min(tops, default=0.0)
+    width = max(rights, default=0.0) + dx + PAD
+    height = max(bottoms, default=0.0) + dy + PAD
+
+    out = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="no"?>',
+        f'<svg width="{width:.0f}pt" height="{height:.0f}pt" viewBox="0.00 0.00 {_f(width)} '
+        f'{_f(height)}" xmlns="http://www.w3.org/2000/svg" '
+        'xmlns:xlink="http://www.w3.org/1999/xlink">',
+        '<g id="graph0" class="graph">',
+        f'<polygon fill="transparent" stroke="none" points="0,0 {_f(width)},0 {_f(width)},'
+        f'{_f(height)} 0,{_f(height)} 0,0"/>',
+    ]
+    for node in graph.nodes:
+        box = layout.boxes[node.id]
+        cx, cy = box.x + dx, box.y + dy
+        left, right = cx - box.width / 2, cx + box.width / 2
+        top, bottom = cy - box.height / 2, cy + box.height / 2
+        r = min(RADIUS, box.width / 2, box.height / 2)
+        outline = (
+            f"M{_f(left + r)},{_f(top)} L{_f(right - r)},{_f(top)} "
+            f"Q{_f(right)},{_f(top)} {_f(right)},{_f(top + r)} L{_f(right)},{_f(bottom - r)} "
+            f"Q{_f(right)},{_f(bottom)} {_f(right - r)},{_f(bottom)} L{_f(left + r)},{_f(bottom)} "
+            f"Q{_f(left)},{_f(bottom)} {_f(left)},{_f(bottom - r)} L{_f(left)},{_f(top + r)} "
+            f"Q{_f(left)},{_f(top)} {_f(left + r)},{_f(top)} Z"
+        )
+        element = node_id(node.id)
+        out.append(f'<g id="{element}" class="node"><title>{element}</title>')
+        out.append(f'<path fill="lightgrey" stroke="black" stroke-width="1.5" d="{outline}"/>')
+        out.extend(_texts(node_lines[node.id], cx, cy, NODE_FONT))
+        out.append("</g>")
+    for node in graph.nodes:
+        for position in range(len(node.args)):
+            key = (node.id, position)
+            (x0, y0), (x1, y1) = layout.edges[key]
+            x0, y0, x1, y1 = x0 + dx, y0 + dy, x1 + dx, y1 + dy
+            length = max(1e-6, ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5)
+            ux, uy = (x1 - x0) / length, (y1 - y0) / length
+            bx, by = x1 - ARROW_LENGTH * ux, y1 - ARROW_LENGTH * uy
+            px, py = -uy * ARROW_HALF_WIDTH, ux * ARROW_HALF_WIDTH
+            element = edge_id(node.id, position)
+            out.append(f'<g id="{element}" class="edge"><title>{element}</title>')
+            out.append(
+                f'<path fill="none" stroke="black" stroke-width="1.5" '
+                f'd="M{_f(x0)},{_f(y0)} L{_f(bx)},{_f(by)}"/>'
+            )
+            out.append(
+                f'<polygon fill="black" stroke="black" stroke-width="1.5" points="{_f(x1)},'
+                f"{_f(y1)} {_f(bx + px)},{_f(by + py)} {_f(bx - px)},{_f(by - py)} "
+                f'{_f(x1)},{_f(y1)}"/>'
+            )
+            lx, ly = layout.labels[key]
+            out.extend(_texts(edge_lines[key], lx + dx, ly + dy, EDGE_FONT))
+            out.append("</g>")
+    out.append("</g>\n</svg>\n")
+    return "\n".join(out)

@@ -114,3 +114,26 @@ def test_packing_keeps_order_and_gaps_and_stays_where_nothing_collides() -> None
     for i in range(1, len(sizes)):
         assert packed[i] - packed[i - 1] >= (sizes[i - 1] + sizes[i]) / 2
     assert sum(packed) / len(packed) == pytest.approx(0.0)
+
+
+def test_boxes_are_the_size_graphviz_gives_their_texts() -> None:
+    # The same layout drawn by Graphviz itself (nop2 keeps the positions given): every box of
+    # ours has the size and place of Graphviz's box for the same label lines, so no text
+    # overflows its box.
+    from drawing.diagram import layout_svg, placed_source, render_svg, timeline
+
+    graph = engine.parse("+".join(f"sin({k}x)*(x+y)^2/θ" for k in range(1, 25)))
+    assert len(graph.nodes) > LAYERED_GRAPH
+    widest = timeline(graph.trace({v: 0.7 for v in graph.variables})).widest
+    ours = boxes_of(layout_svg(graph, widest))
+    theirs = boxes_of(render_svg(placed_source(graph, widest), "nop2"))
+    assert ours.keys() == theirs.keys()
+    # Graphviz's y grows the other way and its drawing has its own origin: compare sizes and
+    # distances from the first box.
+    first = node_id(0)
+    for element in ours:
+        (l1, t1, r1, b1), (l2, t2, r2, b2) = ours[element], theirs[element]
+        assert r1 - l1 == pytest.approx(r2 - l2, rel=1e-3, abs=0.5), element
+        assert b1 - t1 == pytest.approx(b2 - t2, abs=0.5), element
+        assert l1 - ours[first][0] == pytest.approx(l2 - theirs[first][0], rel=1e-3, abs=0.5), element
+        assert t1 - ours[first][1] == pytest.approx(t2 - theirs[first][1], abs=0.5), element
