@@ -178,6 +178,7 @@ def test_the_player_follows_the_theme_chosen_in_streamlits_menu_at_once(page, ap
     assert dark["explanation"]["backLum"] < 0.05 and dark["explanation"]["ratio"] >= 4.5
     assert dark["step"] == "5"  # the same player, not one mounted afresh at another step
     assert 'class="bp-diagram bp-theme-dark"' in downloaded_svg(page)
+    player.scroll_into_view_if_needed()
     screenshot(page, "theme-menu-dark")
 
     choose_theme(page, "Light")
@@ -187,4 +188,23 @@ def test_the_player_follows_the_theme_chosen_in_streamlits_menu_at_once(page, ap
     # No reload, and nothing asked of the server: the switch happened in the page.
     assert page.evaluate("window.bpSameDocument === true")
     assert not sent, "the theme switch went to the server"
+
+    # In the dark again, a rerun (another value of x) brings a new deck: it stays dark, whatever
+    # theme the script still believes the page has.
+    choose_theme(page, "Dark")
+    expect(player).to_have_class(re.compile(r"\bbp-theme-dark\b"), timeout=10_000)
+    field = page.get_by_role("spinbutton", name="x", exact=True)
+    field.fill("1.5")
+    field.press("Enter")
+    page.wait_for_url(re.compile(r"x=1.5"), timeout=30_000)
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=60_000
+    )
+    # The new deck is in: the input box x shows its new value.
+    expect(player.locator("g.bp-variable text", has_text=re.compile(r"^1\.5$"))).to_have_count(
+        1, timeout=30_000
+    )
+    after = player_look(page)
+    assert "bp-theme-dark" in after["class"] and after["step"] == "5"
+    assert after["stage"] < 0.05
     assert not page.errors
