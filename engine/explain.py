@@ -221,6 +221,8 @@ def group(latex: str) -> str:
 def needs_parentheses(formula: str) -> bool:
     """True where a formula (text or LaTeX) is a sum or difference at its top level, starts
     with a minus or reads in words (1 if z > 0, else 0): as a factor it needs parentheses."""
+    if formula.lstrip("{").startswith(("-", "−")):  # {-1}: a braced minus is still a minus
+        return True
     top = formula
     while True:  # drop what is inside groups, innermost first: what is left is the top level
         inner = re.sub(r"\{[^{}]*\}|\([^()]*\)", "", top)

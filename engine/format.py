@@ -47,18 +47,20 @@ def number_power_text(v: float, digits: int = 2) -> str:
 
 
 def number_latex(v: float, wrap_negative: bool = False, digits: int = 4) -> str:
-    """LaTeX: 15.78, -1, 1 \\times 10^{-8}, \\mathrm{nan}, \\infty. With `wrap_negative`, a
+    """LaTeX: 15.78, {-1}, 1 \\times 10^{-8}, \\mathrm{nan}, \\infty. With `wrap_negative`, a
     negative number or a power of ten is parenthesised, as an argument or a base must be.
-    −0 is written 0."""
+    A minus sign is braced with its number, so that it renders as a sign (= −1), not as a
+    subtraction (= − 1). −0 is written 0."""
     v = float(v) + 0.0
     if math.isnan(v):
         return r"\mathrm{nan}"
     if math.isinf(v):
-        return r"\infty" if v > 0 else (r"(-\infty)" if wrap_negative else r"-\infty")
+        return r"\infty" if v > 0 else (r"({-\infty})" if wrap_negative else r"{-\infty}")
     text = f"{v:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    mantissa, _, exponent = text.partition("e")
+    if mantissa.startswith("-"):
+        mantissa = "{" + mantissa + "}"
+    text = rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
     return f"({text})" if wrap_negative and (v < 0 or "times" in text) else text
 
 

@@ -11,7 +11,8 @@ two contributions of x each and `x/x` gets 1/x and -x/x^2, which cancel. A deriv
 a scalar where its inputs are arrays (the derivative of a + b is 1); the graph broadcasts.
 
 Formulas use the argument names `a`, `b` for binary operations and `z` for functions, as the
-course writes them: d/dz log(z) = 1/z.
+course writes them: d/dz log(z) = 1/z. In LaTeX a leading minus is braced with what it negates,
+{-1}, so that MathML renders it as a sign (−1), not as a subtraction (− 1).
 """
 
 from __future__ import annotations
@@ -219,7 +220,7 @@ OPS: dict[str, Op] = {
             lambda a, b: a - b,
             (lambda a, b: 1.0, lambda a, b: -1.0),
             F("a − b", "a - b", "a - b"),
-            (F("1", py="1"), F("−1", "-1", "-1")),
+            (F("1", py="1"), F("−1", "{-1}", "-1")),
             torch="-",
             autograd="SubBackward0",
             spellings=("-", "−", "–"),
@@ -247,7 +248,7 @@ OPS: dict[str, Op] = {
             lambda a, b: a / b,
             (lambda a, b: 1 / b, lambda a, b: -a / (b * b)),
             F("a/b", r"\frac{a}{b}", "a / b"),
-            (F("1/b", r"\frac{1}{b}", "1 / b"), F("−a/b²", r"-\frac{a}{b^2}", "-a / b ** 2")),
+            (F("1/b", r"\frac{1}{b}", "1 / b"), F("−a/b²", r"{-\frac{a}{b^2}}", "-a / b ** 2")),
             "division by zero",
             torch="/",
             autograd="DivBackward0",
@@ -291,8 +292,8 @@ OPS: dict[str, Op] = {
             "−",
             lambda z: -z,
             (lambda z: -1.0,),
-            F("−z", "-z", "-z"),
-            (F("−1", "-1", "-1"),),
+            F("−z", "{-z}", "-z"),
+            (F("−1", "{-1}", "-1"),),
             torch="-",
             autograd="NegBackward0",
             spellings=("-", "−", "–"),
@@ -317,7 +318,7 @@ OPS: dict[str, Op] = {
             np.cos,
             (lambda z: -np.sin(z),),
             F("cos(z)", r"\cos(z)", "cos(z)"),
-            (F("−sin(z)", r"-\sin(z)", "-sin(z)"),),
+            (F("−sin(z)", r"{-\sin(z)}", "-sin(z)"),),
             torch="torch.cos",
             autograd="CosBackward0",
             class_name="Cosine",

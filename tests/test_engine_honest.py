@@ -505,9 +505,12 @@ LATEX_GLITCHES = {
     "doubled parentheses": r"(\(|\\left\()\s*(\(|\\left\()",
     "an e-number": r"\de[−+-]?\d",
     "a typographic minus": r"−",
-    "two signs in a row": r"([-+]|\\cdot) -",
-    "a result of minus zero": r"= -0\s*$",
+    "two signs in a row": r"([-+]|\\cdot) \{?-",
+    "a result of minus zero": r"= \{?-0\}?\s*$",
     "inf outside math": r"(?<!\\)\binf\b",
+    # MathML sets a minus that is not first in its group as a subtraction: = − 1; braced, {-1},
+    # it is a sign: = −1.
+    "a minus set as a subtraction": r"(=|\\cdot|\(|\\left\()\s*-",
     "a leftover": r"None|\bnan\b(?!\})",
 }
 
@@ -603,6 +606,20 @@ def test_the_sweep_finds_each_glitch_it_names(bad: str, glitch: str) -> None:
     found = glitches(Explanation("Step", ((M("1e−08", "1e-08"),),)))
     assert any(g.startswith("an e-number in LaTeX") for g in found)
     assert any(g.startswith("an exponent with a leading zero") for g in found)
+    [found] = glitches(Explanation("Step", ((M("v = −5.467", "v = -5.467"),),)))
+    assert found.startswith("a minus set as a subtraction")
+    assert glitches(Explanation("Step", ((M("v = −5.467", "v = {-5.467}"),),))) == []
+
+
+def test_a_negative_number_renders_as_a_signed_number() -> None:
+    from drawing.deck import math_html
+    from engine.explain import number_latex
+
+    # MathML: the minus and the number in a group of their own, where the minus comes first
+    for v in (-5.467, -1e-8, -math.inf):
+        for wrapped in (False, True):
+            mathml = math_html(rf"d = {number_latex(v, wrapped)}")
+            assert re.search(r"<mrow><mo>&#x02212;</mo><m[nio]", mathml), mathml
 
 
 # -- the course's class names, named once beside the app's --------------------------------------
