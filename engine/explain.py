@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -335,22 +336,45 @@ def search_state(trace: Trace, k: int) -> tuple[list[int], set[int], list[int]]:
     Only the search's own steps change these, so only they are replayed (with `State.apply`,
     the one place a step's effect is written), not the whole state.
     """
-    start = k
-    while start > 0 and trace.steps[start - 1].phase == "order":
-        start -= 1
-    state = trace.initial_state()
-    for step in trace.steps[start:k]:
+    # A deck explains steps 0, 1, 2, ... in turn: the search's state after the previous call
+    # is carried on, so explaining the whole search is linear, not quadratic, in its length.
+    last = getattr(_searches, "last", None)
+    if last is not None and last[0] is trace and last[1] <= k:
+        _, done, state = last
+        steps = trace.steps[done:k]
+        if any(step.phase != "order" for step in steps):
+            last = None
+    if last is None or last[0] is not trace or last[1] > k:
+        start = k
+        while start > 0 and trace.steps[start - 1].phase == "order":
+            start -= 1
+        state = trace.initial_state()
+        steps = trace.steps[start:k]
+    for step in steps:
         state.apply(step)
-    return state.stack, state.visited, state.order
+    _searches.last = (trace, k, state)
+    return list(state.stack), set(state.visited), list(state.order)
+
+
+_searches = threading.local()  # per thread: (trace, k, the search's state after step k)
 
 
 _search = search_state
 
 
+def _names(graph: Graph, nodes: Sequence[int], end: str) -> str:
+    """Nodes named in order while a student can take them in; a long list (a large graph's
+    stack or order, hundreds of names) is its count and the names at its end."""
+    if len(nodes) <= 12:
+        return ", ".join(node_name(graph, n)[0] for n in nodes)
+    tail = ", ".join(node_name(graph, n)[0] for n in nodes[-6:])
+    return f"{len(nodes)} nodes, the {end} six: {tail}"
+
+
 def _search_line(trace: Trace, k: int) -> Line:
     graph = trace.graph
     path, seen, _ = search_state(trace, k)
-    stack = ", ".join(node_name(graph, n)[0] for n in path) or "empty"
+    stack = _names(graph, path, "top") or "empty"
     # Named one by one while a student can take them in; a large graph gets a count.
     visited = (
         ", ".join(node_name(graph, n)[0] for n in sorted(seen))
@@ -386,12 +410,15 @@ def _order_moves(trace: Trace, step: OrderStep, k: int) -> Explanation:
         return Explanation(title, (L(line),))
     if step.action == "skip":
         users = sorted({u for u, _ in graph.consumers()[step.node]})
-        fan = ", ".join(who(graph, u) for u in users)
+        fan = ", ".join(who(graph, u) for u in users[:12])
+        if len(users) > 12:  # hundreds of names, once per skip: a count and the first few
+            fan = f"{len(users)} operations: {', '.join(who(graph, u) for u in users[:6])}, …"
         return Explanation(
             title, (L(W(f"{name} was visited already: it fans out to {fan}. Nothing to do.")),)
         )
-    order = ", ".join(node_name(graph, n)[0] for n in search_state(trace, k)[2])
-    position = step.position if step.position is not None else len(search_state(trace, k)[2]) - 1
+    placed = search_state(trace, k)[2]
+    order = _names(graph, placed, "last")
+    position = step.position if step.position is not None else len(placed) - 1
     return Explanation(
         title,
         (

@@ -135,5 +135,48 @@ def test_boxes_are_the_size_graphviz_gives_their_texts() -> None:
         (l1, t1, r1, b1), (l2, t2, r2, b2) = ours[element], theirs[element]
         assert r1 - l1 == pytest.approx(r2 - l2, rel=1e-3, abs=0.5), element
         assert b1 - t1 == pytest.approx(b2 - t2, abs=0.5), element
-        assert l1 - ours[first][0] == pytest.approx(l2 - theirs[first][0], rel=1e-3, abs=0.5), element
+        assert l1 - ours[first][0] == pytest.approx(l2 - theirs[first][0], rel=1e-3, abs=0.5), (
+            element
+        )
         assert t1 - ours[first][1] == pytest.approx(t2 - theirs[first][1], abs=0.5), element
+
+
+def test_the_search_explained_in_any_order_matches_replaying_it() -> None:
+    # Explanations carry the search's state from one call to the next; asked out of order,
+    # again, or for another trace in between, each step must still tell its own state.
+    from engine.explain import search_state
+
+    trace = engine.parse("log(xy)+exp(xy)*sin(xy+x)").trace({"x": 1.0, "y": 2.0})
+    other = engine.parse("x*x*y").trace({"x": 1.0, "y": 2.0})
+    truth = [
+        (list(s.stack), set(s.visited), list(s.order)) for s in trace.states()
+    ]  # one state object updated in place: copied as it goes
+    order_steps = [
+        k for k in range(len(trace) + 1) if k == 0 or trace.steps[k - 1].phase == "order"
+    ]
+    asked = order_steps + order_steps[::-1] + order_steps[::3] + order_steps[1::2]
+    for i, k in enumerate(asked):
+        if i % 7 == 0:
+            search_state(other, len(other) // 2)
+        assert search_state(trace, k) == truth[k], k
+
+
+def test_explanations_at_the_limit_name_a_long_list_by_its_count() -> None:
+    # x*x*…*x: x fans out to 499 products and the search's stack grows 500 deep; a step's
+    # words stay short instead of naming hundreds of boxes (which made the deck 5 MB larger).
+    from engine.explain import explain
+
+    trace = engine.parse("*".join(["x"] * 500)).trace({"x": 1.0})
+    deep = skipped = 0
+    for k, state in enumerate(trace.states()):
+        if k == 0 or state.phase != "order":
+            continue
+        words = " ".join(line.text for line in explain(trace, k).lines)
+        assert len(words) < 1000, k
+        if len(state.stack) > 12:
+            assert f"Stack: {len(state.stack)} nodes, the top six: " in words
+            deep += 1
+        if trace.steps[k - 1].action == "skip":
+            assert "it fans out to 499 operations: " in words
+            skipped += 1
+    assert deep > 400 and skipped > 400
