@@ -35,7 +35,7 @@ def with_boxes(deck: dict, trace: Trace) -> dict:
     boxes = {}
     for n in range(len(graph.nodes)):
         box = box_of(graph, n)
-        if box is not None:
+        if box is not None and not box.folded:  # an operation with its constants written in
             boxes[node_id(n)] = {"node": box.root + 1, "text": box.text}
     deck["boxes"] = boxes
     deck["css"] = deck["css"] + BOX_CSS

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .format import number_latex, number_text, paren_text
+from .format import number_latex, number_text, paren_text, subscript
 from .graph import Graph, Node
 from .ops import Formula, Number, Op
 
@@ -246,6 +246,7 @@ class BoxOp(Op):
     root: int = 0  # its root's node id in the full graph
     operations: int = 0  # how many operations its inside holds
     names: tuple[str, ...] = field(default=())  # the inputs' names, in position order
+    folded: bool = False  # an operation with its constants written in, not a subexpression
 
     @property
     def argument_names(self) -> tuple[str, ...]:
@@ -266,9 +267,17 @@ class BoxLabel(str):
         return (BoxLabel, (str(self), self.op))
 
 
-def box_op(graph: Graph, root: int) -> tuple[BoxOp, tuple[int, ...]]:
-    """The box of the subexpression at `root`, and its inputs (node ids of `graph`)."""
-    inner_ids = inside(graph, root)
+def box_op(
+    graph: Graph, root: int, constants_only: bool = False, shown: dict[int, str] | None = None
+) -> tuple[BoxOp, tuple[int, ...]]:
+    """The box of the subexpression at `root`, and its inputs (node ids of `graph`). With
+    `constants_only`, the box is the operation at `root` with its constant arguments written
+    in (2·x, with x its one input)."""
+    inner_ids = (
+        sorted({a for a in graph.nodes[root].args if graph.nodes[a].kind == "constant"} | {root})
+        if constants_only
+        else inside(graph, root)
+    )
     inputs = _inputs_of(graph, inner_ids)
     names = tuple(f"input{i + 1}" for i in range(len(inputs)))
     nodes: list[Node] = []
@@ -279,10 +288,12 @@ def box_op(graph: Graph, root: int) -> tuple[BoxOp, tuple[int, ...]]:
     for n in inner_ids:
         node = graph.nodes[n]
         new[n] = len(nodes)
-        nodes.append(
-            Node(len(nodes), node.kind, node.label, tuple(new[a] for a in node.args), node.value)
-        )
+        nodes.append(replace(node, id=len(nodes), args=tuple(new[a] for a in node.args)))
     text = reading(graph, root)
+    if constants_only:  # the operation alone, with only its constants written in
+        text = reading(Graph(tuple(nodes), new[root], names), new[root])
+        for name, a in reversed(list(zip(names, inputs, strict=True))):  # input10 first
+            text = text.replace(name, (shown or {}).get(a) or _name(graph, a))
     inner = Graph(tuple(nodes), new[root], names, text)
     root_op = graph.nodes[root].op
     call = root_op is not None and not root_op.spellings
@@ -302,6 +313,7 @@ def box_op(graph: Graph, root: int) -> tuple[BoxOp, tuple[int, ...]]:
         root=root,
         operations=sum(1 for n in inner_ids if graph.nodes[n].kind == "operation"),
         names=names,
+        folded=constants_only,
     )
     return op, inputs
 
@@ -341,11 +353,15 @@ class CollapsedGraph(Graph):
         return {n.id: n.label.op for n in self.nodes if isinstance(n.label, BoxLabel)}
 
 
-def collapse(graph: Graph, roots: Iterable[int]) -> CollapsedGraph:
+def collapse(
+    graph: Graph, roots: Iterable[int] = (), *, hide_constants: bool = False
+) -> CollapsedGraph:
     """`graph` with the subexpression at each root (node ids) drawn as one box.
 
     A root inside another collapsed subexpression is hidden in it (expanding the outer box
-    shows it collapsed). Raises ValueError for a root that is not an operation of the graph.
+    shows it collapsed). With `hide_constants`, every other operation that reads a constant
+    is a box with the constant written in (2·x), and a constant only such boxes read is not
+    drawn. Raises ValueError for a root that is not an operation of the graph.
     """
     wanted = set()
     for r in roots:
@@ -361,21 +377,40 @@ def collapse(graph: Graph, roots: Iterable[int]) -> CollapsedGraph:
             continue
         outer.append(r)
         hidden.update(n for n in inside(graph, r) if n != r)
+    folded: set[int] = set()
+    if hide_constants:
+        folded = {
+            n.id
+            for n in graph.nodes
+            if n.kind == "operation"
+            and n.id not in hidden
+            and n.id not in outer
+            and any(graph.nodes[a].kind == "constant" for a in n.args)
+        }
+        users = _users(graph)
+        hidden.update(
+            n.id
+            for n in graph.nodes
+            if n.kind == "constant" and users[n.id] and all(u in folded for u in users[n.id])
+        )
     nodes: list[Node] = []
     original: list[int] = []
     new: dict[int, int] = {}
     for node in graph.nodes:
         if node.id in hidden:
             continue
-        if node.id in outer:
-            op, inputs = box_op(graph, node.id)
+        if node.id in outer or node.id in folded:
+            shown = {  # an input computed by another box, by the name the diagram gives it
+                a: f"v{subscript(new[a] + 1)}"
+                for a in node.args
+                if graph.nodes[a].kind == "operation" and node.id in folded
+            }
+            op, inputs = box_op(graph, node.id, node.id in folded, shown)
             label: str = BoxLabel(op.symbol, op)
             args = tuple(new[a] for a in inputs)
             new_node = Node(len(nodes), "operation", label, args)
         else:
-            new_node = Node(
-                len(nodes), node.kind, node.label, tuple(new[a] for a in node.args), node.value
-            )
+            new_node = replace(node, id=len(nodes), args=tuple(new[a] for a in node.args))
         new[node.id] = len(nodes)
         nodes.append(new_node)
         original.append(node.id)
@@ -409,6 +444,8 @@ def explain_box(trace: Trace, k: int) -> Explanation | None:
 
 
 def _about(box: BoxOp, name: str) -> str:
+    if box.folded:
+        return f"{name} is {box.text} with its constants written in: it runs"
     operations = f"{box.operations} operations" if box.operations != 1 else "one operation"
     return f"{name} is {box.text}, collapsed: its {operations} run inside it"
 
@@ -430,7 +467,7 @@ def _forward(trace: Trace, step: ForwardStep, box: BoxOp) -> Explanation:
                 f"{number_latex(step.value)}",
             )
         ),
-        L(W(f"{_about(box, name_text)} in this one step, from {given}. Click it to expand it.")),
+        L(W(f"{_about(box, name_text)} in this one step, from {given}.{_click(box)}")),
     ]
     return Explanation(
         f"{PHASE_TITLES['forward']}: {who(graph, step.node)}", tuple(lines), step.warning
@@ -494,10 +531,7 @@ def _backward(trace: Trace, step: BackwardStep, box: BoxOp) -> Explanation:
         )
         lines.append(
             L(
-                W(
-                    f"{_about(box, name_text)}, so its local derivatives come {how}. "
-                    "Click it to expand it."
-                ),
+                W(f"{_about(box, name_text)}, so its local derivatives come {how}.{_click(box)}"),
                 kind=Kind.MODE,
             )
         )
@@ -506,6 +540,10 @@ def _backward(trace: Trace, step: BackwardStep, box: BoxOp) -> Explanation:
     return Explanation(
         f"{PHASE_TITLES['backward']}: {who(graph, step.node)}", tuple(lines), step.warning
     )
+
+
+def _click(box: BoxOp) -> str:
+    return "" if box.folded else " Click it to expand it."
 
 
 def _latex_text(text: str) -> str:

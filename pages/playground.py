@@ -56,6 +56,7 @@ def read_link(link) -> dict:
         "predict": link.flag("predict", False),
         "q": link.whole("q", 1, 1),
         "collapse": link.text("collapse", ""),  # node numbers, read once the graph is
+        "hide_constants": link.flag("hide_constants", False),
     }
 
 

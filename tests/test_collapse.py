@@ -182,3 +182,33 @@ def test_the_link_list_is_read_as_untrusted_data():
         assert len(str(error.value)) < 200
     with pytest.raises(ValueError, match="no subexpression to collapse"):
         read_collapse("3", engine.parse("x*y"))
+
+
+@pytest.mark.parametrize("text", FUNCTIONS + ["2x + 3y", "3", "x*2 + 2", "2^x + x^2"])
+def test_hidden_constants_keep_the_gradients_and_leave_no_constant_box(text):
+    graph = engine.parse(text)
+    values = point(graph, 1)
+    central = graph.numerical_gradient(values, eps=1e-6)
+    for roots in [(), function_calls(graph)]:
+        folded = collapse(graph, roots, hide_constants=True)
+        trace = folded.trace(values)
+        for name in graph.variables:
+            assert trace.gradient[name] == pytest.approx(central[name], rel=1e-6, abs=1e-8)
+        constants = [n for n in folded.nodes if n.kind == "constant"]
+        # A constant stays only as the function itself or as the input of a collapsed box.
+        for c in constants:
+            users = [n for n in folded.nodes if c.id in n.args]
+            assert c.id == folded.output or all(
+                box_of(folded, u.id) is not None and not box_of(folded, u.id).folded for u in users
+            )
+        if any(n.kind == "constant" for n in graph.nodes) and graph.variables:
+            assert len(trace) < len(graph.trace(values))
+
+
+def test_a_hidden_constant_is_written_into_its_box():
+    graph = engine.parse("sigmoid(2*x + 1) * x^2")
+    folded = collapse(graph, hide_constants=True)
+    assert [n.symbol for n in folded.nodes] == ["x", "2·x", "v₂ + 1", "sigmoid", "x^2", "×"]
+    trace = folded.trace(x=0.5)
+    text = explain(trace, 1).as_text()
+    assert "2·x with its constants written in" in text and "expand" not in text

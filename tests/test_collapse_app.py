@@ -41,7 +41,7 @@ def test_the_control_lists_each_subexpression_by_its_text_and_collapses_it():
     control = at.multiselect(key="playground:collapse")
     graph = engine.parse(NEURON)
     found = subexpressions(graph)
-    assert control.options == [f"{s.text}  (v{s.number})" for s in found]
+    assert control.options == [s.text for s in found]
     assert control.value == []
     full = deck(at)
     assert operations(full) == 7 and not full.get("boxes")
@@ -84,6 +84,22 @@ def test_a_link_opens_collapsed_and_a_bad_list_is_said_not_run():
         assert says in warning and "nothing is collapsed" in warning
         assert operations(deck(at)) == 7
         assert "collapse" not in link(at)
+
+
+def test_hide_constants_writes_each_constant_into_its_box():
+    at = run({"expr": "2x + 3y", "x": "1", "y": "2"})
+    full = deck(at)
+    at.toggle(key="playground:hide_constants").set_value(True).run()
+    assert not at.exception
+    hidden = deck(at)
+    assert operations(hidden) == operations(full) == 3
+    assert len(hidden["frames"]) < len(full["frames"])  # no constant boxes to order
+    svg_texts = " ".join(look[1][0] for look in hidden["frames"][0]["patch"].values() if look[1])
+    assert "2·x" in svg_texts and "3·y" in svg_texts
+    assert not hidden.get("boxes")  # not clickable: the toggle brings the constants back
+    assert link(at)["hide_constants"] == ["true"]
+    last = hidden["frames"][-1]["html"]
+    assert "backprop" in last  # the gradient check table, as for any deck
 
 
 def test_another_function_drops_the_list():

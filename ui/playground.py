@@ -10,7 +10,14 @@ import streamlit as st
 
 import engine
 from drawing.collapsed import step_after_expanding
-from engine.collapse import collapse_text, function_calls, inside, read_collapse, subexpressions
+from engine.collapse import (
+    Subexpression,
+    collapse_text,
+    function_calls,
+    inside,
+    read_collapse,
+    subexpressions,
+)
 
 from .page import link_problems, past_the_end, presenter_switch, presenting, theme
 from .player import player
@@ -85,6 +92,7 @@ def deck_args(state: dict, values: dict[str, float]) -> tuple:
         not state["tree"],
         state["check_eps"],
         collapsed_ids(state),
+        bool(state.get("hide_constants")) and not state["predict"],
     )
 
 
@@ -126,10 +134,11 @@ def collapse_control(page: str, state: dict, graph: engine.Graph) -> None:
     collapses every function call (one box per neuron)."""
     read_collapsed(page, state, graph)
     found = subexpressions(graph)
-    if not found or state["predict"]:  # the questions are about every box
+    constants = any(n.kind == "constant" for n in graph.nodes) and len(graph.nodes) > 1
+    if not (found or constants) or state["predict"]:  # the questions are about every box
         return
     key = f"{page}:collapse"
-    texts = {s.node: f"{s.text}  (v{s.number})" for s in found}
+    texts = _labels(found)
     # The list may have changed outside the widget (a box clicked open, another function).
     if st.session_state.get(key) != list(state["collapse"]):
         st.session_state[key] = list(state["collapse"])
@@ -144,6 +153,17 @@ def collapse_control(page: str, state: dict, graph: engine.Graph) -> None:
         st.session_state[key] = list(state["collapse"])
 
     left, right = st.columns([5, 2], vertical_alignment="bottom")
+    if constants:
+        linked(
+            page,
+            state,
+            "hide_constants",
+            right.toggle,
+            "Hide constants",
+            help="Write each constant into the box that reads it: 2·x is one box.",
+        )
+    if not found:
+        return
     left.multiselect(
         "Collapse",
         list(texts),
@@ -162,6 +182,16 @@ def collapse_control(page: str, state: dict, graph: engine.Graph) -> None:
         help="One box per call of sigmoid, tanh, log, … that holds no other call: one box "
         "per neuron.",
     )
+
+
+def _labels(found: Sequence[Subexpression]) -> dict[int, str]:
+    """Each subexpression as its text; the same text twice (the tree drawing) numbered."""
+    labels: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for s in found:
+        seen[s.text] = seen.get(s.text, 0) + 1
+        labels[s.node] = s.text if seen[s.text] == 1 else f"{s.text} ({seen[s.text]})"
+    return labels
 
 
 def expand_box(page: str, state: dict, graph_shown: dict, sent: object) -> None:
@@ -239,6 +269,8 @@ def link_settings(state: dict) -> dict[str, object]:
         settings.update(predict="true", q=state["q"])
     if collapsed_ids(state):
         settings["collapse"] = collapse_text(collapsed_ids(state))
+    if state.get("hide_constants"):
+        settings["hide_constants"] = "true"
     return settings
 
 

@@ -62,10 +62,11 @@ def _trace_deck(
     merge: bool,
     check_eps: float,
     collapse: tuple[int, ...] = (),
+    hide_constants: bool = False,
 ) -> dict:
     graph = parse(text, merge)
-    if collapse:  # node ids of the subexpressions shown as one box each
-        graph = collapsed(graph, collapse)
+    if collapse or hide_constants:  # node ids of the subexpressions shown as one box each
+        graph = collapsed(graph, collapse, hide_constants=hide_constants)
     trace = graph.trace(dict(values), local=local, eps=eps)
     return with_boxes(deck_data(trace, title=text, check_eps=check_eps), trace)
 
@@ -93,10 +94,11 @@ _BUILDERS: dict[str, Callable[..., dict]] = {
 # What makes two decks of a kind the same picture with other numbers (the same graph, so the
 # same steps): the function and how it is drawn, never its values, modes or eps.
 _SHAPES: dict[str, Callable[..., tuple]] = {
-    "trace": lambda text, values, local, eps, merge, check_eps, collapse=(): (
+    "trace": lambda text, values, local, eps, merge, check_eps, collapse=(), hide=False: (
         text,
         merge,
         collapse,
+        hide,
     ),
     "chain": lambda text, x, modes, eps: (text,),
     "tangent": lambda text, values, wrt: (text, wrt),
@@ -128,10 +130,13 @@ def deck(
     merge: bool = True,
     check_eps: float = 1e-4,
     collapse: tuple[int, ...] = (),
+    hide_constants: bool = False,
 ) -> dict:
     """The player's deck for a function at a point (see drawing.deck_data), with the
-    subexpressions at the `collapse` node ids as one box each."""
-    return _cached("trace", text, merge, values, local, eps, merge, check_eps, collapse)
+    subexpressions at the `collapse` node ids as one box each (engine.collapse)."""
+    return _cached(
+        "trace", text, merge, values, local, eps, merge, check_eps, collapse, hide_constants
+    )
 
 
 def chain_deck(text: str, x: float, modes: tuple[tuple[int, str], ...], eps: float) -> dict:
