@@ -105,6 +105,34 @@ SCROLLABLE_FOCUSABLE = """<script>
 })();
 </script>"""
 
+# A row of inputs (ui.widgets.input_row) wraps onto more rows rather than squeezing its fields:
+# each field 8rem wide or more (up to 14rem), so its label stays on one line and its − and +
+# buttons stay (Streamlit hides them below 7.5rem). Within a wider row (the playground's values
+# and options), the values ask for their 8rem each first, so the options go under them when
+# both do not fit, rather than beside them in a squeezed column.
+INPUT_ROWS = """
+[class*="st-key-input-row-"] > [data-testid="stElementContainer"] {
+  flex: 1 1 8rem; width: 8rem; min-width: 8rem; max-width: 14rem; }
+[data-testid="stHorizontalBlock"] > [data-testid="stLayoutWrapper"]:has(
+  > [class*="st-key-input-row-"]) { flex: 1 1 max-content; }
+"""
+
+# The playground's first screen (ui.playground): the title in less height, with what to do
+# beside it. On a phone (one column, under 641 px) the player comes right after the Function
+# box and what it reads as: the values and options go under the player and its link. The order
+# is only visual; the page's order stays the order of reading and of the Tab key everywhere else.
+_MAIN = '[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > '
+_SETTINGS = '[data-testid="stLayoutWrapper"] > .st-key-playground-settings'
+_PLAYER = ".st-key-player, .st-key-player-dimmed"
+FIRST_SCREEN = f"""
+.st-key-playground-head h1 {{ font-size: 2rem; padding: 0; }}
+.st-key-playground-head > :last-child {{ flex-basis: 20rem; }}
+@media (max-width: 640px) {{
+  {_MAIN}:has(~ {_SETTINGS}) {{ order: -2; }}
+  {_MAIN}:has({_PLAYER}) {{ order: -1; }}
+}}
+"""
+
 # A function that does not parse leaves its last good diagram on screen, dimmed. The clean views
 # (embed, present) drop Streamlit's padding so the player fills an iframe or a projector.
 LOOK = (
@@ -113,6 +141,8 @@ LOOK = (
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 """
     + READABLE
+    + INPUT_ROWS
+    + FIRST_SCREEN
     + "</style>"
 )
 CLEAN = """<style>

@@ -106,7 +106,7 @@ export default function (component) {
     root.className = "bp-root";
     parentElement.appendChild(root);
   }
-  root.style.height = data.height + "px";
+  root.style.height = typeof data.height === "number" ? data.height + "px" : data.height;
   if (root.bpKey === data.key) return undefined;
   root.bpKey = data.key;
   root.bpParam = data.param;

@@ -49,7 +49,7 @@ st.markdown(
 )
 show_link_problems(PAGE)
 
-values = variable_inputs(PAGE, state, ("x", "y"), st.columns(4), limit=100.0)
+values = variable_inputs(PAGE, state, ("x", "y"), limit=100.0)
 
 graph = parse(FUNCTION)
 if not math.isfinite(graph.evaluate(values)):

@@ -14,6 +14,7 @@ from ui.forward import every_partial, one_partial, wrt_input
 from ui.page import opening, write_link
 from ui.widgets import (
     function_and_examples,
+    input_row,
     plain,
     stepper,
     usable_function,
@@ -75,9 +76,9 @@ graph = usable_function(
     "Cannot use this function",
 )
 
-columns = st.columns(len(graph.variables) + 1)
-variable_inputs(PAGE, state, graph.variables, columns, LIMIT)
-wrt = wrt_input(PAGE, state, columns[-1], graph.variables)
+row = input_row(f"{PAGE}-values")
+variable_inputs(PAGE, state, graph.variables, row, LIMIT)
+wrt = wrt_input(PAGE, state, row, graph.variables)
 values = {name: state["values"].get(name, 1.0) for name in graph.variables}
 
 by_forward = engine.forward_mode(graph, values, wrt=wrt)

@@ -13,7 +13,15 @@ from ui.page import (
     state_from_link,
     write_link,
 )
-from ui.playground import link_settings, options, present_and_export, shown_deck, stepper
+from ui.playground import (
+    collapse_control,
+    heading,
+    link_settings,
+    options,
+    present_and_export,
+    shown_deck,
+    stepper,
+)
 from ui.predict import predict_steps
 from ui.url import query
 from ui.widgets import (
@@ -66,8 +74,7 @@ clean = clean_view()
 
 # -- inputs ---------------------------------------------------------------------------------
 if not clean:
-    st.title("Backprop Lab")
-    st.caption(
+    heading(
         "Type a function as on a blackboard: `log(xy)+exp(xy)`, `sin(x^2)`, `2x + 3y`, "
         "`sigmoid(w x + b)`. Then step through the forward pass, the topological order "
         "and the backward pass."
@@ -120,6 +127,10 @@ if shown is not None:
     stepper(state, shown, player_key, graph is None, clean, limit, params)
     if presenting():
         presenter_switch()
+
+if graph is not None and not clean:
+    # Under the diagram it acts on, so that the diagram and its controls are on the first screen.
+    collapse_control(PAGE, state, graph)
 
 if graph is not None and not clean and graph.variables:
     function_plot(PAGE, state["expr"], not state["tree"], graph.variables, values)

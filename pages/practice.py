@@ -77,9 +77,7 @@ linked(
 )
 
 graph = usable_function(PAGE, state)
-values = variable_inputs(
-    PAGE, state, graph.variables, st.columns(max(len(graph.variables), 4)), LIMIT, on_change=restart
-)
+values = variable_inputs(PAGE, state, graph.variables, limit=LIMIT, on_change=restart)
 trace = graph.trace(values)
 asked = questions(trace, state["ask"])
 

@@ -57,7 +57,7 @@ def player(
     *,
     key: str,
     step: int = 0,
-    height: int = 600,
+    height: int | str = 600,
     theme: str = "light",
     present: bool = False,
     embed: bool = False,
@@ -76,6 +76,7 @@ def player(
     `limit`: the last step the student can reach (the deck's last by default).
     `on_expand`: called with what the player sends when the student clicks a collapsed box
     (untrusted: {"node": the box's root number, "step": the step shown}, to be checked).
+    `height`: in pixels, or a CSS length (one that follows the window's height, say).
     """
     options: dict = {"theme": theme, "present": present, "embed": embed}
     if limit is not None:
@@ -93,8 +94,9 @@ def player(
             "expands": on_expand is not None,
         },
         key=key,
-        # Presenter mode takes the window's height (player.css), not `height`.
-        height="content" if present else height + 8,
+        # Presenter mode takes the window's height (player.css), not `height`; a CSS length
+        # is the player's own, which the component's box then follows.
+        height="content" if present or isinstance(height, str) else height + 8,
         **events,
     )
     if on_expand is not None and getattr(result, "expand", None) is not None:

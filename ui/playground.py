@@ -33,53 +33,76 @@ from .widgets import (
 from .work import deck
 
 
+def heading(intro: str) -> None:
+    """The page's title with what to do beside it (under it on a phone), in as little height as
+    they fit, so that the player is on the first screen (app.py, FIRST_SCREEN)."""
+    with st.container(
+        horizontal=True, key="playground-head", vertical_alignment="center", gap="medium"
+    ):
+        st.title("Backprop Lab", width="content")
+        st.caption(intro)
+
+
 def options(page: str, state: dict, graph: engine.Graph, eps_choices: Sequence[float]) -> None:
-    """The variables' values, symbolic or numerical local derivatives, DAG or tree, predicting,
-    and the boxes' eps when numerical."""
-    columns = st.columns(max(len(graph.variables), 1) + 2)
-    variable_inputs(page, state, graph.variables, columns)
-    mode_column, shape_column = columns[-2], columns[-1]
-    linked(
-        page,
-        state,
-        "local",
-        mode_column.segmented_control,
-        "Local derivatives",
-        ["symbolic", "numerical"],
-        key=f"{page}:mode",
-        help="Symbolic: each box's derivative formula. Numerical: central difference "
-        "(f(z+eps) − f(z−eps)) / (2 eps) on the box's forward.",
-    )
-    state["dag"] = not state["tree"]
-    state["tree"] = not linked(
-        page,
-        state,
-        "dag",
-        shape_column.toggle,
-        "Draw as a DAG",
-        help="On: a shared subexpression is one box with several "
-        "outgoing edges (fan-out). Off: the expression tree, one "
-        "box per use.",
-    )
-    linked(
-        page,
-        state,
-        "predict",
-        shape_column.toggle,
-        "Predict each step",
-        help="Before each backward step is shown, say what a box sends back; then check.",
-    )
-    if state["local"] == "numerical":
-        linked(
-            page,
-            state,
-            "eps",
-            st.select_slider,
-            "eps for the boxes' central differences",
-            eps_choices,
-            format_func=lambda v: f"{v:.0e}",
-        )
-    collapse_control(page, state, graph)
+    """The variables' values, then symbolic or numerical local derivatives, DAG or tree and
+    predicting, in one row that wraps: the options go under the values when both do not fit
+    (app.py, INPUT_ROWS). The boxes' eps, when numerical, on its own row under them. On a
+    phone, all of it goes under the player (app.py, FIRST_SCREEN)."""
+    with st.container(key=f"{page}-settings"):
+        with st.container(horizontal=True, key=f"{page}-inputs", vertical_alignment="bottom"):
+            if graph.variables:
+                variable_inputs(page, state, graph.variables)
+            with st.container(
+                horizontal=True,
+                key=f"{page}-options",
+                width="content",
+                vertical_alignment="bottom",
+            ):
+                linked(
+                    page,
+                    state,
+                    "local",
+                    st.segmented_control,
+                    "Local derivatives",
+                    ["symbolic", "numerical"],
+                    key=f"{page}:mode",
+                    width="content",
+                    help="Symbolic: each box's derivative formula. Numerical: central difference "
+                    "(f(z+eps) − f(z−eps)) / (2 eps) on the box's forward.",
+                )
+                with st.container(key=f"{page}-shape", width="content", gap="small"):
+                    state["dag"] = not state["tree"]
+                    state["tree"] = not linked(
+                        page,
+                        state,
+                        "dag",
+                        st.toggle,
+                        "Draw as a DAG",
+                        width="content",
+                        help="On: a shared subexpression is one box with several "
+                        "outgoing edges (fan-out). Off: the expression tree, one "
+                        "box per use.",
+                    )
+                    linked(
+                        page,
+                        state,
+                        "predict",
+                        st.toggle,
+                        "Predict each step",
+                        width="content",
+                        help="Before each backward step is shown, say what a box sends back; "
+                        "then check.",
+                    )
+        if state["local"] == "numerical":
+            linked(
+                page,
+                state,
+                "eps",
+                st.select_slider,
+                "eps for the boxes' central differences",
+                eps_choices,
+                format_func=lambda v: f"{v:.0e}",
+            )
 
 
 def deck_args(state: dict, values: dict[str, float]) -> tuple:
@@ -274,6 +297,14 @@ def link_settings(state: dict) -> dict[str, object]:
     return settings
 
 
+# The player's height on the playground: what is left of the window under the inputs (340 px of
+# title, Function box and inputs row at two variables), between 440 px and 660 px, so that at
+# 1280×800 its diagram and step controls are on the first screen. On a phone (narrower than
+# 641 px, where the page is one column and the player comes right under the Function box) it
+# takes the full 660 px: max(0px, 641px - 100vw) * 100 is 0 from 641 px up, and large below.
+PLAYER_HEIGHT = "max(440px, min(660px, 100dvh - 340px + max(0px, 641px - 100vw) * 100))"
+
+
 @st.fragment
 def stepper(
     state: dict,
@@ -295,7 +326,7 @@ def stepper(
             deck_shown,
             key=key,
             step=state["step"],
-            height=(640 if presenting() else 500) if clean else 660,
+            height=(640 if presenting() else 500) if clean else PLAYER_HEIGHT,
             theme=theme(),
             present=presenting(),
             embed=clean,

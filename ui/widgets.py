@@ -5,7 +5,7 @@
   link, an image, HTML, emphasis, math, a colour or an icon.
 - `linked`: a widget whose first value comes from the link, then from the student.
 - `function_input`, `examples_box`, `variable_inputs`, `parse_error`: the inputs of a function
-  and what is shown when it does not parse.
+  and what is shown when it does not parse; `input_row`: a row of inputs that wraps.
 - `stepper`: a lesson's step player, which keeps its step while the picture keeps its shape.
 """
 
@@ -133,22 +133,50 @@ def function_and_examples(
     examples_box(page, state, examples, columns[1], then=on_change)
 
 
+def input_row(key: str, container: Any = st) -> Any:
+    """A row of inputs that wraps onto more rows when they do not fit: each input keeps a
+    readable width (its label on one line, its − and + buttons shown), see INPUT_ROW in app.py.
+    `key` names the row; it must be unique on the page."""
+    return container.container(
+        horizontal=True, key=f"{INPUT_ROW}{key}", vertical_alignment="bottom", gap="small"
+    )
+
+
+# The key prefix that gives a row of inputs its wrapping look (app.py styles it).
+INPUT_ROW = "input-row-"
+
+
+def nudge(value: float) -> float:
+    """The step of a number field's − and + buttons at `value`: 0.1 for the values a lesson
+    uses (|value| < 10), a tenth of the value's power of ten above (1 from 10, 10 from 100),
+    and the value's own power of ten below 0.1 (0.001 from 0.003), so that a step is a nudge
+    at any size. Typed values are kept as typed, whatever the step."""
+    size = abs(value)
+    if not math.isfinite(size) or size == 0 or 0.1 <= size < 10:
+        return 0.1
+    power = math.floor(math.log10(size))
+    return float(10.0 ** (power - 1 if size >= 10 else max(power, -12)))
+
+
 def variable_inputs(
     page: str,
     state: dict,
     names: Sequence[str],
-    columns: Sequence[Any],
+    row: Any = None,
     limit: float = 1e12,
     on_change: Callable[[], None] | None = None,
 ) -> dict[str, float]:
-    """One number field per variable, in `columns`; returns {name: value}."""
-    for column, name in zip(columns, names, strict=False):
+    """One number field per variable, in `row` (by default a new wrapping row of inputs, see
+    `input_row`); returns {name: value}. Each field takes any number typed (0.3333, 1e-3) and
+    steps by `nudge` of its value."""
+    row = row if row is not None else input_row(f"{page}-values")
+    for name in names:
         key = f"{page}:value:{name}"
         st.session_state.setdefault(key, state["values"].get(name, 1.0))
-        state["values"][name] = column.number_input(
+        state["values"][name] = row.number_input(
             plain(name),
             key=key,
-            step=0.1,
+            step=nudge(st.session_state[key]),
             format="%g",
             min_value=-limit,
             max_value=limit,
