@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 #: The longest text a box shows; a longer subexpression is shortened, its explanation says it
 #: in full.
-SYMBOL_LENGTH = 28
+SYMBOL_LENGTH = 36
 
 
 @dataclass(frozen=True)
