@@ -342,7 +342,8 @@ def placed_source(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
     for edge in graph.edges:
         element = edge_id(edge.target, edge.position)
         x, y = layout.labels[(edge.target, edge.position)]
-        (x0, y0), (x1, y1) = layout.edges[(edge.target, edge.position)]
+        polyline = layout.edges[(edge.target, edge.position)]
+        (x0, y0), (x1, y1) = polyline[0], polyline[-1]  # straight: only the boxes are compared
         # A straight cubic Bézier from the start to the arrow's base; "e," is the arrow's tip.
         length = max(1e-6, ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5)
         bx, by = x1 - ARROW * (x1 - x0) / length, y1 - ARROW * (y1 - y0) / length

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -56,7 +57,7 @@ class Box:
 @dataclass(frozen=True)
 class Layout:
     boxes: tuple[Box, ...]  # per node id
-    edges: dict[tuple[int, int], tuple[Point, Point]]  # per (target, position), start and end
+    edges: dict[tuple[int, int], tuple[Point, ...]]  # per (target, position), its polyline
     labels: dict[tuple[int, int], Point]  # per (target, position), the label's centre
     column: tuple[int, ...]  # per node id, 0 = leftmost
 
@@ -249,29 +250,53 @@ def layered_layout(
     boxes = tuple(Box(x[n], y[n], sizes[n][0], sizes[n][1]) for n in range(size))
 
     # Edges leave a box's right side in its middle and enter the left side of the box that
-    # reads them, its arguments spread from top to bottom in order (so x*x has two lines);
-    # each label sits on its line, in the middle of the gap before the box it enters, above
-    # the line (below for the lower of two arguments).
-    edges: dict[tuple[int, int], tuple[Point, Point]] = {}
+    # reads them, its arguments spread from top to bottom in order (so x*x has two lines).
+    # An edge that skips columns runs round them, above or below whichever is the shorter
+    # way, so that no line crosses a box: x*x*…*x's x feeds its products from one line under
+    # the chain. Each label sits on its line, in the middle of the gap before the box it
+    # enters, above the line (below for the lower of two arguments).
+    tops = [math.inf] * len(ranks)
+    bottoms = [-math.inf] * len(ranks)
+    for box, c in zip(boxes, column, strict=True):
+        tops[c] = min(tops[c], box.y - box.height / 2)
+        bottoms[c] = max(bottoms[c], box.y + box.height / 2)
+    edges: dict[tuple[int, int], tuple[Point, ...]] = {}
     labels: dict[tuple[int, int], Point] = {}
     for node in graph.nodes:
         target = boxes[node.id]
+        c = column[node.id]
         count = len(node.args)
         gap_right = target.x - target.width / 2
-        gap_left = left[column[node.id]] - COLUMN_GAP - entering[column[node.id]] - SLACK
+        gap_left = left[c] - COLUMN_GAP - entering[c] - SLACK
         at_x = (gap_left + gap_right) / 2
         for position, a in enumerate(node.args):
             source = boxes[a]
             start = (source.x + source.width / 2, source.y)
             spread = (position - (count - 1) / 2) * target.height / (count + 1)
             end = (gap_right, target.y + spread)
-            t = (at_x - start[0]) / (end[0] - start[0]) if end[0] > start[0] else 1.0
+            points: tuple[Point, ...] = (start, end)
+            if c - column[a] > 1:
+                between = range(column[a] + 1, c)
+                above = min(tops[k] for k in between) - NODE_GAP
+                below = max(bottoms[k] for k in between) + NODE_GAP
+                lane = (
+                    above
+                    if abs(start[1] - above) + abs(end[1] - above)
+                    < abs(start[1] - below) + abs(end[1] - below)
+                    else below
+                )
+                # Into the lane in the gap after the source's column, out of it in the gap
+                # before the target's (at its start, so the label is on the last piece).
+                after = left[column[a]] + widest[column[a]] + SLACK
+                points = (start, (after + SLACK, lane), (gap_left, lane), end)
+            (x0, y0), (x1, y1) = points[-2], points[-1]
+            t = (at_x - x0) / (x1 - x0) if x1 > x0 else 1.0
             t = min(1.0, max(0.0, t))
-            on_line = start[1] + t * (end[1] - start[1])
+            on_line = y0 + t * (y1 - y0)
             half = len(edge_lines[(node.id, position)]) * EDGE_FONT * LINE / 2
-            below = count > 1 and position == count - 1
-            edges[(node.id, position)] = (start, end)
-            labels[(node.id, position)] = (at_x, on_line + half if below else on_line - half)
+            lower = count > 1 and position == count - 1
+            edges[(node.id, position)] = points
+            labels[(node.id, position)] = (at_x, on_line + half if lower else on_line - half)
     return Layout(boxes, edges, labels, tuple(column))
 
 
@@ -334,6 +359,12 @@ def draw_svg(
         rights.append(box.x + box.width / 2)
         tops.append(box.y - box.height / 2)
         bottoms.append(box.y + box.height / 2)
+    for points in layout.edges.values():
+        for x, y in points:
+            lefts.append(x)
+            rights.append(x)
+            tops.append(y)
+            bottoms.append(y)
     scale = EDGE_FONT / NODE_FONT
     for key, (x, y) in layout.labels.items():
         lines = edge_lines[key]
@@ -377,18 +408,16 @@ def draw_svg(
     for node in graph.nodes:
         for position in range(len(node.args)):
             key = (node.id, position)
-            (x0, y0), (x1, y1) = layout.edges[key]
-            x0, y0, x1, y1 = x0 + dx, y0 + dy, x1 + dx, y1 + dy
+            drawn = [(x + dx, y + dy) for x, y in layout.edges[key]]
+            (x0, y0), (x1, y1) = drawn[-2], drawn[-1]
             length = max(1e-6, ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5)
             ux, uy = (x1 - x0) / length, (y1 - y0) / length
             bx, by = x1 - ARROW_LENGTH * ux, y1 - ARROW_LENGTH * uy
             px, py = -uy * ARROW_HALF_WIDTH, ux * ARROW_HALF_WIDTH
+            line = " L".join(f"{_f(x)},{_f(y)}" for x, y in [*drawn[:-1], (bx, by)])
             element = edge_id(node.id, position)
             out.append(f'<g id="{element}" class="edge"><title>{element}</title>')
-            out.append(
-                f'<path fill="none" stroke="black" stroke-width="1.5" '
-                f'd="M{_f(x0)},{_f(y0)} L{_f(bx)},{_f(by)}"/>'
-            )
+            out.append(f'<path fill="none" stroke="black" stroke-width="1.5" d="M{line}"/>')
             out.append(
                 f'<polygon fill="black" stroke="black" stroke-width="1.5" points="{_f(x1)},'
                 f"{_f(y1)} {_f(bx + px)},{_f(by + py)} {_f(bx - px)},{_f(by - py)} "
