@@ -175,6 +175,9 @@ def collapse_control(page: str, state: dict, graph: engine.Graph) -> None:
         state["collapse"] = tuple(sorted({*state["collapse"], *calls}))
         st.session_state[key] = list(state["collapse"])
 
+    def hidden() -> None:  # before the run: the control is drawn after the player
+        state["hide_constants"] = st.session_state[f"{page}:hide_constants"]
+
     left, right = st.columns([5, 2], vertical_alignment="bottom")
     if constants:
         linked(
@@ -183,6 +186,7 @@ def collapse_control(page: str, state: dict, graph: engine.Graph) -> None:
             "hide_constants",
             right.toggle,
             "Hide constants",
+            on_change=hidden,
             help="Write each constant into the box that reads it: 2·x is one box.",
         )
     if not found:
