@@ -110,7 +110,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="times each function is typed")
     args = parser.parse_args()
-    largest = at_the_limit()
+    # Room for the rounds' trailing spaces within the Function box's length limit.
+    largest = at_the_limit(length=engine.MAX_LENGTH - args.rounds)
     functions = [*COURSE, largest]
 
     process, url = start_app()
