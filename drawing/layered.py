@@ -268,13 +268,15 @@ def layered_layout(
         count = len(node.args)
         gap_right = target.x - target.width / 2
         gap_left = left[c] - COLUMN_GAP - entering[c] - SLACK
-        at_x = (gap_left + gap_right) / 2
         for position, a in enumerate(node.args):
             source = boxes[a]
             start = (source.x + source.width / 2, source.y)
             spread = (position - (count - 1) / 2) * target.height / (count + 1)
             end = (gap_right, target.y + spread)
-            points: tuple[Point, ...] = (start, end)
+            # Straight out of the source's column, across the gap, straight into the box: only
+            # the gaps between columns, where no box is, have slanting lines.
+            out_of = left[column[a]] + widest[column[a]]
+            points = [start, (out_of, start[1])]
             if c - column[a] > 1:
                 between = range(column[a] + 1, c)
                 above = min(tops[k] for k in between) - NODE_GAP
@@ -285,17 +287,20 @@ def layered_layout(
                     < abs(start[1] - below) + abs(end[1] - below)
                     else below
                 )
-                # Into the lane in the gap after the source's column, out of it in the gap
-                # before the target's (at its start, so the label is on the last piece).
-                after = left[column[a]] + widest[column[a]] + SLACK
-                points = (start, (after + SLACK, lane), (gap_left, lane), end)
-            (x0, y0), (x1, y1) = points[-2], points[-1]
-            t = (at_x - x0) / (x1 - x0) if x1 > x0 else 1.0
-            t = min(1.0, max(0.0, t))
-            on_line = y0 + t * (y1 - y0)
+                into = (out_of + left[column[a] + 1]) / 2  # the middle of the next gap
+                points += [(into, lane), (gap_left, lane)]
+            points += [(left[c], end[1]), end]
+            drawn = [points[0]]
+            for point in points[1:]:
+                if abs(point[0] - drawn[-1][0]) + abs(point[1] - drawn[-1][1]) > 0.01:
+                    drawn.append(point)
+            # The label on the slanting piece across the gap before the target's column.
+            (x0, y0), (x1, y1) = points[-3], points[-2]
+            at_x = (x0 + x1) / 2
+            on_line = (y0 + y1) / 2
             half = len(edge_lines[(node.id, position)]) * EDGE_FONT * LINE / 2
             lower = count > 1 and position == count - 1
-            edges[(node.id, position)] = points
+            edges[(node.id, position)] = tuple(drawn)
             labels[(node.id, position)] = (at_x, on_line + half if lower else on_line - half)
     return Layout(boxes, edges, labels, tuple(column))
 

@@ -45,6 +45,30 @@ def overlapping(boxes: dict[str, tuple[float, float, float, float]]) -> list[tup
     return found
 
 
+def crosses(segment: tuple[float, float, float, float], box: tuple[float, ...]) -> bool:
+    """Whether a line segment passes through a box's inside (Liang-Barsky clipping to the box
+    less half a point on every side)."""
+    x0, y0, x1, y1 = segment
+    left, top, right, bottom = box[0] + 0.5, box[1] + 0.5, box[2] - 0.5, box[3] - 0.5
+    low, high = 0.0, 1.0
+    for p, q in (
+        (x0 - x1, x0 - left),
+        (x1 - x0, right - x0),
+        (y0 - y1, y0 - top),
+        (y1 - y0, bottom - y0),
+    ):
+        if p == 0:
+            if q < 0:
+                return False
+        else:
+            t = q / p
+            if p < 0:
+                low = max(low, t)
+            else:
+                high = min(high, t)
+    return low < high
+
+
 def check_drawn(graph: engine.Graph) -> None:
     trace = graph.trace({v: 0.7 for v in graph.variables})
     diagram = build_diagram(trace)
@@ -60,6 +84,16 @@ def check_drawn(graph: engine.Graph) -> None:
         assert len(group.findall(f"{{{SVG_NS}}}text")) == 2
         # Left to right, as dot draws rankdir=LR: what is read is left of what reads it.
         assert boxes[node_id(edge.source)][2] <= boxes[node_id(edge.target)][0]
+        # And no line runs through a box it does not start or end at.
+        line = group.find(f"{{{SVG_NS}}}path")
+        assert line is not None
+        numbers = [float(v) for v in NUMBER.findall(line.get("d", ""))]
+        points = list(zip(numbers[0::2], numbers[1::2], strict=True))
+        ends = {node_id(edge.source), node_id(edge.target)}
+        for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+            for element, box in boxes.items():
+                if element not in ends and min(x0, x1) < box[2] and max(x0, x1) > box[0]:
+                    assert not crosses((x0, y0, x1, y1), box), (edge, element)
     # The last frame shows every box's value in its text.
     last = diagram.svg_at(len(diagram) - 1)
     values = {
