@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 #: The longest text a box shows; a longer subexpression is shortened, its explanation says it
 #: in full.
 SYMBOL_LENGTH = 36
+#: The longest text of a subexpression as offered to collapse (its box's explanation says it
+#: in full).
+TEXT_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -43,28 +46,33 @@ class Subexpression:
     text: str  # as read: sigmoid(((w1·x1) + (w2·x2)) + b)
     call: bool  # an application of a named function (sigmoid, log, ...)
     operations: int  # how many operations it holds
-    inputs: tuple[int, ...]  # the nodes it reads from outside, in order of first use
 
     @property
     def number(self) -> int:
         return self.node + 1
 
 
-def reading(graph: Graph, root: int) -> str:
+def reading(graph: Graph, root: int, limit: int | None = None) -> str:
     """The subexpression at `root` as a student writes it, with only the parentheses needed:
-    sigmoid(w1·x1 + w2·x2 + b). Built with an explicit stack."""
+    sigmoid(w1·x1 + w2·x2 + b). Built with an explicit stack; with `limit`, its first `limit`
+    characters and "…" where it is longer."""
     nodes = graph.nodes
     parts: list[str] = []
+    length = 0
     stack: list[str | int] = [root]
     while stack:
+        if limit is not None and length > limit:
+            return "".join(parts)[:limit] + "…"
         item = stack.pop()
         if isinstance(item, str):
             parts.append(item)
+            length += len(item)
             continue
         node = nodes[item]
         op = node.op
         if op is None:
             parts.append(node.symbol)
+            length += len(node.symbol)
             continue
         if not op.spellings:  # a function: sin(…)
             stack.extend([")", node.args[0], f"{op.name}("])
@@ -75,7 +83,32 @@ def reading(graph: Graph, root: int) -> str:
                 pieces.append(op.written)
             pieces.extend(["(", a, ")"] if _needs_parentheses(op, nodes[a], k) else [a])
         stack.extend(reversed(pieces))
-    return "".join(parts)
+    text = "".join(parts)
+    return text if limit is None or len(text) <= limit else text[:limit] + "…"
+
+
+def readings(graph: Graph, limit: int) -> list[str]:
+    """`reading(graph, n, limit)` for every node n at once, in time linear in the graph: each
+    node's text is put together from its inputs' first `limit` + 1 characters, which is all
+    the first `limit` characters of its own can hold."""
+    nodes = graph.nodes
+    texts: list[str] = []
+    for node in nodes:  # inputs come before their users
+        op = node.op
+        if op is None:
+            text = node.symbol
+        elif not op.spellings:
+            text = f"{op.name}({texts[node.args[0]]})"
+        else:
+            pieces = [op.written] if op.arity == 1 else []
+            for k, a in enumerate(node.args):
+                if k:
+                    pieces.append(op.written)
+                inner = texts[a]
+                pieces.append(f"({inner})" if _needs_parentheses(op, nodes[a], k) else inner)
+            text = "".join(pieces)
+        texts.append(text[: limit + 1])
+    return [t if len(t) <= limit else t[:limit] + "…" for t in texts]
 
 
 def _needs_parentheses(parent: Op, child: Node, position: int) -> bool:
@@ -137,40 +170,86 @@ def _inputs_of(graph: Graph, inner: Sequence[int]) -> tuple[int, ...]:
     return tuple(inputs)
 
 
+def _dominators(graph: Graph) -> list[int]:
+    """Each node's immediate dominator towards the output: the nearest node every path from it
+    to the output goes through (-1 for the output and nodes the output does not read). A
+    node's inside (see `inside`) is what it dominates. Users come after their inputs in node
+    order, so one pass down the ids settles each node after all its users."""
+    users = _users(graph)
+    below = _below(graph, graph.output)
+    idom = [-1] * len(graph.nodes)
+    depth = [0] * len(graph.nodes)
+    for v in range(len(graph.nodes) - 1, -1, -1):
+        if v == graph.output or v not in below:
+            continue
+        common = -1
+        for u in users[v]:
+            if u not in below:
+                continue
+            if common < 0:
+                common = u
+                continue
+            a, b = common, u
+            while depth[a] > depth[b]:
+                a = idom[a]
+            while depth[b] > depth[a]:
+                b = idom[b]
+            while a != b:
+                a, b = idom[a], idom[b]
+            common = a
+        idom[v], depth[v] = common, depth[common] + 1
+    return idom
+
+
+def _inside_counts(graph: Graph) -> tuple[list[int], list[bool]]:
+    """Per node, how many operations its inside holds, and whether a function call worth a
+    box of its own lies inside it (below the node itself)."""
+    idom = _dominators(graph)
+    operations = [0] * len(graph.nodes)
+    call_below = [False] * len(graph.nodes)
+    for node in graph.nodes:  # a dominated node comes before its dominator
+        if node.kind == "operation":
+            operations[node.id] += 1
+        parent = idom[node.id]
+        if parent >= 0 and node.kind != "variable":
+            operations[parent] += operations[node.id]
+            call_below[parent] = (
+                call_below[parent] or call_below[node.id] or _is_call(node, operations[node.id])
+            )
+    return operations, call_below
+
+
+def _is_call(node: Node, operations: int) -> bool:
+    op = node.op
+    return op is not None and not op.spellings and operations >= 2
+
+
 def subexpressions(graph: Graph) -> tuple[Subexpression, ...]:
     """Every subexpression worth collapsing: each operation with another operation inside it,
     in node order (inner ones first)."""
-    result = []
-    for node in graph.nodes:
-        if node.kind != "operation":
-            continue
-        inner = inside(graph, node.id)
-        operations = sum(1 for n in inner if graph.nodes[n].kind == "operation")
-        if operations < 2:
-            continue
-        result.append(
-            Subexpression(
-                node.id,
-                reading(graph, node.id),
-                not (node.op and node.op.spellings),
-                operations,
-                _inputs_of(graph, inner),
-            )
+    operations, _ = _inside_counts(graph)
+    texts = readings(graph, TEXT_LENGTH)
+    return tuple(
+        Subexpression(
+            node.id,
+            texts[node.id],
+            not (node.op and node.op.spellings),
+            operations[node.id],
         )
-    return tuple(result)
+        for node in graph.nodes
+        if node.kind == "operation" and operations[node.id] >= 2
+    )
 
 
 def function_calls(graph: Graph) -> tuple[int, ...]:
     """The roots of the function calls with no other call inside them: one box per neuron of
     a network's first layer, `sigmoid(w1*x1 + w2*x2 + b)`."""
-    found = [s for s in subexpressions(graph) if s.call]
-    roots = {s.node for s in found}
-    result = []
-    for s in found:
-        inner = inside(graph, s.node)
-        if not any(n in roots for n in inner if n != s.node):
-            result.append(s.node)
-    return tuple(result)
+    operations, call_below = _inside_counts(graph)
+    return tuple(
+        node.id
+        for node in graph.nodes
+        if _is_call(node, operations[node.id]) and not call_below[node.id]
+    )
 
 
 def read_collapse(text: str, graph: Graph) -> tuple[int, ...]:
@@ -192,7 +271,8 @@ def read_collapse(text: str, graph: Graph) -> tuple[int, ...]:
             )
         number = int(part)
         if number not in numbers:
-            choices = ", ".join(str(n) for n in sorted(numbers)) or "none"
+            listed = sorted(numbers)
+            choices = ", ".join(str(n) for n in listed[:8]) + (", …" if len(listed) > 8 else "")
             raise ValueError(
                 f"node {number} is not a subexpression that can be collapsed in this "
                 f"function; those that can are nodes {choices}"

@@ -212,3 +212,34 @@ def test_a_hidden_constant_is_written_into_its_box():
     trace = folded.trace(x=0.5)
     text = explain(trace, 1).as_text()
     assert "2·x with its constants written in" in text and "expand" not in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    FUNCTIONS
+    + [
+        "+".join(f"a*x{i}" for i in range(120)),
+        " + ".join(f"sigmoid(a{i}*x+b)" for i in range(30)),
+        "sigmoid(sigmoid(x*y)*sigmoid(x+y)) + x*y",
+    ],
+)
+@pytest.mark.parametrize("merge", [True, False])
+def test_the_list_of_subexpressions_follows_the_definition_of_inside(text, merge):
+    """Worked out in one pass (dominators, texts from their inputs' texts), the list agrees
+    with `inside` and `reading` taken node by node."""
+    graph = engine.parse(text, merge=merge)
+    found = {s.node: s for s in subexpressions(graph)}
+    calls = set()
+    for node in graph.nodes:
+        if node.kind != "operation":
+            continue
+        inner = inside(graph, node.id)
+        operations = sum(1 for n in inner if graph.nodes[n].kind == "operation")
+        assert (node.id in found) == (operations >= 2)
+        if node.id in found:
+            assert found[node.id].operations == operations
+            assert found[node.id].text == reading(graph, node.id, 100)
+            if found[node.id].call:
+                calls.add(node.id)
+    innermost = {r for r in calls if not any(n in calls for n in inside(graph, r) if n != r)}
+    assert set(function_calls(graph)) == innermost
