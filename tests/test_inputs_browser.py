@@ -1,0 +1,187 @@
+"""The inputs row and the first screen in a real browser, at 1280×800 and on a phone (390×844):
+with 1, 3 and 12 variables every label is on one line and whole, each number field keeps its −
+and + buttons, nothing sticks out of the page; at 1280×800 the player's diagram and controls are
+on the first screen; on a phone they come right after the Function box; a typed value is kept."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+from conftest import player_frame, screenshot
+
+import engine
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+NEURON_12 = "sigmoid(" + " + ".join(f"w{i}*x{i}" for i in range(1, 7)) + ")"
+FUNCTIONS = {1: "sin(x^2)", 3: "sigmoid(w x + b)", 12: NEURON_12}
+
+# Each label on the page: its text, the number of lines its words take (line boxes of its text
+# nodes, apart by more than half a line), its text's widths (scrolled and shown) and height, and
+# the height of one line.
+LABELS = """() => [...document.querySelectorAll(
+    '[data-testid="stMain"] label, [data-testid="stMain"] [data-testid="stWidgetLabel"]')]
+  .filter((label) => label.offsetWidth > 0 && label.innerText.trim())
+  .map((label) => {
+    const text = label.querySelector("p") || label;
+    const line = parseFloat(getComputedStyle(text).lineHeight) || 24;
+    const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+    const tops = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      for (const r of range.getClientRects()) if (r.width > 0) tops.push(r.top);
+    }
+    tops.sort((a, b) => a - b);
+    const lines = tops.filter((top, i) => i === 0 || top - tops[i - 1] > line / 2).length;
+    return {text: label.innerText.trim(), lines, scroll: text.scrollWidth,
+            client: text.clientWidth, height: text.getBoundingClientRect().height, line};
+  })"""
+
+
+@pytest.fixture
+def sized(browser):
+    """A page of the given size; closes its context after the test."""
+    contexts = []
+
+    def make(viewport: dict):
+        context = browser.new_context(viewport=viewport)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url)
+    page.get_by_role("button", name="Next step").first.wait_for(timeout=90_000)
+    settle(page)
+
+
+def settle(page) -> None:
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=60_000
+    )
+    page.wait_for_timeout(500)  # the player's layout after its mount
+
+
+def assert_labels_whole(page, expected: set[str]) -> None:
+    labels = page.evaluate(LABELS)
+    shown = {label["text"] for label in labels}
+    assert expected <= shown, f"labels missing: {expected - shown}"
+    for label in labels:
+        assert label["lines"] == 1, f"{label['text']!r} wraps onto {label['lines']} lines"
+        assert label["height"] < 1.6 * label["line"], f"{label['text']!r} is taller than a line"
+        assert label["scroll"] <= label["client"] + 1, f"{label['text']!r} is clipped"
+
+
+def assert_fields_whole(page, names: list[str]) -> None:
+    """Every variable's field is on the page, inside the main column, with its − and +."""
+    main = page.get_by_test_id("stMainBlockContainer").bounding_box()
+    for name in names:
+        field = page.get_by_test_id("stNumberInput").filter(
+            has=page.get_by_role("spinbutton", name=name, exact=True)
+        )
+        box = field.bounding_box()
+        assert (
+            box["x"] >= main["x"] - 1 and box["x"] + box["width"] <= main["x"] + main["width"] + 1
+        )
+        assert field.get_by_test_id("stNumberInputStepUp").is_visible(), name
+        assert field.get_by_test_id("stNumberInputStepDown").is_visible(), name
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= page.viewport_size["width"], "the page scrolls sideways"
+
+
+@pytest.mark.parametrize("count", sorted(FUNCTIONS))
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
+def test_playground_inputs_fit(sized, app_url, count, viewport):
+    text = FUNCTIONS[count]
+    names = engine.parse(text).variables
+    assert len(names) == count
+    page = sized(viewport)
+    open_page(page, f"{app_url}/?expr={quote(text)}")
+    assert_labels_whole(
+        page, {*names, "Function", "Local derivatives", "Draw as a DAG", "Predict each step"}
+    )
+    assert_fields_whole(page, list(names))
+    shot = screenshot(page, f"inputs-playground-{count}-{viewport['width']}")
+    assert shot.stat().st_size > 0
+    if viewport is PHONE:
+        # The diagram and its controls come right after the Function box (and what it reads
+        # as); the values and options come under the player.
+        function = page.get_by_role("textbox", name="Function", exact=True).bounding_box()
+        head = player_frame(page).locator(".bp-head").bounding_box()
+        first_value = page.get_by_role("spinbutton", name=names[0], exact=True).bounding_box()
+        options = page.get_by_text("Local derivatives", exact=True).bounding_box()
+        assert function["y"] < head["y"] < first_value["y"] and head["y"] < options["y"]
+        assert head["y"] - (function["y"] + function["height"]) < 200
+    assert not page.errors
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/?expr=log(xy)%2Bexp(xy)&x=1&y=2"], ids=["default", "log-exp-link"]
+)
+def test_player_on_the_first_screen(sized, app_url, path):
+    page = sized(DESKTOP)
+    open_page(page, app_url + path)
+    player = player_frame(page)
+    for part in (".bp-stage", ".bp-controls", ".bp-head"):
+        box = player.locator(part).bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= DESKTOP["height"], (part, box)
+    assert page.get_by_role("button", name="Next step").first.is_visible()
+    assert page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollTop") == 0
+    screenshot(page, f"inputs-first-screen-{'default' if path == '/' else 'log-exp'}")
+    assert not page.errors
+
+
+@pytest.mark.parametrize("page_path", ["forward-mode", "practice"])
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
+def test_lesson_inputs_fit_twelve_variables(sized, app_url, page_path, viewport):
+    names = engine.parse(NEURON_12).variables
+    page = sized(viewport)
+    page.goto(f"{app_url}/{page_path}?expr={quote(NEURON_12)}")
+    page.get_by_role("spinbutton", name=names[-1], exact=True).wait_for(timeout=90_000)
+    settle(page)
+    assert_labels_whole(page, set(names))
+    assert_fields_whole(page, list(names))
+    screenshot(page, f"inputs-{page_path}-12-{viewport['width']}")
+    assert not page.errors
+
+
+def test_typed_values_are_kept_and_steps_nudge(sized, app_url):
+    page = sized(DESKTOP)
+    open_page(page, f"{app_url}/?expr=sin(x%5E2)&x=1")
+    field = page.get_by_role("spinbutton", name="x", exact=True)
+    for typed, in_link in (("0.3333", "0.3333"), ("1e-3", "0.001"), ("-2.71828", "-2.71828")):
+        field.fill(typed)
+        field.press("Enter")
+        page.wait_for_url(re.compile(rf"[?&]x={re.escape(in_link)}(&|$)"), timeout=30_000)
+        settle(page)
+        assert float(field.input_value()) == float(typed)
+        # The value is the player's too: its x box shows it, to 4 figures.
+        shown = f"{float(typed):.4g}".replace("-", "−")
+        assert shown in player_frame(page).locator("g.bp-node text").all_text_contents()
+    # The + button nudges by the value's size: from 0.001 by 0.001, from 1 by 0.1.
+    field.fill("0.001")
+    field.press("Enter")
+    page.wait_for_url(re.compile(r"[?&]x=0\.001(&|$)"), timeout=30_000)
+    settle(page)
+    stepper = page.get_by_test_id("stNumberInput").filter(has=field)
+    stepper.get_by_test_id("stNumberInputStepUp").click()
+    page.wait_for_url(re.compile(r"[?&]x=0\.002(&|$)"), timeout=30_000)
+    settle(page)
+    field.fill("1")
+    field.press("Enter")
+    page.wait_for_url(re.compile(r"[?&]x=1(&|$)"), timeout=30_000)
+    settle(page)
+    stepper.get_by_test_id("stNumberInputStepUp").click()
+    page.wait_for_url(re.compile(r"[?&]x=1\.1(&|$)"), timeout=30_000)
+    assert field.input_value() == "1.1"
+    assert not page.errors
