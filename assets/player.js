@@ -140,13 +140,13 @@ function mountPlayer(root, deck, options) {
     for (const [id, look] of Object.entries(patch)) {
       const node = elements.get(id);
       if (!node) continue;
-      node.setAttribute("class", look[0]);
+      node.setAttribute("class", look.classes);
       if (node.tagName.toLowerCase() === "span") {
-        node.textContent = look[1][0];
+        node.textContent = look.texts[0];
         continue;
       }
       const texts = node.querySelectorAll("text");
-      for (const text of texts) text.textContent = look[1][+text.dataset.line] || "";
+      for (const text of texts) text.textContent = look.texts[+text.dataset.line] || "";
     }
   }
 

@@ -41,8 +41,8 @@ def with_boxes(deck: dict, trace: Trace) -> dict:
     deck["css"] = deck["css"] + BOX_CSS
     for frame in deck["frames"]:
         for element, look in frame["patch"].items():
-            if element in boxes and "bp-collapsed" not in look[0].split():
-                look[0] += " bp-collapsed"
+            if element in boxes and "bp-collapsed" not in look["classes"].split():
+                look["classes"] += " bp-collapsed"
     return deck
 
 

@@ -11,6 +11,7 @@ import hashlib
 import html
 import json
 import math
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from engine import PHASE_TITLES, PHASES, BackwardStep, Graph, Trace
 from engine.check import gradient_check
 from engine.explain import Explanation, explain, number_text
 
-from .diagram import Diagram, Patch, build_diagram, diagram_css, node_id
+from .diagram import Diagram, Element, Look, Patch, build_diagram, diagram_css
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -67,26 +68,84 @@ def gradient_check_html(trace: Trace, eps: float) -> str:
     )
 
 
-def _patch_json(patch) -> dict:
-    return {element: [look.classes, list(look.texts)] for element, look in patch.items()}
+def patch_json(patch: Patch) -> dict[str, dict]:
+    """A patch as the player reads it: {element's SVG id: {"classes": …, "texts": […]}}. The
+    one place a look becomes JSON, for every deck."""
+    return {
+        element.id: {"classes": look.classes, "texts": list(look.texts)}
+        for element, look in patch.items()
+    }
 
 
-def _mark_early(trace: Trace, patches: tuple[Patch, ...]) -> list[dict]:
-    """Patches as JSON, with every node that fired too early (a backward pass in a wrong order)
+def _mark_early(trace: Trace, patches: tuple[Patch, ...]) -> list[Patch]:
+    """The patches with every node that fired too early (a backward pass in a wrong order)
     marked by the warning look from its step on. Its step restyles it, so the mark starts
     there, and each later restyle keeps it."""
-    marked: set[str] = set()
+    marked: set[Element] = set()
     result = []
     for k, patch in enumerate(patches):
         step = trace.steps[k - 1] if k else None
         if isinstance(step, BackwardStep) and step.early_by:
-            marked.add(node_id(step.node))
-        data = _patch_json(patch)
-        for element in marked & data.keys():
-            if "bp-warn" not in data[element][0].split():
-                data[element][0] += " bp-warn"
-        result.append(data)
+            marked.add(Element.box(step.node))
+        result.append(
+            {
+                element: (
+                    Look(look.classes + " bp-warn", look.texts)
+                    if element in marked and "bp-warn" not in look.classes.split()
+                    else look
+                )
+                for element, look in patch.items()
+            }
+        )
     return result
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One step of a deck: its phase ("start" for frame 0), its explanation as HTML, and the
+    patch that changes the picture from the step before."""
+
+    phase: str
+    html: str
+    patch: Patch
+
+
+@dataclass(frozen=True)
+class PhaseSpan:
+    """The steps of one phase, numbered as shown (1-based)."""
+
+    name: str
+    title: str
+    first: int
+    last: int
+
+
+def deck_json(
+    *,
+    title: str,
+    graph: Graph,
+    svg: str,
+    frames: list[Frame],
+    phases: list[PhaseSpan],
+    chips: int,
+    local: str,
+) -> dict:
+    """A deck as the player reads it, for either mode: `svg` is the laid-out template,
+    `chips` how many entries the order strip under the diagram has."""
+    spans = [asdict(phase) for phase in phases]
+    return {
+        "title": title,
+        "shape": deck_shape(graph, len(frames), spans),
+        "svg": svg,
+        "css": diagram_css(),
+        "chips": chips,
+        "frames": [
+            {"phase": frame.phase, "html": frame.html, "patch": patch_json(frame.patch)}
+            for frame in frames
+        ],
+        "phases": spans,
+        "local": local,
+    }
 
 
 def deck_shape(graph: Graph, frames: int, phases: list[dict]) -> str:
@@ -119,24 +178,21 @@ def deck_data(
         body = explanation_html(explain(trace, k))
         if k == len(trace):
             body += gradient_check_html(trace, check_eps)
-        frames.append({"phase": step.phase if step else "start", "html": body, "patch": patch})
+        frames.append(Frame(step.phase if step else "start", body, patch))
     phases = []
     for phase in PHASES:
         steps = trace.phase_range(phase)
         if steps:
-            phases.append(
-                {"name": phase, "title": PHASE_TITLES[phase], "first": steps[0], "last": steps[-1]}
-            )
-    return {
-        "title": title or trace.graph.text,
-        "shape": deck_shape(trace.graph, len(frames), phases),
-        "svg": diagram.template,
-        "css": diagram_css(),
-        "chips": len(trace.order),
-        "frames": frames,
-        "phases": phases,
-        "local": trace.local,
-    }
+            phases.append(PhaseSpan(phase, PHASE_TITLES[phase], steps[0], steps[-1]))
+    return deck_json(
+        title=title or trace.graph.text,
+        graph=trace.graph,
+        svg=diagram.template,
+        frames=frames,
+        phases=phases,
+        chips=len(trace.order),
+        local=trace.local,
+    )
 
 
 @lru_cache(maxsize=1)

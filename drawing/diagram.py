@@ -3,8 +3,8 @@
 Every step of a trace is drawn on the same picture: nodes and edges keep their places, and a step
 changes only what they say (values, gradients, d_out on edges) and how they look (CSS classes).
 So the graph is laid out once, with each text at the widest it will ever be, and each step is a
-small patch: {element id: Look}. A player applies patches in the browser; `svg_at` applies them
-here, for exports.
+small patch: {Element: Look}. A player applies patches in the browser (the deck names each element
+by its SVG id, `Element.id`); `svg_at` applies them here, for exports.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, NamedTuple
 
 from engine import Graph, Trace
 from engine.explain import node_name, number_text
@@ -38,20 +40,47 @@ class Look:
     texts: tuple[str, ...]
 
 
-Patch = dict[str, Look]
+class Element(NamedTuple):
+    """A part of the diagram that a patch changes: a box, an edge (by the box it feeds and the
+    argument position there), or a chip of the topological order strip under the diagram."""
+
+    kind: Literal["node", "edge", "chip"]
+    at: int  # the box's node, the edge's target, or the chip's place in the order
+    position: int = 0  # an edge's argument position at its target
+
+    @classmethod
+    def box(cls, node: int) -> Element:
+        return cls("node", node)
+
+    @classmethod
+    def edge(cls, target: int, position: int) -> Element:
+        return cls("edge", target, position)
+
+    @classmethod
+    def chip(cls, position: int) -> Element:
+        return cls("chip", position)
+
+    @property
+    def id(self) -> str:
+        """Its id in the SVG and in the deck: bp-n3, bp-e3-1, bp-o0."""
+        if self.kind == "node":
+            return node_id(self.at)
+        if self.kind == "edge":
+            return edge_id(self.at, self.position)
+        return f"bp-o{self.at}"
+
+
+Patch = dict[Element, Look]
 
 
 def node_id(n: int) -> str:
+    """A box's id in the SVG and in the deck."""
     return f"bp-n{n}"
 
 
 def edge_id(target: int, position: int) -> str:
+    """An edge's id in the SVG and in the deck."""
     return f"bp-e{target}-{position}"
-
-
-def chip_id(position: int) -> str:
-    """An entry of the topological order strip shown under the diagram."""
-    return f"bp-o{position}"
 
 
 # -- what each element says and how it looks at a state ---------------------------------------
@@ -173,29 +202,29 @@ def chip_look(ctx: _Context, state: State, position: int) -> Look:
     return Look(" ".join(classes), (node_name(ctx.trace.graph, n)[0],))
 
 
-def _touched(ctx: _Context, step: Step | None) -> set[str]:
+def _touched(ctx: _Context, step: Step | None) -> set[Element]:
     """The elements a step can change: its node, the edges it uses, the nodes at their ends."""
     if step is None:
         return set()
     graph = ctx.trace.graph
     node = graph.nodes[step.node]
-    ids = {node_id(step.node)}
+    elements = {Element.box(step.node)}
     if isinstance(step, OrderStep):
         if step.via is not None:
-            ids.add(node_id(step.via))
-            ids.update(
-                edge_id(step.via, p)
+            elements.add(Element.box(step.via))
+            elements.update(
+                Element.edge(step.via, p)
                 for p, a in enumerate(graph.nodes[step.via].args)
                 if a == step.node
             )
         if step.action == "finish" and step.position is not None:
-            ids.add(chip_id(step.position))
+            elements.add(Element.chip(step.position))
     else:
-        ids.update(node_id(a) for a in node.args)
-        ids.update(edge_id(step.node, p) for p in range(len(node.args)))
+        elements.update(Element.box(a) for a in node.args)
+        elements.update(Element.edge(step.node, p) for p in range(len(node.args)))
         if isinstance(step, BackwardStep):
-            ids.add(chip_id(ctx.position[step.node]))
-    return ids
+            elements.add(Element.chip(ctx.position[step.node]))
+    return elements
 
 
 # -- the whole timeline as patches --------------------------------------------------------------
@@ -206,61 +235,67 @@ class Timeline:
     """Frame k's patch changes frame k-1 into frame k; frame 0's patch sets every element."""
 
     patches: tuple[Patch, ...]
-    widest: dict[str, tuple[str, ...]]  # per element, the longest text each line ever has
+    widest: dict[Element, tuple[str, ...]]  # per element, the longest text each line ever has
 
 
-def record_look(
-    patch: Patch, current: dict[str, Look], widest: dict[str, list[str]], element: str, look: Look
-) -> None:
-    """Put a look into the frame's patch if it changed, and keep each line's widest text."""
-    if current.get(element) == look:
-        return
-    patch[element] = current[element] = look
-    longest = widest.setdefault(element, list(look.texts))
-    for i, text in enumerate(look.texts):
-        if len(text) > len(longest[i]):
-            longest[i] = text
+def timeline_of(frames: Iterable[Iterable[tuple[Element, Look]]]) -> Timeline:
+    """Patches from each frame's looks: a frame's patch keeps only the looks that changed
+    since the frame before, and each element's lines keep their widest text, for the layout.
+    The reverse-mode and forward-mode decks are both built with this."""
+    current: dict[Element, Look] = {}
+    widest: dict[Element, list[str]] = {}
+    patches: list[Patch] = []
+    for looks in frames:
+        patch: Patch = {}
+        for element, look in looks:
+            if current.get(element) == look:
+                continue
+            patch[element] = current[element] = look
+            longest = widest.setdefault(element, list(look.texts))
+            for i, text in enumerate(look.texts):
+                if len(text) > len(longest[i]):
+                    longest[i] = text
+        patches.append(patch)
+    return Timeline(tuple(patches), {k: tuple(v) for k, v in widest.items()})
+
+
+def every_element(graph: Graph, chips: int = 0) -> list[Element]:
+    """Every box, every edge and `chips` chips of the order strip."""
+    return (
+        [Element.box(n.id) for n in graph.nodes]
+        + [Element.edge(e.target, e.position) for e in graph.edges]
+        + [Element.chip(i) for i in range(chips)]
+    )
 
 
 def timeline(trace: Trace, notes: dict[int, str] | None = None) -> Timeline:
     """`notes`: an extra last line under a box, the same at every step (node id → text)."""
-    graph = trace.graph
     notes = notes or {}
     ctx = _Context.of(trace)
-    everything = (
-        [node_id(n.id) for n in graph.nodes]
-        + [edge_id(e.target, e.position) for e in graph.edges]
-        + [chip_id(i) for i in range(len(trace.order))]
-    )
+    everything = every_element(trace.graph, len(trace.order))
 
-    def look(element: str, state: State) -> Look:
-        kind, rest = element[3], element[4:]
-        if kind == "n":
-            box = node_look(ctx, state, int(rest))
-            note = notes.get(int(rest))
+    def look(element: Element, state: State) -> Look:
+        if element.kind == "node":
+            box = node_look(ctx, state, element.at)
+            note = notes.get(element.at)
             return box if note is None else Look(box.classes, box.texts + (note,))
-        if kind == "e":
-            target, position = rest.split("-")
-            return edge_look(ctx, state, int(target), int(position))
-        return chip_look(ctx, state, int(rest))
+        if element.kind == "edge":
+            return edge_look(ctx, state, element.at, element.position)
+        return chip_look(ctx, state, element.at)
 
-    current: dict[str, Look] = {}
-    widest: dict[str, list[str]] = {}
-    patches: list[Patch] = []
-    previous_step: Step | None = None
-    previous_phase: str | None = "none yet"  # so that frame 0 sets every element
-    for state in trace.states():
-        step = state.step
-        if state.phase != previous_phase:
-            elements = everything  # a new phase restyles every element
-        else:
-            elements = sorted(_touched(ctx, previous_step) | _touched(ctx, step))
-        patch: Patch = {}
-        for element in elements:
-            record_look(patch, current, widest, element, look(element, state))
-        patches.append(patch)
-        previous_step, previous_phase = step, state.phase
-    return Timeline(tuple(patches), {k: tuple(v) for k, v in widest.items()})
+    def frames() -> Iterable[list[tuple[Element, Look]]]:
+        previous_step: Step | None = None
+        previous_phase: str | None = "none yet"  # so that frame 0 sets every element
+        for state in trace.states():  # one state, updated in place: looks are taken at once
+            step = state.step
+            if state.phase != previous_phase:
+                elements = everything  # a new phase restyles every element
+            else:
+                elements = sorted(_touched(ctx, previous_step) | _touched(ctx, step))
+            yield [(element, look(element, state)) for element in elements]
+            previous_step, previous_phase = step, state.phase
+
+    return timeline_of(frames())
 
 
 # -- layout -------------------------------------------------------------------------------------
@@ -293,7 +328,7 @@ def _label(lines: tuple[str, ...]) -> str:
     return _dot_string("\n".join(t or " " for t in lines))
 
 
-def dot_source(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
+def dot_source(graph: Graph, widest: dict[Element, tuple[str, ...]]) -> str:
     """DOT for the layout: each line of each label at the widest text it will ever show."""
     bounded = f", {LARGE_GRAPH_LAYOUT}" if len(graph.nodes) > LARGE_GRAPH else ""
     lines = [
@@ -303,27 +338,36 @@ def dot_source(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
         f"  edge [{EDGE_STYLE}];",
     ]
     for node in graph.nodes:
-        element = node_id(node.id)
-        lines.append(f'  "{element}" [id="{element}", label={_label(widest[element])}];')
+        box = Element.box(node.id)
+        lines.append(f'  "{box.id}" [id="{box.id}", label={_label(widest[box])}];')
     for edge in graph.edges:
-        element = edge_id(edge.target, edge.position)
+        element = Element.edge(edge.target, edge.position)
         lines.append(
             f'  "{node_id(edge.source)}" -> "{node_id(edge.target)}" '
-            f'[id="{element}", label={_label(widest[element])}];'
+            f'[id="{element.id}", label={_label(widest[element])}];'
         )
     lines.append("}")
     return "\n".join(lines)
 
 
-def placed_source(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
+def _label_lines(
+    graph: Graph, widest: dict[Element, tuple[str, ...]]
+) -> tuple[list[tuple[str, ...]], dict[tuple[int, int], tuple[str, ...]]]:
+    """Each box's and each edge's lines at their widest, as drawing/layered.py measures them
+    (an empty line as a space, as Graphviz keeps it)."""
+    node_lines = [tuple(t or " " for t in widest[Element.box(n.id)]) for n in graph.nodes]
+    edge_lines = {
+        (e.target, e.position): tuple(t or " " for t in widest[Element.edge(e.target, e.position)])
+        for e in graph.edges
+    }
+    return node_lines, edge_lines
+
+
+def placed_source(graph: Graph, widest: dict[Element, tuple[str, ...]]) -> str:
     """DOT with every box and edge label at a place computed by drawing/layered.py, for
     Graphviz's nop2 engine, which draws them there with straight edges. `layout_svg` writes
     that drawing itself, faster; this is the check that it draws the boxes Graphviz would."""
-    node_lines = [tuple(t or " " for t in widest[node_id(n.id)]) for n in graph.nodes]
-    edge_lines = {
-        (e.target, e.position): tuple(t or " " for t in widest[edge_id(e.target, e.position)])
-        for e in graph.edges
-    }
+    node_lines, edge_lines = _label_lines(graph, widest)
     layout = layered_layout(graph, node_lines, edge_lines, text_width)
     lines = [
         "digraph backprop {",
@@ -333,14 +377,14 @@ def placed_source(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
     ]
     # Graphviz's y grows upwards.
     for node in graph.nodes:
-        element = node_id(node.id)
+        element = Element.box(node.id)
         box = layout.boxes[node.id]
         lines.append(
-            f'  "{element}" [id="{element}", label={_label(widest[element])}, '
+            f'  "{element.id}" [id="{element.id}", label={_label(widest[element])}, '
             f'pos="{box.x:.2f},{-box.y:.2f}!"];'
         )
     for edge in graph.edges:
-        element = edge_id(edge.target, edge.position)
+        element = Element.edge(edge.target, edge.position)
         x, y = layout.labels[(edge.target, edge.position)]
         polyline = layout.edges[(edge.target, edge.position)]
         (x0, y0), (x1, y1) = polyline[0], polyline[-1]  # straight: only the boxes are compared
@@ -352,7 +396,7 @@ def placed_source(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
         )
         lines.append(
             f'  "{node_id(edge.source)}" -> "{node_id(edge.target)}" '
-            f'[id="{element}", label={_label(widest[element])}, lp="{x:.2f},{-y:.2f}", '
+            f'[id="{element.id}", label={_label(widest[element])}, lp="{x:.2f},{-y:.2f}", '
             f'pos="e,{x1:.2f},{-y1:.2f} {points}"];'
         )
     lines.append("}")
@@ -396,16 +440,12 @@ def text_width(text: str) -> float:
     return width
 
 
-def layout_svg(graph: Graph, widest: dict[str, tuple[str, ...]]) -> str:
+def layout_svg(graph: Graph, widest: dict[Element, tuple[str, ...]]) -> str:
     """The laid-out SVG: `dot` for the graphs of the course; above LAYERED_GRAPH nodes, boxes
     placed by drawing/layered.py and drawn there in the SVG `dot` would write."""
     if len(graph.nodes) <= LAYERED_GRAPH:
         return render_svg(dot_source(graph, widest))
-    node_lines = [tuple(t or " " for t in widest[node_id(n.id)]) for n in graph.nodes]
-    edge_lines = {
-        (e.target, e.position): tuple(t or " " for t in widest[edge_id(e.target, e.position)])
-        for e in graph.edges
-    }
+    node_lines, edge_lines = _label_lines(graph, widest)
     layout = layered_layout(graph, node_lines, edge_lines, text_width)
     return draw_svg(graph, layout, node_lines, edge_lines, text_width, node_id, edge_id)
 
@@ -450,8 +490,8 @@ class Diagram:
     def __len__(self) -> int:
         return len(self.patches)
 
-    def looks_at(self, k: int) -> dict[str, Look]:
-        looks: dict[str, Look] = {}
+    def looks_at(self, k: int) -> dict[Element, Look]:
+        looks: dict[Element, Look] = {}
         for patch in self.patches[: k + 1]:
             looks.update(patch)
         return looks
@@ -459,7 +499,7 @@ class Diagram:
     def svg_at(self, k: int, *, theme: str = "light") -> str:
         """A standalone SVG of frame k, with its stylesheet inside, for slides and files."""
         root = ET.fromstring(self.template)
-        looks = self.looks_at(k)
+        looks = {element.id: look for element, look in self.looks_at(k).items()}
         for group in root.iter(f"{{{SVG_NS}}}g"):
             look = looks.get(group.get("id", ""))
             if look is None:

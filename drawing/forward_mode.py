@@ -7,19 +7,19 @@ multiplied by. The deck has the format of `deck_data`, so the one player shows b
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from engine.explain import node_name, number_text
 from engine.forward_mode import ForwardModeTrace, explain_forward_mode
 
-from .deck import deck_shape, explanation_html
+from .deck import Frame, PhaseSpan, deck_json, explanation_html
 from .diagram import (
+    Element,
     Look,
-    Patch,
-    diagram_css,
-    edge_id,
+    every_element,
     layout_svg,
-    node_id,
-    record_look,
     svg_template,
+    timeline_of,
 )
 
 PHASE = "forward"
@@ -70,59 +70,44 @@ def forward_mode_deck(trace: ForwardModeTrace, *, title: str = "") -> dict:
     """The player's deck for a forward-mode pass: frame 0 seeds, then one frame per operation."""
     graph = trace.graph
     step_of = {step.node: i for i, step in enumerate(trace.steps)}
-    everything = [node_id(n.id) for n in graph.nodes] + [
-        edge_id(e.target, e.position) for e in graph.edges
-    ]
+    everything = every_element(graph)
     known = trace.known_after(0)
 
-    def touched(current: int | None) -> set[str]:
+    def touched(current: int | None) -> set[Element]:
         if current is None:
             return set()
         args = graph.nodes[current].args
         return {
-            node_id(current),
-            *(node_id(a) for a in args),
-            *(edge_id(current, p) for p in range(len(args))),
+            Element.box(current),
+            *(Element.box(a) for a in args),
+            *(Element.edge(current, p) for p in range(len(args))),
         }
 
-    looks: dict[str, Look] = {}
-    widest: dict[str, list[str]] = {}
-    patches: list[Patch] = []
-    previous: int | None = None
-    for k in range(len(trace) + 1):
-        current = trace.steps[k - 1].node if k else None
-        if current is not None:
-            known.add(current)
-        elements = everything if k == 0 else sorted(touched(previous) | touched(current))
-        patch: Patch = {}
-        for element in elements:
-            kind, rest = element[3], element[4:]
-            if kind == "n":
-                look = _node_look(trace, known, current, int(rest))
-            else:
-                target, position = map(int, rest.split("-"))
-                look = _edge_look(trace, step_of, k, current, target, position)
-            record_look(patch, looks, widest, element, look)
-        patches.append(patch)
-        previous = current
+    def look(element: Element, k: int, current: int | None) -> Look:
+        if element.kind == "node":
+            return _node_look(trace, known, current, element.at)
+        return _edge_look(trace, step_of, k, current, element.at, element.position)
 
-    svg = layout_svg(graph, {k: tuple(v) for k, v in widest.items()})
-    frames = [
-        {
-            "phase": PHASE if k else "start",
-            "html": explanation_html(explain_forward_mode(trace, k)),
-            "patch": {e: [look.classes, list(look.texts)] for e, look in patch.items()},
-        }
-        for k, patch in enumerate(patches)
-    ]
-    phases = [{"name": PHASE, "title": TITLE, "first": 1, "last": len(trace)}] if len(trace) else []
-    return {
-        "title": title or f"{graph.text} · forward mode, ∂/∂{trace.wrt}",
-        "svg": svg_template(svg),
-        "css": diagram_css(),
-        "shape": deck_shape(graph, len(frames), phases),
-        "chips": 0,
-        "frames": frames,
-        "phases": phases,
-        "local": "symbolic",
-    }
+    def frames() -> Iterator[list[tuple[Element, Look]]]:
+        previous: int | None = None
+        for k in range(len(trace) + 1):
+            current = trace.steps[k - 1].node if k else None
+            if current is not None:
+                known.add(current)
+            elements = everything if k == 0 else sorted(touched(previous) | touched(current))
+            yield [(element, look(element, k, current)) for element in elements]
+            previous = current
+
+    drawn = timeline_of(frames())
+    return deck_json(
+        title=title or f"{graph.text} · forward mode, ∂/∂{trace.wrt}",
+        graph=graph,
+        svg=svg_template(layout_svg(graph, drawn.widest)),
+        frames=[
+            Frame(PHASE if k else "start", explanation_html(explain_forward_mode(trace, k)), patch)
+            for k, patch in enumerate(drawn.patches)
+        ],
+        phases=[PhaseSpan(PHASE, TITLE, 1, len(trace))] if len(trace) else [],
+        chips=0,
+        local="symbolic",
+    )

@@ -53,7 +53,7 @@ def test_the_control_lists_each_subexpression_by_its_text_and_collapses_it():
     assert len(collapsed["frames"]) < len(full["frames"])
     ((element, box),) = collapsed["boxes"].items()
     assert box == {"node": found[-1].number, "text": "sigmoid(w1·x1 + w2·x2 + w3·x3 + b)"}
-    assert "bp-collapsed" in collapsed["frames"][0]["patch"][element][0]
+    assert "bp-collapsed" in collapsed["frames"][0]["patch"][element]["classes"]
     assert link(at)["collapse"] == [str(found[-1].number)]
 
 
@@ -94,7 +94,9 @@ def test_hide_constants_writes_each_constant_into_its_box():
     hidden = deck(at)
     assert operations(hidden) == operations(full) == 3
     assert len(hidden["frames"]) < len(full["frames"])  # no constant boxes to order
-    svg_texts = " ".join(look[1][0] for look in hidden["frames"][0]["patch"].values() if look[1])
+    svg_texts = " ".join(
+        look["texts"][0] for look in hidden["frames"][0]["patch"].values() if look["texts"]
+    )
     assert "2·x" in svg_texts and "3·y" in svg_texts
     assert not hidden.get("boxes")  # not clickable: the toggle brings the constants back
     assert link(at)["hide_constants"] == ["true"]

@@ -61,8 +61,8 @@ def marked(deck: dict) -> dict[str, int]:
     """Each element ever drawn with bp-warn, and the first frame that does it."""
     first: dict[str, int] = {}
     for k, frame in enumerate(deck["frames"]):
-        for element, (classes, _texts) in frame["patch"].items():
-            if "bp-warn" in classes.split():
+        for element, look in frame["patch"].items():
+            if "bp-warn" in look["classes"].split():
                 first.setdefault(element, k)
     return first
 
@@ -99,7 +99,7 @@ def test_the_diagram_marks_that_node_from_the_step_it_appears(case):
     first = marked(case["deck"])
     assert set(first) == {node_id(node)}
     assert first[node_id(node)] == forward_frame(trace, node)
-    shown = case["deck"]["frames"][first[node_id(node)]]["patch"][node_id(node)][1]
+    shown = case["deck"]["frames"][first[node_id(node)]]["patch"][node_id(node)]["texts"]
     assert number_text(case["value"]) in shown
 
 
@@ -195,7 +195,7 @@ def test_tan_at_half_pi_is_large_not_infinite(text):
     deck = deck_data(trace, title=text)
     assert not marked(deck)
     assert any(
-        "1.633e16" in "".join(look[1])
+        "1.633e16" in "".join(look["texts"])
         for frame in deck["frames"]
         for look in frame["patch"].values()
     )

@@ -163,8 +163,8 @@ def test_forward_mode_deck_has_the_players_format() -> None:
     final = {}
     for frame in deck["frames"]:
         final.update(frame["patch"])
-    assert final["bp-n5"][1][2:] == ["6", "∂/∂b = 5"]
-    assert final["bp-e5-0"][1] == ["3", "local 2"]
+    assert final["bp-n5"]["texts"][2:] == ["6", "∂/∂b = 5"]
+    assert final["bp-e5-0"]["texts"] == ["3", "local 2"]
 
 
 # -- the backward pass in a chosen order -------------------------------------------------------
@@ -254,10 +254,10 @@ def test_the_early_node_is_explained_and_marked_on_the_diagram() -> None:
     assert "arrives too late" in explain(trace, len(trace)).as_text()
     deck = deck_data(trace)
     mul = "bp-n2"
-    assert "bp-warn" not in deck["frames"][k - 1]["patch"].get(mul, ["", []])[0]
-    assert "bp-warn" in deck["frames"][k]["patch"][mul][0].split()
+    assert "bp-warn" not in deck["frames"][k - 1]["patch"].get(mul, {"classes": ""})["classes"]
+    assert "bp-warn" in deck["frames"][k]["patch"][mul]["classes"].split()
     # The mark stays on every later look of the node.
-    later = [f["patch"][mul][0] for f in deck["frames"][k:] if mul in f["patch"]]
+    later = [f["patch"][mul]["classes"] for f in deck["frames"][k:] if mul in f["patch"]]
     assert later and all("bp-warn" in c.split() for c in later)
     assert [p["name"] for p in deck["phases"]] == ["forward", "backward"]
 

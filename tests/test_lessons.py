@@ -296,7 +296,7 @@ def test_the_wrong_order_gives_a_different_gradient() -> None:
     search, chosen = players(at)
     assert search["deck"]["frames"][search["options"]["step"]]["phase"] == "order"
     assert any(
-        "bp-warn" in look[0]
+        "bp-warn" in look["classes"]
         for frame in chosen["deck"]["frames"]
         for look in frame["patch"].values()
     )

@@ -18,6 +18,7 @@ import pytest
 
 import engine
 from drawing import build_diagram, deck_data, standalone_html
+from drawing.diagram import Element
 from engine.boxes import box_code, box_names, box_text
 from engine.explain import explain
 from engine.ops import OPS, F, Op
@@ -102,8 +103,7 @@ def test_trace_and_explanations(registered) -> None:
 def test_diagram_deck_and_slide_file(registered) -> None:
     trace = engine.parse("softplus(2x)").trace({"x": 0.3})
     diagram = build_diagram(trace)
-    box = f"bp-n{trace.graph.output}"
-    assert diagram.patches[0][box].texts[0] == "softplus"
+    assert diagram.patches[0][Element.box(trace.graph.output)].texts[0] == "softplus"
     assert ">softplus<" in diagram.svg_at(0)
     deck = deck_data(trace)
     assert len(deck["frames"]) == len(trace) + 1

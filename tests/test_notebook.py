@@ -158,7 +158,9 @@ def test_a_ready_trace_is_shown_as_it_is():
     player = Player(wrong)
     assert player.trace is wrong and player.last == len(wrong)
     assert any(
-        "bp-warn" in look[0] for frame in player.deck["frames"] for look in frame["patch"].values()
+        "bp-warn" in look["classes"]
+        for frame in player.deck["frames"]
+        for look in frame["patch"].values()
     )
     with pytest.raises(PlayerError, match="no values"):
         Player(wrong, x=1)

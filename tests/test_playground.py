@@ -131,7 +131,9 @@ def test_mode_eps_and_tree_come_from_the_link():
     assert data["deck"]["local"] == "numerical"
     # The tree draws x·y once per use: two × boxes instead of one.
     multiply_boxes = sum(
-        1 for look in data["deck"]["frames"][0]["patch"].values() if look[1] and look[1][0] == "×"
+        1
+        for look in data["deck"]["frames"][0]["patch"].values()
+        if look["texts"] and look["texts"][0] == "×"
     )
     assert multiply_boxes == 2
     assert "central difference" in data["deck"]["frames"][-3]["html"]

@@ -35,7 +35,7 @@ def box_names(at) -> list[str]:
     """The last line under each box in the player's first frame: the name shown there."""
     [shown] = players(at)
     patch = shown["deck"]["frames"][0]["patch"]
-    return [look[1][-1] for element, look in patch.items() if element.startswith("bp-n")]
+    return [look["texts"][-1] for element, look in patch.items() if element.startswith("bp-n")]
 
 
 def test_the_code_for_the_course_function_is_python_and_gives_its_gradient(tmp_path) -> None:
