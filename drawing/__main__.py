@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import engine
-from engine.__main__ import add_trace_options, assignment, trace_of
+from engine.__main__ import add_choice, add_trace_options, assignment, trace_of
 
 from .deck import deck_data, standalone_html
 from .diagram import build_diagram
@@ -79,12 +79,7 @@ def arguments() -> argparse.ArgumentParser:
         metavar="DIR",
         help="write one SVG per step, DIR/step-000.svg … (DIR is created)",
     )
-    parser.add_argument(
-        "--theme",
-        choices=["light", "dark"],
-        default="light",
-        help="colours of the slides and SVGs (default: light)",
-    )
+    add_choice(parser, "--theme", ("light", "dark"), "colours of the slides and SVGs")
     parser.add_argument(
         "--present",
         action="store_true",

@@ -328,15 +328,20 @@ def _label(lines: tuple[str, ...]) -> str:
     return _dot_string("\n".join(t or " " for t in lines))
 
 
-def dot_source(graph: Graph, widest: dict[Element, tuple[str, ...]]) -> str:
-    """DOT for the layout: each line of each label at the widest text it will ever show."""
-    bounded = f", {LARGE_GRAPH_LAYOUT}" if len(graph.nodes) > LARGE_GRAPH else ""
-    lines = [
+def _dot_header(graph_style: str) -> list[str]:
+    """The DOT's opening lines: the graph's, every box's and every edge's attributes."""
+    return [
         "digraph backprop {",
-        f"  graph [{GRAPH_STYLE}{bounded}];",
+        f"  graph [{graph_style}];",
         f"  node [{NODE_STYLE}];",
         f"  edge [{EDGE_STYLE}];",
     ]
+
+
+def dot_source(graph: Graph, widest: dict[Element, tuple[str, ...]]) -> str:
+    """DOT for the layout: each line of each label at the widest text it will ever show."""
+    bounded = f", {LARGE_GRAPH_LAYOUT}" if len(graph.nodes) > LARGE_GRAPH else ""
+    lines = _dot_header(GRAPH_STYLE + bounded)
     for node in graph.nodes:
         box = Element.box(node.id)
         lines.append(f'  "{box.id}" [id="{box.id}", label={_label(widest[box])}];')
@@ -369,12 +374,7 @@ def placed_source(graph: Graph, widest: dict[Element, tuple[str, ...]]) -> str:
     that drawing itself, faster; this is the check that it draws the boxes Graphviz would."""
     node_lines, edge_lines = _label_lines(graph, widest)
     layout = layered_layout(graph, node_lines, edge_lines, text_width)
-    lines = [
-        "digraph backprop {",
-        f"  graph [{GRAPH_STYLE}, splines=line];",
-        f"  node [{NODE_STYLE}];",
-        f"  edge [{EDGE_STYLE}];",
-    ]
+    lines = _dot_header(GRAPH_STYLE + ", splines=line")
     # Graphviz's y grows upwards.
     for node in graph.nodes:
         element = Element.box(node.id)

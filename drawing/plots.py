@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -175,6 +176,38 @@ def _break_poles(x: np.ndarray, y: np.ndarray, lo: float, hi: float):
         return x, y
     middle = (x[cut] + x[cut + 1]) / 2
     return np.insert(x, cut + 1, middle), np.insert(y, cut + 1, np.nan)
+
+
+@dataclass(frozen=True)
+class _Curve:
+    """A curve over the grid as the legend and the hover name it."""
+
+    name: str
+    uid: str  # keeps the curve's identity across reruns
+    color: str
+    hover: str  # Plotly's hovertemplate, before its <extra></extra>
+
+
+def _curve(
+    x: np.ndarray,
+    y: np.ndarray,
+    view: tuple[float, float],
+    curve: _Curve,
+    width: float = LINE_WIDTH,
+    dash: str | None = None,
+) -> go.Scatter:
+    """A line through the grid's points, cut where it jumps across the view at a pole."""
+    cx, cy = _break_poles(x, y, *view)
+    line = dict(color=curve.color, width=width) | ({"dash": dash} if dash else {})
+    return go.Scatter(
+        x=cx,
+        y=cy,
+        mode="lines",
+        name=curve.name,
+        uid=curve.uid,
+        line=line,
+        hovertemplate=curve.hover + "<extra></extra>",
+    )
 
 
 def _undefined_intervals(x: np.ndarray, f: np.ndarray) -> list[tuple[float, float]]:
@@ -396,49 +429,15 @@ def function_and_derivative(
     f_range = _view_range([f], [f0])
     d_range = _view_range([exact, central], [d0])
 
-    fx, fy = _break_poles(x, f, *f_range)
-    fig.add_trace(
-        go.Scatter(
-            x=fx,
-            y=fy,
-            mode="lines",
-            name="f",
-            uid="f",
-            line=dict(color=FUNCTION_COLOR, width=LINE_WIDTH),
-            hovertemplate="f(%{x:.4g}) = %{y:.6g}<extra></extra>",
-        ),
-        row=1,
-        col=1,
-    )
-    ex, ey = _break_poles(x, exact, *d_range)
-    fig.add_trace(
-        go.Scatter(
-            x=ex,
-            y=ey,
-            mode="lines",
-            name=f"{df} by autodiff",
-            uid="autodiff",
-            line=dict(color=EXACT_COLOR, width=LINE_WIDTH + 1),
-            hovertemplate="autodiff: %{y:.10g}<extra></extra>",
-        ),
-        row=2,
-        col=1,
-    )
+    f_line = _Curve("f", "f", FUNCTION_COLOR, "f(%{x:.4g}) = %{y:.6g}")
+    fig.add_trace(_curve(x, f, f_range, f_line), row=1, col=1)
+    autodiff = _Curve(f"{df} by autodiff", "autodiff", EXACT_COLOR, "autodiff: %{y:.10g}")
+    fig.add_trace(_curve(x, exact, d_range, autodiff, width=LINE_WIDTH + 1), row=2, col=1)
     # Dashed on top of the solid autodiff curve: where they agree, both stay visible.
-    cx, cy = _break_poles(x, central, *d_range)
-    fig.add_trace(
-        go.Scatter(
-            x=cx,
-            y=cy,
-            mode="lines",
-            name=f"central difference, ε = {eps:g}",
-            uid="central",
-            line=dict(color=NUMERIC_COLOR, width=LINE_WIDTH, dash="dash"),
-            hovertemplate="central: %{y:.10g}<extra></extra>",
-        ),
-        row=2,
-        col=1,
+    difference = _Curve(
+        f"central difference, ε = {eps:g}", "central", NUMERIC_COLOR, "central: %{y:.10g}"
     )
+    fig.add_trace(_curve(x, central, d_range, difference, dash="dash"), row=2, col=1)
 
     fig.add_vline(x=x0, line=dict(color=POINT_COLOR, width=1.5, dash="dot"), row="all", col=1)
     if math.isfinite(f0):
@@ -523,18 +522,7 @@ def secant_and_tangent(graph: engine.Graph, variable: str, values: Values, eps: 
     y_range = _view_range([f], [f0, fm, fp])
 
     fig = go.Figure()
-    fx, fy = _break_poles(x, f, *y_range)
-    fig.add_trace(
-        go.Scatter(
-            x=fx,
-            y=fy,
-            mode="lines",
-            name="f",
-            uid="f",
-            line=dict(color=FUNCTION_COLOR, width=LINE_WIDTH),
-            hovertemplate="f(%{x:.6g}) = %{y:.6g}<extra></extra>",
-        )
-    )
+    fig.add_trace(_curve(x, f, y_range, _Curve("f", "f", FUNCTION_COLOR, "f(%{x:.6g}) = %{y:.6g}")))
     notes = []
     # The tangent first, so the dashed secant stays visible on top when the two coincide.
     if math.isfinite(tangent_slope) and math.isfinite(f0):

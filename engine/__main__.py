@@ -26,14 +26,20 @@ def assignment(text: str) -> tuple[str, float]:
         ) from None
 
 
+def add_choice(
+    parser: argparse.ArgumentParser, flag: str, choices: tuple[str, ...], help: str
+) -> None:
+    """An option that takes one of a few words, the first by default (which the help says)."""
+    parser.add_argument(
+        flag, choices=choices, default=choices[0], help=f"{help} (default: {choices[0]})"
+    )
+
+
 def add_trace_options(parser: argparse.ArgumentParser, tree: str) -> None:
     """The options of both command lines that choose the trace: `tree` is the caller's help."""
     parser.add_argument("--tree", action="store_true", help=tree)
-    parser.add_argument(
-        "--local",
-        choices=["symbolic", "numerical"],
-        default="symbolic",
-        help="how each box's local derivative is taken (default: symbolic)",
+    add_choice(
+        parser, "--local", ("symbolic", "numerical"), "how each box's local derivative is taken"
     )
     parser.add_argument(
         "--eps",
