@@ -27,6 +27,7 @@ from ui.pytorch import (
     torch_result,
 )
 from ui.url import number_param
+from ui.widgets import variable_inputs
 from ui.work import parse, variables_of
 
 PAGE = "pytorch"
@@ -78,18 +79,7 @@ except engine.ParseError as err:
     st.stop()
 
 if not clean and graph.variables:
-    columns = st.columns(max(len(graph.variables), 4))
-    for column, name in zip(columns, graph.variables, strict=False):
-        state["values"].setdefault(name, 1.0)
-        st.session_state.setdefault(f"{PAGE}:value:{name}", state["values"][name])
-        state["values"][name] = column.number_input(
-            name,
-            key=f"{PAGE}:value:{name}",
-            step=0.1,
-            format="%g",
-            min_value=-LIMIT,
-            max_value=LIMIT,
-        )
+    variable_inputs(PAGE, state, graph.variables, limit=LIMIT)
 values = tuple((n, float(state["values"].get(n, 1.0))) for n in graph.variables)
 made = built(state["expr"], values)
 shown = torch_deck(state["expr"], values)

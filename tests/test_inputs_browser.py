@@ -141,16 +141,25 @@ def test_player_on_the_first_screen(sized, app_url, path):
     assert not page.errors
 
 
-@pytest.mark.parametrize("page_path", ["forward-mode", "practice"])
+# Each lesson with a field per variable, and how it labels a variable's field.
+LESSONS = {
+    "forward-mode": "{}",
+    "practice": "{}",
+    "pytorch": "{}",
+    "gradient-descent": "{} at the start",
+}
+
+
+@pytest.mark.parametrize("page_path", sorted(LESSONS))
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
 def test_lesson_inputs_fit_twelve_variables(sized, app_url, page_path, viewport):
-    names = engine.parse(NEURON_12).variables
+    labels = [LESSONS[page_path].format(name) for name in engine.parse(NEURON_12).variables]
     page = sized(viewport)
     page.goto(f"{app_url}/{page_path}?expr={quote(NEURON_12)}")
-    page.get_by_role("spinbutton", name=names[-1], exact=True).wait_for(timeout=90_000)
+    page.get_by_role("spinbutton", name=labels[-1], exact=True).wait_for(timeout=90_000)
     settle(page)
-    assert_labels_whole(page, set(names))
-    assert_fields_whole(page, list(names))
+    assert_labels_whole(page, set(labels))
+    assert_fields_whole(page, labels)
     screenshot(page, f"inputs-{page_path}-12-{viewport['width']}")
     assert not page.errors
 

@@ -15,6 +15,7 @@ from engine.descent import MAX_STEPS, Run, Step, gradient_step, train
 from engine.explain import number_text
 from ui.page import example_chooser, theme
 from ui.url import number_param
+from ui.widgets import input_row, nudge
 from ui.work import parse, slides
 
 
@@ -92,22 +93,22 @@ def show_plots(graph: Graph, run: Run, page: str) -> None:
 def parameter_inputs(
     page: str, state: dict, names: Sequence[str], limit: float, on_change: Callable[[], None]
 ) -> None:
-    """Where each parameter starts, and the learning rate, in one row."""
-    columns = st.columns(len(names) + 1)
-    for column, name in zip(columns, names, strict=False):
+    """Where each parameter starts, and the learning rate, in one row that wraps."""
+    row = input_row(f"{page}-values")
+    for name in names:
         state["values"].setdefault(name, 0.5)
         st.session_state.setdefault(f"{page}:value:{name}", state["values"][name])
-        state["values"][name] = column.number_input(
+        state["values"][name] = row.number_input(
             f"{name} at the start",
             key=f"{page}:value:{name}",
-            step=0.1,
+            step=nudge(st.session_state[f"{page}:value:{name}"]),
             format="%g",
             min_value=-limit,
             max_value=limit,
             on_change=on_change,
         )
     st.session_state.setdefault(f"{page}:lr", state["lr"])
-    state["lr"] = columns[-1].number_input(
+    state["lr"] = row.number_input(
         "Learning rate lr",
         key=f"{page}:lr",
         format="%g",
