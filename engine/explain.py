@@ -359,9 +359,6 @@ def search_state(trace: Trace, k: int) -> tuple[list[int], set[int], list[int]]:
 _searches = threading.local()  # per thread: (trace, k, the search's state after step k)
 
 
-_search = search_state
-
-
 def _names(graph: Graph, nodes: Sequence[int], end: str) -> str:
     """Nodes named in order while a student can take them in; a long list (a large graph's
     stack or order, hundreds of names) is its count and the names at its end."""

@@ -53,6 +53,9 @@ class Edge:
     position: int  # which argument of the target: x*x has two edges, positions 0 and 1
 
 
+Search = Literal["enter", "finish", "skip"]  # a move of the depth-first search
+
+
 class Visit(NamedTuple):
     """A node's turn in the backward walk: where its d_out goes."""
 
@@ -233,7 +236,7 @@ class Graph:
         # A graph never changes, so one search serves every gradient.
         return tuple(node for action, node, _ in self.depth_first_search() if action == "finish")
 
-    def depth_first_search(self):
+    def depth_first_search(self) -> Iterator[tuple[Search, int, int | None]]:
         """Yield ('enter' | 'finish' | 'skip', node, via) as the search from the output runs.
 
         'skip' is an edge to a node already entered: the fan-out the order has to respect.
