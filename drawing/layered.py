@@ -251,15 +251,24 @@ def layered_layout(
 
     # Edges leave a box's right side in its middle and enter the left side of the box that
     # reads them, its arguments spread from top to bottom in order (so x*x has two lines).
-    # An edge that skips columns runs round them, above or below whichever is the shorter
-    # way, so that no line crosses a box: x*x*…*x's x feeds its products from one line under
-    # the chain. Each label sits on its line, in the middle of the gap before the box it
-    # enters, above the line (below for the lower of two arguments).
+    # An edge that skips columns runs under (or over) each of them, so that no line crosses a
+    # box: x*x*…*x's x feeds its products from one line under the chain. Each label sits on
+    # its line, in the middle of the gap before the box it enters, above the line (below for
+    # the lower of two arguments).
     tops = [math.inf] * len(ranks)
     bottoms = [-math.inf] * len(ranks)
     for box, c in zip(boxes, column, strict=True):
         tops[c] = min(tops[c], box.y - box.height / 2)
         bottoms[c] = max(bottoms[c], box.y + box.height / 2)
+    sides = []  # (lane per column, climbing summed up to each column, next change)
+    for lane in ([b + NODE_GAP for b in bottoms], [t - NODE_GAP for t in tops]):
+        climbed = [0.0] * len(lane)
+        for k in range(1, len(lane)):
+            climbed[k] = climbed[k - 1] + abs(lane[k] - lane[k - 1])
+        change = [len(lane)] * len(lane)
+        for k in range(len(lane) - 2, -1, -1):
+            change[k] = k + 1 if lane[k + 1] != lane[k] else change[k + 1]
+        sides.append((lane, climbed, change))
     edges: dict[tuple[int, int], tuple[Point, ...]] = {}
     labels: dict[tuple[int, int], Point] = {}
     for node in graph.nodes:
@@ -267,7 +276,6 @@ def layered_layout(
         c = column[node.id]
         count = len(node.args)
         gap_right = target.x - target.width / 2
-        gap_left = left[c] - COLUMN_GAP - entering[c] - SLACK
         for position, a in enumerate(node.args):
             source = boxes[a]
             start = (source.x + source.width / 2, source.y)
@@ -278,21 +286,31 @@ def layered_layout(
             out_of = left[column[a]] + widest[column[a]]
             points = [start, (out_of, start[1])]
             if c - column[a] > 1:
-                between = range(column[a] + 1, c)
-                above = min(tops[k] for k in between) - NODE_GAP
-                below = max(bottoms[k] for k in between) + NODE_GAP
-                lane = (
-                    above
-                    if abs(start[1] - above) + abs(end[1] - above)
-                    < abs(start[1] - below) + abs(end[1] - below)
-                    else below
-                )
-                into = (out_of + left[column[a] + 1]) / 2  # the middle of the next gap
-                points += [(into, lane), (gap_left, lane)]
+                # Under (or over) each column it skips, clear of its boxes, changing height
+                # only across the gaps between columns: the side with less climbing. Sums and
+                # runs of equal height are precomputed, so this costs the number of changes.
+                first, last = column[a] + 1, c - 1
+                climbs = [
+                    abs(start[1] - lane[first])
+                    + abs(end[1] - lane[last])
+                    + climbed[last]
+                    - climbed[first]
+                    for lane, climbed, _ in sides
+                ]
+                lane, _, change = sides[climbs.index(min(climbs))]
+                k = first
+                while k <= last:
+                    run_end = min(change[k], last + 1) - 1  # the run's last column
+                    points += [(left[k], lane[k]), (left[run_end] + widest[run_end], lane[k])]
+                    k = run_end + 1
             points += [(left[c], end[1]), end]
             drawn = [points[0]]
             for point in points[1:]:
-                if abs(point[0] - drawn[-1][0]) + abs(point[1] - drawn[-1][1]) > 0.01:
+                if abs(point[0] - drawn[-1][0]) + abs(point[1] - drawn[-1][1]) <= 0.01:
+                    continue
+                if len(drawn) > 1 and drawn[-2][1] == drawn[-1][1] == point[1]:
+                    drawn[-1] = point  # one piece for a level run
+                else:
                     drawn.append(point)
             # The label on the slanting piece across the gap before the target's column.
             (x0, y0), (x1, y1) = points[-3], points[-2]
