@@ -239,7 +239,10 @@ def _undefined_reason(graph: engine.Graph, point: Mapping[str, float]) -> str:
             and not np.isfinite(values[node.id])
             and all(np.isfinite(values[a]) for a in node.args)
         ):
-            return op.domain or f"{op.name} is not defined there"
+            return (
+                op.domain_at(*(float(values[a]) for a in node.args))
+                or f"{op.name} is not defined there"
+            )
     return "f is not defined there"
 
 

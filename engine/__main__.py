@@ -10,7 +10,7 @@ import sys
 
 from . import ParseError, Trace, VariablesWording, parse, read_as
 from .explain import explain
-from .format import json_number
+from .format import json_number, number_text
 
 
 def assignment(text: str) -> tuple[str, float]:
@@ -116,11 +116,12 @@ def main(argv: list[str] | None = None) -> int:
         for k in range(len(trace) + 1):
             print(f"[{k}/{len(trace)}] {explain(trace, k).as_text()}")
         print()
-    print(f"value: {trace.value:.10g}")
+    # Numbers as the explanations write them (−5.467, 1e−8); --json keeps full floats.
+    print(f"value: {number_text(trace.value)}")
     for name, g in trace.gradient.items():
         # nan or inf is never stated as a gradient without a word on what happened.
         said = "" if math.isfinite(g) else " (not a gradient: see the warning below)"
-        print(f"d/d{name}: {g:.10g}{said}")
+        print(f"d/d{name}: {number_text(g)}{said}")
     for _, message in trace.warnings:
         print(f"warning: {message}")
     for note in trace.notes:

@@ -16,6 +16,7 @@ from typing import Literal
 
 import numpy as np
 
+from .explain import who
 from .format import number_text
 from .numeric import central_difference
 from .trace import Trace
@@ -166,5 +167,5 @@ def _kink_within(trace: Trace, inputs: dict[str, np.float64], name: str, eps: fl
         before = tuple(float(below[a]) for a in node.args)
         after = tuple(float(above[a]) for a in node.args)
         if op.kink_between(before, after):
-            return f"{node.symbol} (node {node.id + 1})"
+            return who(graph, node.id)
     return None

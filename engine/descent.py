@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Literal
 
-from .explain import number_text
+from .explain import number_text, who
 from .graph import Graph
 
 #: How many steps a run may take at most (a link or the Train button asks for at most this).
@@ -205,7 +205,8 @@ def _where(graph: Graph, values: list | None) -> str:
         return ""
     for node in graph.nodes:
         if node.op is not None and node.op.domain and not math.isfinite(float(values[node.id])):
-            return f" ({node.op.domain} at {graph.node_text(node.id)})"
+            why = node.op.domain_at(*(float(values[a]) for a in node.args))
+            return f" ({why} at {who(graph, node.id)})"
     return ""
 
 

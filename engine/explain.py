@@ -713,7 +713,8 @@ def _backward(trace: Trace, step: BackwardStep) -> Explanation:
     if step.sends and any(send.undefined for send in step.sends):
         op = OPS[node.label]
         value = trace.values[step.node]
-        reason = f": {op.domain}" if op.domain else ""
+        why = op.domain_at(*(trace.values[a] for a in node.args))
+        reason = f": {why}" if why else ""
         lines.append(
             L(
                 W(

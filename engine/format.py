@@ -46,6 +46,17 @@ def number_power_text(v: float, digits: int = 2) -> str:
     )
 
 
+def step_text(v: float) -> str:
+    """A step size such as eps, as a power of ten where it is one, for the stops of a slider
+    that all read alike: 1, 10⁻¹, 10⁻⁴, 10⁻¹²; any other as `number_power_text` (5·10⁻³)."""
+    v = float(v)
+    if v > 0 and math.isfinite(v):
+        k = round(math.log10(v))
+        if math.isclose(v, 10.0**k, rel_tol=1e-12):
+            return "1" if k == 0 else "10" + superscript(k)
+    return number_power_text(v)
+
+
 def number_latex(v: float, wrap_negative: bool = False, digits: int = 4) -> str:
     """LaTeX: 15.78, {-1}, 1 \\times 10^{-8}, \\mathrm{nan}, \\infty. With `wrap_negative`, a
     negative number or a power of ten is parenthesised, as an argument or a base must be.

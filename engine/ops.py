@@ -103,6 +103,18 @@ class Op:
     # values, each position's derivative on this piece and the piece's condition in the
     # argument names (relu at 2: 1 and z > 0); None keeps the general formulas.
     piece: Callable[..., tuple[tuple[Formula, str], ...] | None] | None = None
+    # Which of the domain's reasons applies at these arguments ("" where none is known).
+    domain_case: Callable[..., str] | None = None
+
+    def domain_at(self, *args: float) -> str:
+        """Why the operation has no finite value at these arguments: the one reason of its
+        domain that applies (0 to a negative power), or the whole domain if none is told."""
+        if self.domain_case is not None:
+            with np.errstate(all="ignore"):
+                case = self.domain_case(*(float(a) for a in args))
+            if case:
+                return case
+        return self.domain
 
     def forms(self, constants: tuple[float | None, ...] = ()) -> Forms:
         """The formula and local-derivative formulas, with constant arguments written in."""
@@ -176,6 +188,18 @@ def _pow_with_constants(constants: tuple[float | None, ...]) -> Forms | None:
         base,
         F("a^b·ln a", r"a^{b}\ln a", "a ** b * log(a)"),
     )
+
+
+def _pow_domain(a: float, b: float) -> str:
+    if math.isnan(a) or math.isnan(b):
+        return ""
+    if a < 0 and math.isfinite(b) and not b.is_integer():
+        return "a negative number to a fractional power has no real value"
+    if a == 0 and b < 0:
+        return "zero to a negative power divides by zero"
+    if math.isfinite(a) and math.isfinite(b) and math.isinf(float(np.power(a, b))):
+        return "the result is beyond the largest float (about 1.8·10³⁰⁸)"
+    return ""
 
 
 def _pow_exponent_derivative(a: Number, b: Number) -> Number:
@@ -286,6 +310,7 @@ OPS: dict[str, Op] = {
             class_name="Power",
             with_constants=_pow_with_constants,
             named_forms=(NamedForm("square", "Square", (None, 2.0)),),
+            domain_case=_pow_domain,
         ),
         Op(
             "neg",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, cast
 
 import numpy as np
 
-from .format import not_finite_text, number_text, paren_text
+from .format import not_finite_text, number_text, paren_text, subscript
 from .ops import OPS, Number, Op
 
 if TYPE_CHECKING:
@@ -245,7 +245,7 @@ def call_text(node: Node, inputs: Sequence[float]) -> str:
 
 def _who(graph: Graph, node_id: int) -> str:
     node = graph.nodes[node_id]
-    return f"{node.symbol} (node {node_id + 1})" if node.kind == "operation" else node.label
+    return f"{node.symbol} (v{subscript(node_id + 1)})" if node.kind == "operation" else node.symbol
 
 
 @dataclass(frozen=True)
@@ -285,7 +285,8 @@ def numerical_local(
             for side, f_side, arg in (("−", f_minus, minus), ("+", f_plus, plus)):
                 if not math.isfinite(f_side):
                     where = f"{name} {side} eps = {number_text(arg[position])}"
-                    reason = f" ({op.domain})" if op.domain else ""
+                    why = op.domain_at(*arg)
+                    reason = f" ({why})" if why else ""
                     problem = (
                         f"{where} leaves the domain of {op.name}{reason}: "
                         f"f({number_text(arg[position])}) = {number_text(f_side)}, so "
@@ -374,17 +375,15 @@ def build_trace(
     for node in nodes:
         if node.kind != "operation":
             if not math.isfinite(values[node.id]):
-                warnings[node.id] = (
-                    f"{node.label} = {not_finite_text(values[node.id])} at node {node.id + 1}"
-                )
+                warnings[node.id] = f"{node.symbol} = {not_finite_text(values[node.id])}"
             continue
         args = tuple(values[a] for a in node.args)
         warning = None
         if not math.isfinite(values[node.id]) and all(map(math.isfinite, args)):
             op = OPS[node.label]
             warning = (
-                f"{call_text(node, args)} = {not_finite_text(values[node.id])} at node "
-                f"{node.id + 1}" + (f": {op.domain}" if op.domain else "")
+                f"{call_text(node, args)} = {not_finite_text(values[node.id])} at "
+                f"{_who(graph, node.id)}" + (f": {why}" if (why := op.domain_at(*args)) else "")
             )
             warnings[node.id] = warning
         steps.append(ForwardStep(node.id, args, values[node.id], warning))
@@ -486,7 +485,7 @@ def build_trace(
                                     Note(
                                         node_id,
                                         "eps",
-                                        f"{op.name} at node {node_id + 1}: {result.problem}",
+                                        f"{_who(graph, node_id)}: {result.problem}",
                                         a,
                                     )
                                 )
@@ -570,6 +569,22 @@ def build_trace(
     )
 
 
+def _infinite_slope(node: Node, args: Sequence[float]) -> bool:
+    """True where a local derivative is infinite because the slope is (log at 0, ln 0 in
+    x^x at 0), not because a finite number went beyond the largest float: with the wider
+    range of long doubles, each infinite local derivative stays infinite."""
+    op = OPS[node.label]
+    wide = [np.longdouble(v) for v in args]
+    if np.finfo(np.longdouble).max <= np.finfo(np.float64).max:
+        return False  # no wider floats here: the overflow note stays
+    with np.errstate(all="ignore"):
+        for derivative in op.local_derivatives:
+            narrow = float(derivative(*[np.float64(v) for v in args]))
+            if math.isinf(narrow) and np.isfinite(derivative(*wide)):
+                return False
+    return True
+
+
 def _first_non_finite(
     graph: Graph,
     node_id: int,
@@ -593,8 +608,16 @@ def _first_non_finite(
     if not math.isfinite(local):
         if kink or numerical:
             return []  # the kink's or the eps's note says why
-        kind: NoteKind = "overflow" if math.isinf(local) else "undefined"
-        why = f"beyond {LARGEST}" if kind == "overflow" else "the derivative does not exist there"
+        infinite = math.isinf(local) and _infinite_slope(node, args)
+        kind: NoteKind = "overflow" if math.isinf(local) and not infinite else "undefined"
+        why = (
+            "the slope is infinite there: the derivative tends to "
+            f"{'−∞' if local < 0 else '+∞'}, so there is no finite derivative"
+            if infinite
+            else f"beyond {LARGEST}"
+            if kind == "overflow"
+            else "the derivative does not exist there"
+        )
         return [
             Note(
                 node_id,
@@ -666,12 +689,12 @@ def backward_in_order(
             twice.append(n)
         seen.add(n)
     if twice:
-        raise ValueError(f"the order lists node {twice[0] + 1} more than once")
+        raise ValueError(f"the order lists {_who(graph, twice[0])} more than once")
     missing = [n.id for n in graph.nodes if graph.needs_gradient[n.id] and n.id not in seen]
     if missing:
         raise ValueError(
-            "the order leaves out node "
-            + ", ".join(str(n + 1) for n in missing)
+            "the order leaves out "
+            + ", ".join(_who(graph, n) for n in missing)
             + ": every node on a path from a variable must fire once"
         )
     return build_trace(graph, inputs, local=local, eps=eps, backward_order=order)

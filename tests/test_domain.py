@@ -28,11 +28,11 @@ APP = "../app.py"
 CASES = [
     ("exp(x)", {"x": 1000.0}, "exp", "exp overflows", math.inf),
     ("log(x)", {"x": 0.0}, "log", "log needs a positive number", -math.inf),
-    ("x^-1", {"x": 0.0}, "pow", "zero to a negative one", math.inf),
+    ("x^-1", {"x": 0.0}, "pow", "zero to a negative power", math.inf),
     ("sqrt(x)", {"x": -1.0}, "sqrt", "sqrt needs a number", math.nan),
     ("exp(1000)", {}, "exp", "exp overflows", math.inf),
     ("log(0)", {}, "log", "log needs a positive number", -math.inf),
-    ("0^-1", {}, "pow", "zero to a negative one", math.inf),
+    ("0^-1", {}, "pow", "zero to a negative power", math.inf),
     ("sqrt(-1)", {}, "sqrt", "sqrt needs a number", math.nan),
     # The value runs on through the nodes above, but it appeared, and is marked, only once.
     ("2 * exp(x) + 1", {"x": 1000.0}, "exp", "exp overflows", math.inf),

@@ -735,17 +735,21 @@ def test_parse_errors_are_value_errors() -> None:
 
 
 def printed_numbers(text: str) -> dict[str, float]:
-    """{'value': ..., 'd/dx': ...} from the CLI's plain output."""
-    return {m[1]: float(m[2]) for m in re.finditer(r"^(value|d/d\w+): (\S+)$", text, re.M)}
+    """{'value': ..., 'd/dx': ...} from the CLI's plain output, written as the explanations
+    write numbers (4 significant digits, −5.467 with a real minus)."""
+    return {
+        m[1]: float(m[2].replace("−", "-"))
+        for m in re.finditer(r"^(value|d/d\w+): (\S+)$", text, re.M)
+    }
 
 
 def test_cli_prints_value_and_gradient(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["log(xy)+exp(xy)", "x=1", "y=2"]) == 0
     out = printed_numbers(capsys.readouterr().out)
     assert set(out) == {"value", "d/dx", "d/dy"}
-    assert close(out["value"], math.log(2) + math.exp(2), rel=1e-9)
-    assert close(out["d/dx"], 1 + 2 * math.exp(2), rel=1e-9)
-    assert close(out["d/dy"], 0.5 + math.exp(2), rel=1e-9)
+    assert close(out["value"], math.log(2) + math.exp(2), rel=5e-4)
+    assert close(out["d/dx"], 1 + 2 * math.exp(2), rel=5e-4)
+    assert close(out["d/dy"], 0.5 + math.exp(2), rel=5e-4)
 
 
 def test_cli_json_is_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -781,7 +785,7 @@ def test_cli_trace_prints_every_step(capsys: pytest.CaptureFixture[str]) -> None
 def test_cli_numerical_local_derivatives(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["exp(x)", "x=0.5", "--local", "numerical", "--eps", "1e-5"]) == 0
     out = printed_numbers(capsys.readouterr().out)
-    assert close(out["d/dx"], math.exp(0.5), rel=1e-8)
+    assert close(out["d/dx"], math.exp(0.5), rel=5e-4)
 
 
 def test_cli_parse_error_shows_a_caret_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

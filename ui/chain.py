@@ -14,6 +14,7 @@ import engine
 from engine.boxes import box as named_box
 from engine.boxes import box_code
 from engine.explain import Explanation, explain
+from engine.format import step_text
 
 from .widgets import linked
 
@@ -84,7 +85,7 @@ def box_inputs(
             st.select_slider,
             "ε for the numerical backward",
             list(stops),
-            format_func=lambda v: f"{v:.0e}",
+            format_func=step_text,
         )
 
 

@@ -18,6 +18,7 @@ from engine.collapse import (
     read_collapse,
     subexpressions,
 )
+from engine.format import step_text
 
 from .page import link_problems, past_the_end, presenter_switch, presenting, theme
 from .player import player
@@ -101,7 +102,7 @@ def options(page: str, state: dict, graph: engine.Graph, eps_choices: Sequence[f
                 st.select_slider,
                 "eps for the boxes' central differences",
                 eps_choices,
-                format_func=lambda v: f"{v:.0e}",
+                format_func=step_text,
             )
 
 

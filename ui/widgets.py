@@ -21,6 +21,7 @@ import streamlit as st
 import engine
 from drawing import standalone_html
 from engine.check import gradient_check as check_gradient
+from engine.format import step_text
 
 from .page import (
     clean_view,
@@ -415,7 +416,7 @@ def gradient_check(
         choices,
         value=state["check_eps"],
         key=f"{page}:check_eps",
-        format_func=lambda v: f"{v:.0e}",
+        format_func=step_text,
     )
     state["check_eps"] = eps
     checks = check_gradient(graph.trace(values), eps=eps)
