@@ -133,6 +133,41 @@ FIRST_SCREEN = f"""
 }}
 """
 
+# Holding a number field's − or + keeps stepping (Streamlit's buttons step once per click): after
+# 0.45 s, one step every 0.12 s until the button is let go or left. Each step is the field's
+# own click, so the value, its bounds and the run it starts are Streamlit's as for any click.
+HOLD_TO_REPEAT = """<script>
+(() => {
+  if (window.backpropLabHold) return;
+  window.backpropLabHold = true;
+  const BUTTONS = '[data-testid="stNumberInputStepUp"], [data-testid="stNumberInputStepDown"]';
+  let timer = null;
+  const stop = () => { clearTimeout(timer); clearInterval(timer); timer = null; };
+  document.addEventListener("pointerdown", (event) => {
+    const button = event.button === 0 && event.target.closest && event.target.closest(BUTTONS);
+    if (!button) return;
+    stop();
+    const which = button.getAttribute("data-testid");
+    const field = button.closest('[data-testid="stNumberInput"]');
+    timer = setTimeout(() => {
+      timer = setInterval(() => {
+        const again = field && field.isConnected
+          && field.querySelector('[data-testid="' + which + '"]');
+        if (!again || again.disabled) { stop(); return; }
+        again.click();
+      }, 120);
+    }, 450);
+  }, true);
+  document.addEventListener("pointerout", (event) => {
+    const button = event.target.closest && event.target.closest(BUTTONS);
+    if (button && !(event.relatedTarget && button.contains(event.relatedTarget))) stop();
+  }, true);
+  for (const type of ["pointerup", "pointercancel", "blur"]) {
+    window.addEventListener(type, stop, true);
+  }
+})();
+</script>"""
+
 # A function that does not parse leaves its last good diagram on screen, dimmed. The clean views
 # (embed, present) drop Streamlit's padding so the player fills an iframe or a projector.
 LOOK = (
@@ -180,7 +215,11 @@ if __name__ == "__main__":
     asked = st.query_params.get("theme", "").lower()
     # One element, so that the page's own content starts where it did.
     st.html(
-        THEME_FROM_LINK.get(asked, "") + LOOK + (CLEAN if clean else "") + SCROLLABLE_FOCUSABLE,
+        THEME_FROM_LINK.get(asked, "")
+        + LOOK
+        + (CLEAN if clean else "")
+        + SCROLLABLE_FOCUSABLE
+        + HOLD_TO_REPEAT,
         unsafe_allow_javascript=True,
     )
     navigation.run()

@@ -194,3 +194,27 @@ def test_typed_values_are_kept_and_steps_nudge(sized, app_url):
     page.wait_for_url(re.compile(r"[?&]x=1\.1(&|$)"), timeout=30_000)
     assert field.input_value() == "1.1"
     assert not page.errors
+
+
+def test_holding_plus_keeps_stepping(sized, app_url):
+    """One click steps once; holding + steps on until it is let go."""
+    page = sized(DESKTOP)
+    open_page(page, f"{app_url}/?expr=sin(x%5E2)&x=1")
+    field = page.get_by_role("spinbutton", name="x", exact=True)
+    plus = page.get_by_test_id("stNumberInput").filter(has=field)
+    plus = plus.get_by_test_id("stNumberInputStepUp")
+    box = plus.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.wait_for_timeout(1500)
+    page.mouse.up()
+    held = float(field.input_value())
+    # 0.45 s before repeating, then a step each 0.12 s: several steps of 0.1, not one.
+    assert 1.3 <= held <= 2.5, held
+    page.wait_for_timeout(600)
+    assert float(field.input_value()) == held  # let go: it stops
+    page.wait_for_url(re.compile(rf"[?&]x={re.escape(field.input_value())}(&|$)"), timeout=30_000)
+    settle(page)
+    shown = f"{held:.4g}"
+    assert shown in player_frame(page).locator("g.bp-node text").all_text_contents()
+    assert not page.errors
