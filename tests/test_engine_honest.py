@@ -16,7 +16,7 @@ import pytest
 
 import engine
 from drawing.deck import deck_data
-from drawing.diagram import node_id, timeline
+from drawing.diagram import Element, timeline
 from engine.__main__ import main
 from engine.check import gradient_check
 from engine.explain import Kind, explain
@@ -299,7 +299,7 @@ def test_a_power_with_the_constant_exponent_2_is_a_square_box(text: str) -> None
     trace = graph.trace(point)
     # The box and every explanation call it by its name in the table, never "^".
     first = timeline(trace).patches[0]
-    assert first[node_id(square.id)].texts[0] == form.name == "square"
+    assert first[Element.box(square.id)].texts[0] == form.name == "square"
     said = all_text(trace)
     assert f"{form.name} (v{engine.explain.subscript(square.id + 1)})" in said
     assert "^ (" not in said and "^(2−1)" not in said and "^2" not in said
@@ -320,7 +320,7 @@ def test_other_powers_stay_powers(text: str) -> None:
     [power] = [n for n in graph.nodes if n.label == "pow"]
     assert power.symbol == "^"
     trace = graph.trace({v: 1.5 for v in graph.variables})
-    assert timeline(trace).patches[0][node_id(power.id)].texts[0] == "^"
+    assert timeline(trace).patches[0][Element.box(power.id)].texts[0] == "^"
     assert "square" not in all_text(trace)
 
 
