@@ -88,6 +88,26 @@ def test_every_page_in_both_themes(page, app_url, path, theme):
     assert not page.errors
 
 
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("path", ["", "chain-rule"])
+def test_every_panel_opened(page, app_url, path, theme):
+    """The panels a page fills only when opened (the link and embed code, the plots) pass too."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{app_url}/{path}?embed_options={theme}_theme")
+    settled(page)
+    panels = page.locator('[data-testid="stExpander"] details')
+    assert panels.count() >= 1
+    for k in range(panels.count()):
+        panel = panels.nth(k)
+        if panel.get_attribute("open") is None:
+            panel.locator("summary").click()
+            settled(page)
+    assert page.locator('[data-testid="stExpander"] details:not([open])').count() == 0
+    assert page.locator('[data-testid="stCode"]').count() >= 1
+    assert serious_violations(page) == []
+    assert not page.errors
+
+
 def phase_of(page) -> str:
     return page.locator(".bp-player .bp-phase").first.inner_text().strip().lower()
 

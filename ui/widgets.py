@@ -373,7 +373,7 @@ def link_and_embed(params: dict[str, str]) -> None:
     st.code(
         f'<iframe src="{link(base, {**params, "embed": "true"})}" width="960" '
         'height="540" style="border:0"></iframe>',
-        language="html",
+        language=None,  # Streamlit's HTML colouring of tags is below AA contrast in both themes
         wrap_lines=True,
     )
 
