@@ -15,6 +15,17 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from ui.page import clean_view
 
+# The lessons in the sidebar's order: file in pages/ (its address with - for _), title, icon.
+LESSONS = [
+    ("central_difference", "Central difference", "straighten"),
+    ("chain_rule", "Chain rule", "link"),
+    ("backpropagation", "Backpropagation", "undo"),
+    ("topological_sort", "Topological sort", "sort"),
+    ("forward_mode", "Forward mode", "redo"),
+    ("practice", "Practice", "quiz"),
+    ("gradient_descent", "Gradient descent", "trending_down"),
+    ("pytorch", "PyTorch", "code"),
+]
 pages = {
     "Backprop Lab": [
         st.Page(
@@ -27,40 +38,12 @@ pages = {
     ],
     "Lessons": [
         st.Page(
-            "pages/central_difference.py",
-            title="Central difference",
-            icon=":material/straighten:",
-            url_path="central-difference",
-        ),
-        st.Page(
-            "pages/chain_rule.py", title="Chain rule", icon=":material/link:", url_path="chain-rule"
-        ),
-        st.Page(
-            "pages/backpropagation.py",
-            title="Backpropagation",
-            icon=":material/undo:",
-            url_path="backpropagation",
-        ),
-        st.Page(
-            "pages/topological_sort.py",
-            title="Topological sort",
-            icon=":material/sort:",
-            url_path="topological-sort",
-        ),
-        st.Page(
-            "pages/forward_mode.py",
-            title="Forward mode",
-            icon=":material/redo:",
-            url_path="forward-mode",
-        ),
-        st.Page("pages/practice.py", title="Practice", icon=":material/quiz:", url_path="practice"),
-        st.Page(
-            "pages/gradient_descent.py",
-            title="Gradient descent",
-            icon=":material/trending_down:",
-            url_path="gradient-descent",
-        ),
-        st.Page("pages/pytorch.py", title="PyTorch", icon=":material/code:", url_path="pytorch"),
+            f"pages/{file}.py",
+            title=title,
+            icon=f":material/{icon}:",
+            url_path=file.replace("_", "-"),
+        )
+        for file, title, icon in LESSONS
     ],
 }
 

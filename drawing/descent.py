@@ -84,20 +84,7 @@ def loss_contour(
         lo, hi = np.percentile(finite, [1, 97])
         if hi > lo:
             levels = (lo, hi, (hi - lo) / 12)
-    fig = go.Figure()
-    fig.add_trace(
-        contour_map(
-            xs,
-            ys,
-            z,
-            (x_var, y_var),
-            "loss",
-            uid="loss-map",
-            line="#777777",
-            label_size=13,
-            levels=levels,
-        )
-    )
+    fig = go.Figure(contour_map(xs, ys, z, (x_var, y_var), "loss", levels))
     fig.add_trace(
         go.Scatter(
             x=xs_path,

@@ -301,20 +301,21 @@ def _point_marker(
     )
 
 
+# How each contour map draws: its trace's uid, its level lines' colour, its labels' size.
+MAPS = {"f": ("surface", "#666666", 14), "loss": ("loss-map", "#777777", 13)}
+
+
 def contour_map(
     xs: np.ndarray,
     ys: np.ndarray,
     z: np.ndarray,
     axes: tuple[str, str],
     name: str,
-    *,
-    uid: str,
-    line: str,
-    label_size: int,
     levels: tuple[float, float, float] | None,
 ) -> go.Contour:
-    """The filled contour map of `name` (f, the loss) over the grid; `levels`: (first, last,
-    spacing) of its level lines, or None for Plotly's own."""
+    """The filled contour map of `name` (f, the loss: see MAPS) over the grid; `levels`: (first,
+    last, spacing) of its level lines, or None for Plotly's own."""
+    uid, line, label_size = MAPS[name]
     x_var, y_var = axes
     contours: dict = dict(
         showlabels=True, labelfont=dict(size=label_size, color="#333333"), coloring="fill"
@@ -878,20 +879,7 @@ def surface_with_gradient(
         above = min(max(math.ceil((z_hi - f0) / size), 1), MAX_LEVELS_EACH_SIDE)
         levels = (f0 - below * size, f0 + above * size, size)
 
-    fig = go.Figure()
-    fig.add_trace(
-        contour_map(
-            xs,
-            ys,
-            z,
-            (x_var, y_var),
-            "f",
-            uid="surface",
-            line="#666666",
-            label_size=14,
-            levels=levels,
-        )
-    )
+    fig = go.Figure(contour_map(xs, ys, z, (x_var, y_var), "f", levels))
 
     notes = []
     if math.isfinite(norm) and norm > 0:

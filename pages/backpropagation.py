@@ -11,7 +11,7 @@ import math
 import streamlit as st
 
 from drawing.plots import surface_with_gradient
-from ui.page import show_link_problems, state_from_link, write_link
+from ui.page import Latex, opening, write_link
 from ui.widgets import plain, stepper, variable_inputs
 from ui.work import deck, parse
 
@@ -35,19 +35,16 @@ def read_link(link) -> dict:
     }
 
 
-state = state_from_link(PAGE, read_link)
-
-st.title("Backpropagation")
-st.markdown(
+state = opening(
+    PAGE,
+    read_link,
+    "Backpropagation",
     "Backpropagation finds every partial derivative of a function in one backward "
-    "pass. Here it runs on"
-)
-st.latex(r"h(x, y) = \log(xy) + e^{xy}")
-st.markdown(
+    "pass. Here it runs on",
+    Latex(r"h(x, y) = \log(xy) + e^{xy}"),
     "Step through it below, and compare what it finds with the partial derivatives "
-    "worked out by hand."
+    "worked out by hand.",
 )
-show_link_problems(PAGE)
 
 values = variable_inputs(PAGE, state, ("x", "y"), limit=100.0)
 

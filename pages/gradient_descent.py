@@ -20,14 +20,7 @@ from ui.descent import (
     usable_loss,
     write_link,
 )
-from ui.page import (
-    clean_view,
-    presenter_switch,
-    presenting,
-    show_link_problems,
-    state_from_link,
-    theme,
-)
+from ui.page import clean_view, opening, presenter_switch, presenting, theme
 from ui.player import player
 from ui.work import deck, variables_of
 
@@ -67,17 +60,18 @@ def rate_of_example() -> None:
     reset()
 
 
-state = state_from_link(PAGE, read_link)
 clean = clean_view()
+state = opening(
+    PAGE,
+    read_link,
+    "Gradient descent",
+    "Backpropagation gives the gradient of the loss; gradient descent takes a step "
+    "against it. Type a loss of some parameters, pick where they start and the "
+    "learning rate, and take one step at a time: each step is a forward pass, a "
+    "backward pass, and an update of every parameter.",
+    shown=not clean,
+)
 if not clean:
-    st.title("Gradient descent")
-    st.markdown(
-        "Backpropagation gives the gradient of the loss; gradient descent takes a step "
-        "against it. Type a loss of some parameters, pick where they start and the "
-        "learning rate, and take one step at a time: each step is a forward pass, a "
-        "backward pass, and an update of every parameter."
-    )
-    show_link_problems(PAGE)
     loss_input(PAGE, state, EXAMPLES, reset, rate_of_example)
 graph = usable_loss(state["expr"])
 

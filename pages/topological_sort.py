@@ -18,7 +18,7 @@ from ui.order import (
     show_verdict,
     who,
 )
-from ui.page import show_link_problems, state_from_link, write_link
+from ui.page import opening, write_link
 from ui.widgets import linked
 from ui.work import deck, parse
 
@@ -64,10 +64,7 @@ def choose_example() -> None:
     st.session_state[f"{PAGE}:chosen"] = []
 
 
-state = state_from_link(PAGE, read_link)
-
-st.title("Topological sort: why the order matters")
-show_link_problems(PAGE)
+state = opening(PAGE, read_link, "Topological sort: why the order matters")
 
 text = linked(
     PAGE, state, "expr", st.selectbox, "Function", list(EXAMPLES), on_change=choose_example

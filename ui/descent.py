@@ -13,9 +13,9 @@ from drawing.descent import loss_contour, loss_curve
 from engine import Graph
 from engine.descent import MAX_STEPS, Run, Step, gradient_step, train
 from engine.explain import number_text
-from ui.page import example_chooser, theme
+from ui.page import theme, view_params
 from ui.url import number_param
-from ui.widgets import input_row, nudge
+from ui.widgets import function_and_examples, input_row, nudge, parse_error
 from ui.work import parse, slides
 
 
@@ -149,9 +149,7 @@ def write_link(state: dict, start: Sequence[tuple[str, float]]) -> None:
             "lr": number_param(state["lr"]),
             "steps": str(state["steps"]),
             **{n: number_param(v) for n, v in start},
-            **{
-                k: st.query_params[k] for k in ("present", "theme", "embed") if k in st.query_params
-            },
+            **view_params(),
         }
     )
 
@@ -176,22 +174,15 @@ def loss_input(
     on_example: Callable[[], None],
 ) -> None:
     """The loss typed as on a blackboard, beside a box of examples."""
-    left, right = st.columns([3, 2], vertical_alignment="bottom")
-    st.session_state.setdefault(f"{page}:expr", state["expr"])
-    state["expr"] = left.text_input(
-        "Loss L",
-        key=f"{page}:expr",
-        max_chars=engine.MAX_LENGTH,
-        on_change=on_change,
+    function_and_examples(
+        page,
+        state,
+        examples,
+        st.columns([3, 2], vertical_alignment="bottom"),
+        label="Loss L",
         help="A function of the parameters, typed as on a blackboard: (w - 1)^2 + (b + 2)^2.",
-    )
-    right.selectbox(
-        "Examples",
-        list(examples),
-        index=None,
-        placeholder="Pick an example",
-        key=f"{page}:example",
-        on_change=example_chooser(page, state, examples, on_example),
+        on_change=on_change,
+        on_example=on_example,
     )
 
 
@@ -205,8 +196,6 @@ def usable_loss(expr: str) -> Graph:
     except engine.ParseError as err:
         error = err
     if error is not None:
-        st.error(f"**Cannot use this loss:** {error}", icon=":material/error:")
-        if isinstance(error, engine.ParseError):
-            st.code(error.pointer(), language=None)
+        parse_error(error, "Cannot use this loss")
         st.stop()
     return graph

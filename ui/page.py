@@ -142,6 +142,12 @@ def write_link(
         _fill(slot, problems)
 
 
+def view_params() -> dict[str, str]:
+    """The link's parameters of the view itself (present, theme, embed), kept when a page
+    writes its own state into the link."""
+    return {k: st.query_params[k] for k in ("present", "theme", "embed") if k in st.query_params}
+
+
 def clean_view() -> bool:
     """`?embed=true` (an iframe on a slide) or `?present=true` (the lecture hall)."""
     return bool(st.context.is_embedded) or presenting()

@@ -13,10 +13,12 @@ links written before the underscore existed read as before whenever no variable 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import urlencode
 
+T = TypeVar("T")
 MAX_PARAM_LENGTH = 2000
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
@@ -87,15 +89,8 @@ class LinkReader:
     def _number(
         self, name: str, value: str | None, default: float, low: float, high: float
     ) -> float:
-        if value is None:
-            return default
-        try:
-            number = float(value.strip())
-        except ValueError:
-            self.problems.append(
-                f"The link's {name}={_show(value)} is not a number; "
-                f"{_number(default)} is used instead."
-            )
+        number = self._read(name, value, float, "a number", _number(default))
+        if number is None or value is None:
             return default
         if not math.isfinite(number) or not low <= number <= high:
             self.problems.append(
@@ -105,6 +100,22 @@ class LinkReader:
             )
             return default
         return number
+
+    def _read(
+        self, name: str, value: str | None, kind: Callable[[str], T], what: str, default: str
+    ) -> T | None:
+        """`value` as a `kind` (float, int); None where the link gives none or it is not `what`
+        (said, with the `default` used instead)."""
+        if value is None:
+            return None
+        try:
+            return kind(value.strip())
+        except ValueError:
+            pass
+        self.problems.append(
+            f"The link's {name}={_show(value)} is not {what}; {default} is used instead."
+        )
+        return None
 
     def stop(self, name: str, default: float, stops: Sequence[float]) -> float:
         """A number that must be one of a slider's stops: another number in their range is
@@ -123,15 +134,8 @@ class LinkReader:
 
     def whole(self, name: str, default: int, low: int = 0, high: int = 10**9) -> int:
         value, name = self.raw(name), self.key(name) or name
-        if value is None:
-            return default
-        try:
-            number = int(value.strip())
-        except ValueError:
-            self.problems.append(
-                f"The link's {name}={_show(value)} is not a whole number; "
-                f"{default} is used instead."
-            )
+        number = self._read(name, value, int, "a whole number", str(default))
+        if number is None:
             return default
         if number < low:
             self.problems.append(f"The link's {name}={number} is below {low}; {low} is used.")

@@ -127,11 +127,12 @@ def function_and_examples(
     label: str = "Function",
     help: str | None = None,
     on_change: Callable[[], None] | None = None,
+    on_example: Callable[[], None] | None = None,
 ) -> None:
     """The Function box in the first column, the Examples box in the second; `on_change` runs
-    when either changes the function."""
+    when either changes the function (`on_example`, where given, when an example does)."""
     function_input(page, state, columns[0], label=label, help=help, on_change=on_change)
-    examples_box(page, state, examples, columns[1], then=on_change)
+    examples_box(page, state, examples, columns[1], then=on_example or on_change)
 
 
 def input_row(key: str, container: Any = st) -> Any:

@@ -178,18 +178,10 @@ def slide_file(kind: str, args: tuple, theme: str = "light") -> str:
     return cached(kind, args, theme)
 
 
-def slides(
-    text: str,
-    values: Values,
-    local: str = "symbolic",
-    eps: float = 1e-4,
-    merge: bool = True,
-    check_eps: float = 1e-4,
-    theme: str = "light",
-    collapse: tuple[int, ...] = (),
-) -> str:
-    """The playground's deck as one offline HTML file."""
-    return slide_file("trace", (text, values, local, eps, merge, check_eps, collapse), theme)
+def slides(text: str, values: Values, theme: str = "light", collapse: tuple[int, ...] = ()) -> str:
+    """deck(text, values, collapse=collapse), with its other options at their defaults, as one
+    offline HTML file."""
+    return slide_file("trace", (text, values, "symbolic", 1e-4, True, 1e-4, collapse), theme)
 
 
 @st.cache_data(**CACHE)
