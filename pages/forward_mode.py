@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 import engine
+from ui.examples import examples
 from ui.forward import every_partial, one_partial, wrt_input
 from ui.page import opening, write_link
 from ui.widgets import (
@@ -23,12 +24,7 @@ from ui.widgets import (
 from ui.work import deck, tangent_deck, variables_of
 
 PAGE = "forward-mode"
-EXAMPLES: dict[str, dict[str, float]] = {
-    "(a+b)(b+1)": {"a": 2.0, "b": 1.0},
-    "log(xy)+exp(xy)": {"x": 1.0, "y": 2.0},
-    "sin(x^2)": {"x": 3.0},
-    "sigmoid(w x + b)": {"w": 2.0, "x": -1.0, "b": 0.5},
-}
+EXAMPLES = examples("(a+b)(b+1)", "log(xy)+exp(xy)", "sin(x^2)", "sigmoid(w x + b)")
 DEFAULT = "(a+b)(b+1)"
 LIMIT = 1e6  # each value's range, in the link as in the fields
 
@@ -36,11 +32,7 @@ LIMIT = 1e6  # each value's range, in the link as in the fields
 def read_link(link) -> dict:
     expr = link.text("expr", DEFAULT)
     variables = variables_of(expr)
-    link.variables = frozenset(variables)
-    defaults = EXAMPLES.get(expr, {})
-    values = {
-        name: link.variable(name, defaults.get(name, 1.0), -LIMIT, LIMIT) for name in variables
-    }
+    values = link.point(variables, EXAMPLES.get(expr, {}), 1.0, -LIMIT, LIMIT)
     wrt_default = "b" if "b" in variables else (variables[0] if variables else "x")
     wrt = link.text("wrt", wrt_default).strip()
     if variables and wrt not in variables:

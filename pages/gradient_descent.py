@@ -20,17 +20,14 @@ from ui.descent import (
     usable_loss,
     write_link,
 )
+from ui.examples import examples
 from ui.page import clean_view, opening, presenter_switch, presenting, theme
 from ui.player import player
 from ui.work import deck, variables_of
 
 PAGE = "gradient-descent"
 DEFAULT = "(sigmoid(2w + b) - 1)^2 + (sigmoid(-w + b))^2"
-EXAMPLES = {
-    DEFAULT: {"w": 0.5, "b": 0.0},
-    "log(xy)+exp(xy)": {"x": 1.0, "y": 2.0},
-    "(w - 1)^2 + 4(b + 2)^2": {"w": 0.0, "b": 0.0},
-}
+EXAMPLES = examples(DEFAULT, "log(xy)+exp(xy)", "(w - 1)^2 + 4(b + 2)^2")
 RATES = {DEFAULT: 0.5, "log(xy)+exp(xy)": 0.01, "(w - 1)^2 + 4(b + 2)^2": 0.1}
 PACES = {"1 step a second": 1.0, "3 steps a second": 0.33, "10 steps a second": 0.1}
 LIMIT = 1e6
@@ -38,16 +35,12 @@ LIMIT = 1e6
 
 def read_link(link) -> dict:
     expr = link.text("expr", DEFAULT)
-    start = {
-        v: link.number(v, EXAMPLES.get(expr, {}).get(v, 0.5), -LIMIT, LIMIT)
-        for v in variables_of(expr)
-    }
     return {
         "expr": expr,
-        "values": start,
         "lr": link.number("lr", RATES.get(expr, 0.1), 0, 1e3),
         "steps": link.whole("steps", 0, 0, MAX_STEPS),
         "running": False,
+        "values": link.point(variables_of(expr), EXAMPLES.get(expr, {}), 0.5, -LIMIT, LIMIT),
     }
 
 

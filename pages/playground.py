@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import engine
+from ui.examples import examples
 from ui.page import (
     clean_view,
     presenter_switch,
@@ -34,16 +35,9 @@ from ui.widgets import (
 from ui.work import parse, variables_of
 
 PAGE = "playground"
-EXAMPLES: dict[str, dict[str, float]] = {
-    "log(xy)+exp(xy)": {"x": 1.0, "y": 2.0},
-    "sin(x^2)": {"x": 3.0},
-    "x^2": {"x": 1.0},
-    "sigmoid(w x + b)": {"w": 2.0, "x": -1.0, "b": 0.5},
-    "(a+b)(b+1)": {"a": 2.0, "b": 1.0},
-    "2x + 3y": {"x": 1.0, "y": 1.0},
-    "x*x": {"x": 3.0},
-    "x/x": {"x": 3.0},
-}
+EXAMPLES = examples(
+    "log(xy)+exp(xy)", "sin(x^2)", "x^2", "sigmoid(w x + b)", "(a+b)(b+1)", "2x + 3y", "x*x", "x/x"
+)
 DEFAULT = "log(xy)+exp(xy)"
 EPS_CHOICES = [10.0**-k for k in range(1, 13)]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.examples import examples
 from ui.page import opening, past_the_end, write_link
 from ui.predict import ASK, ask, questions, score
 from ui.widgets import (
@@ -22,27 +23,16 @@ from ui.widgets import (
 from ui.work import deck, variables_of
 
 PAGE = "practice"
-EXAMPLES: dict[str, dict[str, float]] = {
-    "log(xy)+exp(xy)": {"x": 1.0, "y": 2.0},
-    "sin(x^2)": {"x": 3.0},
-    "(a+b)(b+1)": {"a": 2.0, "b": 1.0},
-    "sigmoid(w x + b)": {"w": 2.0, "x": -1.0, "b": 0.5},
-    "x*x": {"x": 3.0},
-}
+EXAMPLES = examples("log(xy)+exp(xy)", "sin(x^2)", "(a+b)(b+1)", "sigmoid(w x + b)", "x*x")
 DEFAULT = "log(xy)+exp(xy)"
 LIMIT = 1e6  # each value's range, in the link as in the fields
 
 
 def read_link(link) -> dict:
     expr = link.text("expr", DEFAULT)
-    variables = variables_of(expr)
-    link.variables = frozenset(variables)
-    defaults = EXAMPLES.get(expr, {})
     return {
         "expr": expr,
-        "values": {
-            name: link.variable(name, defaults.get(name, 1.0), -LIMIT, LIMIT) for name in variables
-        },
+        "values": link.point(variables_of(expr), EXAMPLES.get(expr, {}), 1.0, -LIMIT, LIMIT),
         "ask": link.choice("ask", "sends", list(ASK)),
         "q": link.whole("q", 1, 1),
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 import engine
+from ui.examples import examples
 from ui.page import clean_view, opening
 from ui.pytorch import (
     at_kinks,
@@ -20,22 +21,20 @@ from ui.work import parse, variables_of
 
 PAGE = "pytorch"
 DEFAULT = "log(xy)+exp(xy)"
-EXAMPLES = {
-    DEFAULT: {"x": 1.0, "y": 2.0},
-    "(sigmoid(2w + b) - 1)^2 + (sigmoid(-w + b))^2": {"w": 0.5, "b": 0.0},
-    "x^2 + x^y - 1/x": {"x": 1.5, "y": 2.0},
-    "relu(x) + abs(y) + sqrt(x^2 + y^2)": {"x": 0.0, "y": 0.0},
-}
+EXAMPLES = examples(
+    DEFAULT,
+    "(sigmoid(2w + b) - 1)^2 + (sigmoid(-w + b))^2",
+    "x^2 + x^y - 1/x",
+    "relu(x) + abs(y) + sqrt(x^2 + y^2)",
+)
 LIMIT = 1e6
 
 
 def read_link(link) -> dict:
     expr = link.text("expr", DEFAULT)
-    values = {
-        v: link.number(v, EXAMPLES.get(expr, {}).get(v, 1.0), -LIMIT, LIMIT)
-        for v in variables_of(expr)
-    }
-    return {"expr": expr, "values": values, "step": link.whole("step", 0)}
+    step = link.whole("step", 0)
+    values = link.point(variables_of(expr), EXAMPLES.get(expr, {}), 1.0, -LIMIT, LIMIT)
+    return {"expr": expr, "values": values, "step": step}
 
 
 clean = clean_view()

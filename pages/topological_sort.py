@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 import engine
+from ui.examples import examples
 from ui.order import (
     compare_gradients,
     firings_table,
@@ -23,11 +24,7 @@ from ui.widgets import linked
 from ui.work import deck, parse
 
 PAGE = "topological-sort"
-EXAMPLES: dict[str, dict[str, float]] = {
-    "log(xy)+exp(xy)": {"x": 1.0, "y": 2.0},
-    "sin(x) + sin(x)^2": {"x": 0.5},
-    "(a+b)(b+1)": {"a": 2.0, "b": 1.0},
-}
+EXAMPLES = examples("log(xy)+exp(xy)", "sin(x) + sin(x)^2", "(a+b)(b+1)")
 ORDERS = {
     "first-visit": "Depth-first, as each node is first reached",
     "breadth-first": "Breadth-first, nearest to the output first",

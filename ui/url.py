@@ -83,6 +83,21 @@ class LinkReader:
         """The value of the function's variable `name`, always under its own name."""
         return self._number(name, self._raw(name), default, low, high)
 
+    def point(
+        self,
+        variables: Sequence[str],
+        defaults: Mapping[str, float],
+        default: float = 1.0,
+        low: float = -1e12,
+        high: float = 1e12,
+    ) -> dict[str, float]:
+        """Each of the function's `variables` (from now on the reader's), from the link under
+        its own name, else from `defaults`, else `default`."""
+        self.variables = frozenset(variables)
+        return {
+            name: self.variable(name, defaults.get(name, default), low, high) for name in variables
+        }
+
     def number(self, name: str, default: float, low: float = -1e12, high: float = 1e12) -> float:
         return self._number(self.key(name) or name, self.raw(name), default, low, high)
 
