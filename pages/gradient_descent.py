@@ -37,10 +37,10 @@ def read_link(link) -> dict:
     expr = link.text("expr", DEFAULT)
     return {
         "expr": expr,
+        "values": link.point(variables_of(expr), EXAMPLES.get(expr, {}), 0.5, -LIMIT, LIMIT),
         "lr": link.number("lr", RATES.get(expr, 0.1), 0, 1e3),
         "steps": link.whole("steps", 0, 0, MAX_STEPS),
         "running": False,
-        "values": link.point(variables_of(expr), EXAMPLES.get(expr, {}), 0.5, -LIMIT, LIMIT),
     }
 
 

@@ -32,9 +32,8 @@ LIMIT = 1e6
 
 def read_link(link) -> dict:
     expr = link.text("expr", DEFAULT)
-    step = link.whole("step", 0)
     values = link.point(variables_of(expr), EXAMPLES.get(expr, {}), 1.0, -LIMIT, LIMIT)
-    return {"expr": expr, "values": values, "step": step}
+    return {"expr": expr, "values": values, "step": link.whole("step", 0)}
 
 
 clean = clean_view()
