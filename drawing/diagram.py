@@ -153,7 +153,7 @@ def node_look(ctx: _Context, state: State, n: int) -> Look:
     if step is not None:
         if step.node == n:
             classes.append("bp-current")
-        elif isinstance(step, ForwardStep) and n in graph.nodes[step.node].args:
+        elif isinstance(step, ForwardStep) and n in graph.nodes[step.node].inputs:
             classes.append("bp-reading")
         elif isinstance(step, BackwardStep) and any(s.to == n for s in step.sends):
             classes.append("bp-receiving")
@@ -220,8 +220,8 @@ def _touched(ctx: _Context, step: Step | None) -> set[Element]:
         if step.action == "finish" and step.position is not None:
             elements.add(Element.chip(step.position))
     else:
-        elements.update(Element.box(a) for a in node.args)
-        elements.update(Element.edge(step.node, p) for p in range(len(node.args)))
+        elements.update(Element.box(a) for a in node.inputs)
+        elements.update(Element.edge(step.node, p) for p in node.input_positions)
         if isinstance(step, BackwardStep):
             elements.add(Element.chip(ctx.position[step.node]))
     return elements
@@ -260,9 +260,10 @@ def timeline_of(frames: Iterable[Iterable[tuple[Element, Look]]]) -> Timeline:
 
 
 def every_element(graph: Graph, chips: int = 0) -> list[Element]:
-    """Every box, every edge and `chips` chips of the order strip."""
+    """Every box drawn (not the 2 of a square), every edge and `chips` chips of the order
+    strip."""
     return (
-        [Element.box(n.id) for n in graph.nodes]
+        [Element.box(n.id) for n in graph.nodes if graph.drawn[n.id]]
         + [Element.edge(e.target, e.position) for e in graph.edges]
         + [Element.chip(i) for i in range(chips)]
     )
@@ -343,6 +344,8 @@ def dot_source(graph: Graph, widest: dict[Element, tuple[str, ...]]) -> str:
     bounded = f", {LARGE_GRAPH_LAYOUT}" if len(graph.nodes) > LARGE_GRAPH else ""
     lines = _dot_header(GRAPH_STYLE + bounded)
     for node in graph.nodes:
+        if not graph.drawn[node.id]:
+            continue
         box = Element.box(node.id)
         lines.append(f'  "{box.id}" [id="{box.id}", label={_label(widest[box])}];')
     for edge in graph.edges:
@@ -360,7 +363,7 @@ def _label_lines(
 ) -> tuple[list[tuple[str, ...]], dict[tuple[int, int], tuple[str, ...]]]:
     """Each box's and each edge's lines at their widest, as drawing/layered.py measures them
     (an empty line as a space, as Graphviz keeps it)."""
-    node_lines = [tuple(t or " " for t in widest[Element.box(n.id)]) for n in graph.nodes]
+    node_lines = [tuple(t or " " for t in widest.get(Element.box(n.id), ())) for n in graph.nodes]
     edge_lines = {
         (e.target, e.position): tuple(t or " " for t in widest[Element.edge(e.target, e.position)])
         for e in graph.edges
@@ -377,6 +380,8 @@ def placed_source(graph: Graph, widest: dict[Element, tuple[str, ...]]) -> str:
     lines = _dot_header(GRAPH_STYLE + ", splines=line")
     # Graphviz's y grows upwards.
     for node in graph.nodes:
+        if not graph.drawn[node.id]:
+            continue
         element = Element.box(node.id)
         box = layout.boxes[node.id]
         lines.append(

@@ -35,7 +35,7 @@ def _node_look(trace: ForwardModeTrace, known: set[int], current: int | None, n:
     if current is not None:
         if current == n:
             classes.append("bp-current")
-        elif n in graph.nodes[current].args:
+        elif n in graph.nodes[current].inputs:
             classes.append("bp-reading")
     tag = node_name(graph, n)[0] if node.kind == "operation" else ""
     if node.kind == "constant":
@@ -76,11 +76,11 @@ def forward_mode_deck(trace: ForwardModeTrace, *, title: str = "") -> dict:
     def touched(current: int | None) -> set[Element]:
         if current is None:
             return set()
-        args = graph.nodes[current].args
+        node = graph.nodes[current]
         return {
             Element.box(current),
-            *(Element.box(a) for a in args),
-            *(Element.edge(current, p) for p in range(len(args))),
+            *(Element.box(a) for a in node.inputs),
+            *(Element.edge(current, p) for p in node.input_positions),
         }
 
     def look(element: Element, k: int, current: int | None) -> Look:

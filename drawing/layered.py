@@ -77,7 +77,7 @@ def _columns(graph: Graph) -> list[int]:
     """Longest path to the output, as a column counted from the left."""
     depth = [0] * len(graph.nodes)
     for n in reversed(graph.topological_order()):  # users before what they read
-        for a in graph.nodes[n].args:
+        for a in graph.nodes[n].inputs:
             depth[a] = max(depth[a], depth[n] + 1)
     deepest = max(depth, default=0)
     return [deepest - d for d in depth]
@@ -94,7 +94,7 @@ def _first_seen(graph: Graph) -> list[int]:
             continue
         seen[n] = count
         count += 1
-        stack.extend(reversed(graph.nodes[n].args))
+        stack.extend(reversed(graph.nodes[n].inputs))
     for n in range(len(seen)):  # not read by the output (not made by the parser)
         if seen[n] < 0:
             seen[n], count = count, count + 1
@@ -151,8 +151,9 @@ def _order(graph: Graph, column: list[int]) -> list[list[int]]:
     seen = _first_seen(graph)
     ranks: list[list[int]] = [[] for _ in range(max(column, default=0) + 1)]
     for n in sorted(range(size), key=seen.__getitem__):
-        ranks[column[n]].append(n)
-    edges = [(a, node.id) for node in graph.nodes for a in node.args]
+        if graph.drawn[n]:  # not the 2 of a square
+            ranks[column[n]].append(n)
+    edges = [(a, node.id) for node in graph.nodes for a in node.inputs]
     neighbours: list[list[int]] = [[] for _ in range(size)]
     for a, b in edges:
         neighbours[a].append(b)
@@ -218,7 +219,7 @@ def layered_layout(
     sizes = [box_size(node_lines[n], width_of) for n in range(size)]
     users: list[list[int]] = [[] for _ in range(size)]
     for node in graph.nodes:
-        for a in node.args:
+        for a in node.inputs:
             users[a].append(node.id)
 
     # Heights: from the output leftwards (each box near those that read it), then rightwards
@@ -230,7 +231,7 @@ def layered_layout(
             rank = ranks[c]
             wished = []
             for n in rank:
-                near = users[n] if leftwards else list(graph.nodes[n].args)
+                near = users[n] if leftwards else list(graph.nodes[n].inputs)
                 wished.append(sum(y[m] for m in near) / len(near) if near else y[n])
             for n, centre in zip(rank, _pack(wished, [sizes[n][1] for n in rank]), strict=True):
                 y[n] = centre
@@ -242,7 +243,8 @@ def layered_layout(
         entering[column[reader]] = max(entering[column[reader]], width)
     widest = [0.0] * len(ranks)
     for n in range(size):
-        widest[column[n]] = max(widest[column[n]], sizes[n][0])
+        if graph.drawn[n]:
+            widest[column[n]] = max(widest[column[n]], sizes[n][0])
     left = [0.0] * len(ranks)
     for c in range(1, len(ranks)):
         left[c] = left[c - 1] + widest[c - 1] + COLUMN_GAP + entering[c] + 2 * SLACK
@@ -257,7 +259,9 @@ def layered_layout(
     # the lower of two arguments).
     tops = [math.inf] * len(ranks)
     bottoms = [-math.inf] * len(ranks)
-    for box, c in zip(boxes, column, strict=True):
+    for box, c, shown in zip(boxes, column, graph.drawn, strict=True):
+        if not shown:
+            continue
         tops[c] = min(tops[c], box.y - box.height / 2)
         bottoms[c] = max(bottoms[c], box.y + box.height / 2)
     sides = []  # (lane per column, climbing summed up to each column, next change)
@@ -274,12 +278,13 @@ def layered_layout(
     for node in graph.nodes:
         target = boxes[node.id]
         c = column[node.id]
-        count = len(node.args)
+        count = len(node.input_positions)
         gap_right = target.x - target.width / 2
-        for position, a in enumerate(node.args):
+        for k, position in enumerate(node.input_positions):
+            a = node.args[position]
             source = boxes[a]
             start = (source.x + source.width / 2, source.y)
-            spread = (position - (count - 1) / 2) * target.height / (count + 1)
+            spread = (k - (count - 1) / 2) * target.height / (count + 1)
             end = (gap_right, target.y + spread)
             # Straight out of the source's column, across the gap, straight into the box: only
             # the gaps between columns, where no box is, have slanting lines.
@@ -377,7 +382,9 @@ def draw_svg(
     label lines), written here in one pass instead of by Graphviz's nop2 engine."""
     # The drawing's extent: every box and every label.
     lefts, tops, rights, bottoms = [], [], [], []
-    for box in layout.boxes:
+    for box, shown in zip(layout.boxes, graph.drawn, strict=True):
+        if not shown:
+            continue
         lefts.append(box.x - box.width / 2)
         rights.append(box.x + box.width / 2)
         tops.append(box.y - box.height / 2)
@@ -411,6 +418,8 @@ def draw_svg(
         f'{_f(height)} 0,{_f(height)} 0,0"/>',
     ]
     for node in graph.nodes:
+        if not graph.drawn[node.id]:
+            continue
         box = layout.boxes[node.id]
         cx, cy = box.x + dx, box.y + dy
         left, right = cx - box.width / 2, cx + box.width / 2
@@ -429,7 +438,7 @@ def draw_svg(
         out.extend(_texts(node_lines[node.id], cx, cy, NODE_FONT))
         out.append("</g>")
     for node in graph.nodes:
-        for position in range(len(node.args)):
+        for position in node.input_positions:
             key = (node.id, position)
             drawn = [(x + dx, y + dy) for x, y in layout.edges[key]]
             (x0, y0), (x1, y1) = drawn[-2], drawn[-1]

@@ -399,8 +399,8 @@ def _order_moves(trace: Trace, step: OrderStep, k: int) -> Explanation:
             if step.via is not None
             else ", the output: the search starts here"
         )
-        if node.args:
-            inputs = ", ".join(dict.fromkeys(who(graph, a) for a in node.args))
+        if node.inputs:
+            inputs = ", ".join(dict.fromkeys(who(graph, a) for a in node.inputs))
             line = W(f"Visit {name}{came}. Before it can be placed, its inputs must be: {inputs}.")
         else:
             line = W(f"Visit {name}{came}. It has no inputs.")

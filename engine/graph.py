@@ -38,6 +38,23 @@ class Node:
         return OPS[self.label] if self.kind == "operation" else None
 
     @property
+    def input_positions(self) -> tuple[int, ...]:
+        """The argument positions that are inputs of the box: all of them, except those its
+        named form fixes (a square, pow with the constant exponent 2, has one input, x). The
+        computation still reads every argument, so values and gradients do not change."""
+        if self.kind != "operation":
+            return ()
+        form = OPS[self.label].named_form(self.constants) if self.constants else None
+        if form is None:
+            return tuple(range(len(self.args)))
+        return tuple(p for p, fixed in enumerate(form.constants) if fixed is None)
+
+    @property
+    def inputs(self) -> tuple[int, ...]:
+        """The input nodes of the box, one per position in `input_positions`."""
+        return tuple(self.args[p] for p in self.input_positions)
+
+    @property
     def symbol(self) -> str:
         """What the diagram's box shows: ×, log, square (a power with the constant exponent 2),
         2, π, or the variable with Greek as letters."""
@@ -208,18 +225,31 @@ class Graph:
 
     @property
     def edges(self) -> tuple[Edge, ...]:
+        """One edge per input of each box: a position fixed by a named form (the 2 of a
+        square) is not an edge."""
         return tuple(
-            Edge(a, node.id, position)
+            Edge(node.args[position], node.id, position)
             for node in self.nodes
-            for position, a in enumerate(node.args)
+            for position in node.input_positions
         )
+
+    @cached_property
+    def drawn(self) -> tuple[bool, ...]:
+        """For each node, whether the diagram draws it: the output and every node that is an
+        input of a box; a constant only ever used as a fixed argument (the 2 of x²) is not."""
+        shown = [False] * len(self.nodes)
+        shown[self.output] = True
+        for node in self.nodes:
+            for a in node.inputs:
+                shown[a] = True
+        return tuple(shown)
 
     def consumers(self) -> list[list[tuple[int, int]]]:
         """For each node, the (user, argument position) pairs that read it: its fan-out."""
         users: list[list[tuple[int, int]]] = [[] for _ in self.nodes]
         for node in self.nodes:
-            for position, a in enumerate(node.args):
-                users[a].append((node.id, position))
+            for position in node.input_positions:
+                users[node.args[position]].append((node.id, position))
         return users
 
     # -- order --------------------------------------------------------------------------------
@@ -240,6 +270,7 @@ class Graph:
         """Yield ('enter' | 'finish' | 'skip', node, via) as the search from the output runs.
 
         'skip' is an edge to a node already entered: the fan-out the order has to respect.
+        Only a box's inputs are searched: the 2 of a square is not, as it is not an input.
         """
         visited = [False] * len(self.nodes)
         stack: list[tuple[int, int]] = [(self.output, 0)]
@@ -247,7 +278,7 @@ class Graph:
         yield "enter", self.output, None
         while stack:
             node, next_arg = stack[-1]
-            args = self.nodes[node].args
+            args = self.nodes[node].inputs
             if next_arg < len(args):
                 stack[-1] = (node, next_arg + 1)
                 child = args[next_arg]

@@ -711,7 +711,7 @@ def breadth_first_order(graph: Graph) -> list[int]:
     seen = {graph.output}
     result = [graph.output]
     for node in result:  # grows while it is read: a queue
-        for a in graph.nodes[node].args:
+        for a in graph.nodes[node].inputs:
             if a not in seen:
                 seen.add(a)
                 result.append(a)
