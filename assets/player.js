@@ -1139,7 +1139,7 @@ function zoomView(ctx) {
 
 // -- The explanation never clips: a step that needs more room than its panel has (the last
 // step's check of many variables, a warning) takes it from the diagram, up to four fifths of the
-// player's body, and if that is not enough its type steps down to no less than 65 %; the
+// player's body in a slide (in the app, all but 200 px or three fifths), and if that is not enough its type steps down to no less than 65 %; the
 // diagram refits to what is left. Other steps give the room back.
 // eslint-disable-next-line no-unused-vars
 function explanationRoom(body, explain) {
@@ -1152,7 +1152,11 @@ function explanationRoom(body, explain) {
   const frameHeight = explain.offsetHeight - explain.clientHeight;
   const frameWidth = explain.offsetWidth - explain.clientWidth;
   if (getComputedStyle(body).flexDirection.startsWith("column")) {
-    const most = body.clientHeight * 0.8;
+    // In the app the diagram keeps 200 px (or two fifths); a slide or presenter view has
+    // the whole screen for both and gives the check up to four fifths.
+    const clean = body.closest(".bp-embed, .bp-present");
+    const most = clean ? body.clientHeight * 0.8
+      : Math.max(body.clientHeight * 0.6, body.clientHeight - 200);
     explain.style.flex = "0 0 " +
       Math.ceil(Math.min(explain.scrollHeight + frameHeight + 1, most)) + "px";
   } else {

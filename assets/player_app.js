@@ -97,6 +97,30 @@ function bpFollowTheme(parentElement, root) {
   });
 }
 
+// The player's height: a number of pixels, or "fill": what the first screen has left under the
+// player's top (440 to 660 px), so the diagram and the step controls show without scrolling. A
+// player that starts too low for that (many inputs above it) or on a phone, where the page is
+// one column, gets a comfortable fixed height instead of a cramped one.
+function bpFillHeight(root) {
+  if (window.innerWidth < 641) return 660;
+  const scrolled = (document.querySelector('[data-testid="stMain"]') || {}).scrollTop || 0;
+  const left = window.innerHeight - (root.getBoundingClientRect().top + scrolled) - 12;
+  return left >= 440 ? Math.min(left, 660) : 620;
+}
+
+function bpSize(root, height) {
+  if (height !== "fill") {
+    root.style.height = height + "px";
+    return;
+  }
+  root.style.height = bpFillHeight(root) + "px";
+  if (root.bpFills) return;
+  root.bpFills = true;
+  window.addEventListener("resize", () => {
+    if (root.isConnected) root.style.height = bpFillHeight(root) + "px";
+  });
+}
+
 export default function (component) {
   const { data, parentElement } = component;
   const key = data.id;
@@ -106,7 +130,7 @@ export default function (component) {
     root.className = "bp-root";
     parentElement.appendChild(root);
   }
-  root.style.height = typeof data.height === "number" ? data.height + "px" : data.height;
+  bpSize(root, data.height);
   if (root.bpKey === data.key) return undefined;
   root.bpKey = data.key;
   root.bpParam = data.param;

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 import streamlit as st
 
@@ -57,7 +58,7 @@ def player(
     *,
     key: str,
     step: int = 0,
-    height: int | str = 600,
+    height: int | Literal["fill"] = 600,
     theme: str = "light",
     present: bool = False,
     embed: bool = False,
@@ -76,7 +77,7 @@ def player(
     `limit`: the last step the student can reach (the deck's last by default).
     `on_expand`: called with what the player sends when the student clicks a collapsed box
     (untrusted: {"node": the box's root number, "step": the step shown}, to be checked).
-    `height`: in pixels, or a CSS length (one that follows the window's height, say).
+    `height`: in pixels, or "fill": what the window has left under the player (player_app.js).
     """
     options: dict = {"theme": theme, "present": present, "embed": embed}
     if limit is not None:
@@ -94,8 +95,8 @@ def player(
             "expands": on_expand is not None,
         },
         key=key,
-        # Presenter mode takes the window's height (player.css), not `height`; a CSS length
-        # is the player's own, which the component's box then follows.
+        # Presenter mode takes the window's height (player.css), not `height`; a filling
+        # player sets its own, which the component's box then follows.
         height="content" if present or isinstance(height, str) else height + 8,
         **events,
     )

@@ -5,6 +5,7 @@ link under it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import streamlit as st
 
@@ -302,12 +303,9 @@ def link_settings(state: dict) -> dict[str, object]:
     return settings
 
 
-# The player's height on the playground: what is left of the window under the inputs (340 px of
-# title, Function box and inputs row at two variables), between 440 px and 660 px, so that at
-# 1280×800 its diagram and step controls are on the first screen. On a phone (narrower than
-# 641 px, where the page is one column and the player comes right under the Function box) it
-# takes the full 660 px: max(0px, 641px - 100vw) * 100 is 0 from 641 px up, and large below.
-PLAYER_HEIGHT = "max(440px, min(660px, 100dvh - 340px + max(0px, 641px - 100vw) * 100))"
+# The player's height on the playground: "fill" takes what the first screen has left under the
+# inputs (assets/player_app.js), so that at 1280×800 its diagram and step controls show at once.
+PLAYER_HEIGHT: Literal["fill"] = "fill"
 
 
 @st.fragment
