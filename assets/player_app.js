@@ -105,7 +105,7 @@ function bpFillHeight(root) {
   if (window.innerWidth < 641) return 660;
   const scrolled = (document.querySelector('[data-testid="stMain"]') || {}).scrollTop || 0;
   const left = window.innerHeight - (root.getBoundingClientRect().top + scrolled) - 12;
-  return left >= 440 ? Math.min(left, 660) : 620;
+  return left >= 440 ? Math.min(left, 660) : Math.min(700, window.innerHeight - 40);
 }
 
 function bpSize(root, height) {
