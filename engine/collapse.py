@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from .format import number_latex, number_text, paren_text, subscript
 from .graph import Graph, Node
 from .ops import Formula, Number, Op
+from .parser import written
 
 if TYPE_CHECKING:
     from .explain import Explanation
@@ -54,37 +55,9 @@ class Subexpression:
 
 def reading(graph: Graph, root: int, limit: int | None = None) -> str:
     """The subexpression at `root` as a student writes it, with only the parentheses needed:
-    sigmoid(w1·x1 + w2·x2 + b). Built with an explicit stack; with `limit`, its first `limit`
-    characters and "…" where it is longer."""
-    nodes = graph.nodes
-    parts: list[str] = []
-    length = 0
-    stack: list[str | int] = [root]
-    while stack:
-        if limit is not None and length > limit:
-            return "".join(parts)[:limit] + "…"
-        item = stack.pop()
-        if isinstance(item, str):
-            parts.append(item)
-            length += len(item)
-            continue
-        node = nodes[item]
-        op = node.op
-        if op is None:
-            parts.append(node.symbol)
-            length += len(node.symbol)
-            continue
-        if not op.spellings:  # a function: sin(…)
-            stack.extend([")", node.args[0], f"{op.name}("])
-            continue
-        pieces: list[str | int] = [op.written] if op.arity == 1 else []
-        for k, a in enumerate(node.args):
-            if k:
-                pieces.append(op.written)
-            pieces.extend(["(", a, ")"] if _needs_parentheses(op, nodes[a], k) else [a])
-        stack.extend(reversed(pieces))
-    text = "".join(parts)
-    return text if limit is None or len(text) <= limit else text[:limit] + "…"
+    sigmoid(w1·x1 + w2·x2 + b); with `limit`, its first `limit` characters and "…" where it is
+    longer."""
+    return written(graph.nodes, root, _needs_parentheses, limit)
 
 
 def readings(graph: Graph, limit: int) -> list[str]:

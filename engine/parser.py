@@ -32,10 +32,11 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .graph import Graph, GraphBuilder, Node, TooLarge, cycle_collector_paused
-from .ops import BINARY, FUNCTIONS, GREEK, OPS, PREFIX, derived
+from .ops import BINARY, FUNCTIONS, GREEK, OPS, PREFIX, Op, derived
 
 #: Default limits, safe for a public app; a script can raise them (see `parse`). The node limit
 #: keeps the diagram's layout of the worst function of that size under a second on a 2-core
@@ -416,19 +417,32 @@ def _is_operator(node: Node) -> bool:
     return node.kind == "operation" and bool(OPS[node.label].spellings)
 
 
-def _reading(nodes: list[Node] | tuple[Node, ...], root: int) -> str:
+def written(
+    nodes: Sequence[Node],
+    root: int,
+    parenthesised: Callable[[Op, Node, int], bool],
+    limit: int | None = None,
+) -> str:
+    """The expression at `root` written out, an operand in parentheses where
+    `parenthesised(operator, operand, position)` says so. Built with an explicit stack; with
+    `limit`, its first `limit` characters and "…" where it is longer."""
     parts: list[str] = []
+    length = 0
     stack: list[str | int] = [root]
     while stack:
+        if limit is not None and length > limit:
+            return "".join(parts)[:limit] + "…"
         item = stack.pop()
         if isinstance(item, str):
             parts.append(item)
+            length += len(item)
             continue
         node = nodes[item]
-        if node.kind != "operation":
+        op = node.op
+        if op is None:
             parts.append(node.symbol)
+            length += len(node.symbol)
             continue
-        op = OPS[node.label]
         if not op.spellings:  # a function: sin(…)
             stack.extend([")", node.args[0], f"{op.name}("])
             continue
@@ -436,9 +450,14 @@ def _reading(nodes: list[Node] | tuple[Node, ...], root: int) -> str:
         for k, a in enumerate(node.args):
             if k:
                 pieces.append(op.written)
-            pieces.extend(["(", a, ")"] if _is_operator(nodes[a]) else [a])
+            pieces.extend(["(", a, ")"] if parenthesised(op, nodes[a], k) else [a])
         stack.extend(reversed(pieces))
-    return "".join(parts)
+    text = "".join(parts)
+    return text if limit is None or len(text) <= limit else text[:limit] + "…"
+
+
+def _reading(nodes: Sequence[Node], root: int) -> str:
+    return written(nodes, root, lambda _op, operand, _k: _is_operator(operand))
 
 
 @dataclass
