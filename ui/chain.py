@@ -96,7 +96,8 @@ def show_box(state: dict, trace: engine.Trace, role: str, node: int) -> None:
     box, mode = state[role], state[f"{role}_mode"]
     st.subheader(f"{role.capitalize()} box: {named_box(box).title}, {mode} backward")
     code, numbers = st.columns([1, 1])
-    code.code(box_code(box, mode, state["eps"]), language="python")
+    # Plain text: Streamlit colours Python keywords below AA contrast in its dark theme.
+    code.code(box_code(box, mode, state["eps"]), language=None)
     with numbers:
         st.markdown(markdown(explain(trace, steps[("forward", node)]), title=True))
         k = steps.get(("backward", node))
