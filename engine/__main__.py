@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
                     "gradient": {k: json_number(v) for k, v in trace.gradient.items()},
                     "warnings": [message for _, message in trace.warnings],
                     "notes": [
-                        {"node": n.node + 1, "kind": n.kind, "text": n.text} for n in trace.notes
+                        {"node": graph.numbers[n.node], "kind": n.kind, "text": n.text}
+                        for n in trace.notes
                     ],
                     "read_as": read_as(graph),
                     "reading_notes": list(graph.reading_notes),

@@ -7,8 +7,9 @@ operation, come from a backward pass through the inside. So a trace over a graph
 boxes collapsed has one forward and one backward step per box, and gives every input the same
 gradient as the graph with every box expanded.
 
-A subexpression is named by its root's node number in the full graph (node id + 1, as the
-diagram and the explanations number nodes), so a link can hold a list of them. Its inside is
+A subexpression is named by its root's node number in the full graph (node id + 1: a link's
+number, which stays when the names students read skip an undrawn constant, see
+`Graph.numbers`), so a link can hold a list of them. Its inside is
 the part of the graph only the root uses: every operation and constant below the root whose
 every user is inside too. A value the rest of the graph also reads (xy in log(xy) + exp(xy))
 stays outside and becomes an input of the box, and variables are always inputs, so their
@@ -18,11 +19,11 @@ gradients are seen. Every loop here is iterative.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .format import number_latex, number_text, paren_text, subscript
+from .format import number_latex, number_text, paren_text
 from .graph import Graph, Node
 from .ops import Formula, Number, Op
 from .parser import written
@@ -320,18 +321,32 @@ class BoxLabel(str):
         return (BoxLabel, (str(self), self.op))
 
 
+def _inner_ids(graph: Graph, root: int, constants_only: bool) -> list[int]:
+    """What a box holds: the subexpression's inside, or with `constants_only` the operation at
+    `root` and its constant arguments."""
+    if not constants_only:
+        return inside(graph, root)
+    return sorted({a for a in graph.nodes[root].args if graph.nodes[a].kind == "constant"} | {root})
+
+
 def box_op(
-    graph: Graph, root: int, constants_only: bool = False, shown: dict[int, str] | None = None
+    graph: Graph,
+    root: int,
+    constants_only: bool = False,
+    shown: Mapping[int, tuple[str, str]] | None = None,
+    inner_ids: Sequence[int] | None = None,
 ) -> tuple[BoxOp, tuple[int, ...]]:
     """The box of the subexpression at `root`, and its inputs (node ids of `graph`). With
     `constants_only`, the box is the operation at `root` with its constant arguments written
-    in (2·x, with x its one input)."""
-    inner_ids = (
-        sorted({a for a in graph.nodes[root].args if graph.nodes[a].kind == "constant"} | {root})
-        if constants_only
-        else inside(graph, root)
-    )
+    in (2·x, with x its one input). `shown` names inputs as text and LaTeX where the box is
+    drawn in another graph than `graph` (by default `graph`'s names); `inner_ids` is what it
+    holds where already known (see `_inner_ids`)."""
+    from .explain import node_name
+
+    if inner_ids is None:
+        inner_ids = _inner_ids(graph, root, constants_only)
     inputs = _inputs_of(graph, inner_ids)
+    input_names = {a: (shown or {}).get(a) or node_name(graph, a) for a in inputs}
     names = tuple(f"input{i + 1}" for i in range(len(inputs)))
     nodes: list[Node] = []
     new: dict[int, int] = {}
@@ -346,12 +361,11 @@ def box_op(
     if constants_only:  # the operation alone, with only its constants written in
         text = reading(Graph(tuple(nodes), new[root], names), new[root])
         for name, a in reversed(list(zip(names, inputs, strict=True))):  # input10 first
-            text = text.replace(name, (shown or {}).get(a) or _name(graph, a))
+            text = text.replace(name, input_names[a][0])
     inner = Graph(tuple(nodes), new[root], names, text)
     root_op = graph.nodes[root].op
     call = root_op is not None and not root_op.spellings
     symbol = text if len(text) <= SYMBOL_LENGTH else _short(text, graph.nodes[root], call)
-    names_shown = tuple(_name(graph, a) for a in inputs)
     op = BoxOp(
         name=text,
         symbol=symbol,
@@ -359,7 +373,8 @@ def box_op(
         local_derivatives=tuple(_Local(inner, p) for p in range(len(inputs))),
         formula=Formula(text, text),
         derivative_formulas=tuple(
-            Formula(f"∂({text})/∂{n}", rf"\partial/\partial {n}") for n in names_shown
+            Formula(f"∂({text})/∂{input_names[a][0]}", rf"\partial/\partial {input_names[a][1]}")
+            for a in inputs
         ),
         inner=inner,
         text=text,
@@ -375,11 +390,6 @@ def _short(text: str, root: Node, call: bool) -> str:
     if call:
         return f"{root.label}(…)"
     return text[: SYMBOL_LENGTH - 1] + "…"
-
-
-def _name(graph: Graph, n: int) -> str:
-    node = graph.nodes[n]
-    return node.symbol if node.kind != "operation" else f"v{n + 1}"
 
 
 class CollapsedGraph(Graph):
@@ -424,12 +434,12 @@ def collapse(
             raise ValueError(f"node {r + 1} is {graph.nodes[r].label}, not an operation")
         wanted.add(r)
     hidden: set[int] = set()
-    outer: list[int] = []
+    outer: dict[int, list[int]] = {}  # each outermost root: its inside
     for r in sorted(wanted, reverse=True):  # a user comes after its inputs: outer boxes first
         if r in hidden:
             continue
-        outer.append(r)
-        hidden.update(n for n in inside(graph, r) if n != r)
+        outer[r] = inside(graph, r)
+        hidden.update(n for n in outer[r] if n != r)
     folded: set[int] = set()
     if hide_constants:
         folded = {
@@ -446,27 +456,33 @@ def collapse(
             for n in graph.nodes
             if n.kind == "constant" and users[n.id] and all(u in folded for u in users[n.id])
         )
+    # First the shape (which nodes stay, what each box reads), so that a box's text can name
+    # its inputs as the diagram numbers them (v₂ + 1); then the boxes.
     nodes: list[Node] = []
     original: list[int] = []
     new: dict[int, int] = {}
+    boxes: dict[int, list[int]] = {}  # each box's root: what it holds
     for node in graph.nodes:
         if node.id in hidden:
             continue
         if node.id in outer or node.id in folded:
-            shown = {  # an input computed by another box, by the name the diagram gives it
-                a: f"v{subscript(new[a] + 1)}"
-                for a in node.args
-                if graph.nodes[a].kind == "operation" and node.id in folded
-            }
-            op, inputs = box_op(graph, node.id, node.id in folded, shown)
-            label: str = BoxLabel(op.symbol, op)
-            args = tuple(new[a] for a in inputs)
-            new_node = Node(len(nodes), "operation", label, args)
+            boxes[node.id] = outer.get(node.id) or _inner_ids(graph, node.id, True)
+            inputs = _inputs_of(graph, boxes[node.id])
+            new_node = Node(len(nodes), "operation", node.label, tuple(new[a] for a in inputs))
         else:
             new_node = replace(node, id=len(nodes), args=tuple(new[a] for a in node.args))
         new[node.id] = len(nodes)
         nodes.append(new_node)
         original.append(node.id)
+    if boxes:
+        from .explain import node_name
+
+        shape = Graph(tuple(nodes), new[graph.output], graph.variables)
+        for root, inner_ids in boxes.items():
+            shown = {a: node_name(shape, new[a]) for a in _inputs_of(graph, inner_ids)}
+            op, _ = box_op(graph, root, root in folded, shown, inner_ids)
+            box = nodes[new[root]]
+            nodes[box.id] = Node(box.id, "operation", BoxLabel(op.symbol, op), box.args)
     return CollapsedGraph(tuple(nodes), new[graph.output], graph, tuple(original))
 
 
@@ -541,13 +557,13 @@ def _backward(trace: Trace, step: BackwardStep, box: BoxOp) -> Explanation:
     )
 
     graph = trace.graph
-    name_text, _ = node_name(graph, step.node)
+    name_text, name_latex = node_name(graph, step.node)
     lines = list(_received_lines(trace, step))
     d_out = number_text(step.d_out)
     for send in step.sends:
         to_text, to_latex = node_name(graph, send.to)
         local_text = f"∂{name_text}/∂{to_text}"
-        local_latex = rf"\frac{{\partial v_{{{step.node + 1}}}}}{{\partial {to_latex}}}"
+        local_latex = rf"\frac{{\partial {name_latex}}}{{\partial {to_latex}}}"
         if send.undefined:
             lines.append(
                 L(

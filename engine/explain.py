@@ -132,7 +132,8 @@ def node_name(graph: Graph, node_id: int) -> tuple[str, str]:
     """How formulas name a node: x, 2, π for inputs; v₃ (text) / v_{3} (LaTeX) for operations."""
     node = graph.nodes[node_id]
     if node.kind == "operation":
-        return f"v{subscript(node_id + 1)}", f"v_{{{node_id + 1}}}"
+        number = graph.numbers[node_id]
+        return f"v{subscript(number)}", f"v_{{{number}}}"
     if node.kind == "constant":
         return node.symbol, (r"\pi" if node.symbol == "π" else node.symbol)
     symbol = node.symbol

@@ -25,7 +25,7 @@ Function = Callable[..., Number]  # an op's forward or one of its local derivati
 
 @dataclass(frozen=True)
 class Node:
-    id: int  # index in `Graph.nodes`; shown to students as id + 1
+    id: int  # index in `Graph.nodes`; links name it as id + 1, students see `Graph.numbers`
     kind: Literal["variable", "constant", "operation"]
     label: str  # x, 2, π, or the operation's name
     args: tuple[int, ...] = ()  # input node ids, one per argument position
@@ -243,6 +243,21 @@ class Graph:
             for a in node.inputs:
                 shown[a] = True
         return tuple(shown)
+
+    @cached_property
+    def numbers(self) -> tuple[int, ...]:
+        """For each node, the number it is shown with (v₂ is number 2): the drawn nodes
+        counted 1, 2, 3, … in node order, so the numbers on the diagram have no gaps. In
+        sin(x²), x is 1, the square v₂ and sin v₃; the 2 the square fixes is not drawn and
+        takes no number (0). Every name a student reads (explanations, diagram, slides, the
+        CLI, the PyTorch program) comes from here; node ids, and the node numbers links hold
+        (id + 1), stay as they are."""
+        numbers, count = [0] * len(self.nodes), 0
+        for node_id, shown in enumerate(self.drawn):
+            if shown:
+                count += 1
+                numbers[node_id] = count
+        return tuple(numbers)
 
     def consumers(self) -> list[list[tuple[int, int]]]:
         """For each node, the (user, argument position) pairs that read it: its fan-out."""
@@ -472,7 +487,9 @@ class Graph:
     def node_text(self, node_id: int) -> str:
         """A short name for a node in explanations: x, 2, or its operation and number."""
         node = self.nodes[node_id]
-        return node.label if node.kind != "operation" else f"{node.symbol} (node {node_id + 1})"
+        if node.kind != "operation":
+            return node.label
+        return f"{node.symbol} (node {self.numbers[node_id]})"
 
     def to_text(self) -> str:
         """The function as text that `parse` reads back into the same graph.

@@ -172,7 +172,7 @@ def program(graph: Graph, values: dict[str, float] | None = None) -> Program:
         if node.id == graph.output:
             text[node.id] = (expression, precedence)
         elif uses[node.id] > 1 or len(expression) > LINE_LENGTH:
-            names[node.id] = python_name(f"v{node.id + 1}", taken)
+            names[node.id] = python_name(f"v{graph.numbers[node.id]}", taken)
             taken.add(names[node.id])
             body.append(f"{names[node.id]} = {expression}")
             text[node.id] = (names[node.id], _ATOM)

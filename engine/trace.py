@@ -245,7 +245,9 @@ def call_text(node: Node, inputs: Sequence[float]) -> str:
 
 def _who(graph: Graph, node_id: int) -> str:
     node = graph.nodes[node_id]
-    return f"{node.symbol} (v{subscript(node_id + 1)})" if node.kind == "operation" else node.symbol
+    if node.kind != "operation":
+        return node.symbol
+    return f"{node.symbol} (v{subscript(graph.numbers[node_id])})"
 
 
 @dataclass(frozen=True)

@@ -301,7 +301,8 @@ def test_a_power_with_the_constant_exponent_2_is_a_square_box(text: str) -> None
     first = timeline(trace).patches[0]
     assert first[Element.box(square.id)].texts[0] == form.name == "square"
     said = all_text(trace)
-    assert f"{form.name} (v{engine.explain.subscript(square.id + 1)})" in said
+    # Numbered among the drawn boxes: the 2 it fixes, made just before it, takes no number.
+    assert f"{form.name} (v{engine.explain.subscript(square.id)})" in said
     assert "^ (" not in said and "^(2−1)" not in said and "^2" not in said
     # Its local derivative is written 2·z; the number is the slope of z², by central difference.
     [(step, explanation)] = [(s, e) for s, e in backward_explanations(trace) if s.node == square.id]
@@ -336,11 +337,13 @@ def test_a_square_s_gradient_is_the_power_s() -> None:
 def test_the_cli_trace_and_the_slides_show_the_square(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sin(x^2)", "x=3", "--trace"]) == 0
     out = capsys.readouterr().out
-    assert "Forward pass: square (v₃)" in out and "v₃ = x² = 3² = 9" in out
-    assert "To x: d_out · 2·x = −0.9111 · 2·3 = −5.467" in out and "^ (v₃)" not in out
+    # x is 1, the square 2, sin 3: the 2 of x² is not drawn and takes no number.
+    assert "Forward pass: square (v₂)" in out and "v₂ = x² = 3² = 9" in out
+    assert "v₃ = sin(v₂) = sin(9) = 0.4121" in out and "v₄" not in out
+    assert "To x: d_out · 2·x = −0.9111 · 2·3 = −5.467" in out and "^ (v₂)" not in out
     deck = deck_data(engine.parse("sin(x^2)").trace(x=3.0), title="sin(x^2)")
     slides = " ".join(frame["html"] for frame in deck["frames"])
-    assert "square (v₃)" in slides and "^ (v₃)" not in slides
+    assert "square (v₂)" in slides and "^ (v₂)" not in slides and "v₄" not in slides
     # x² as MathML: a superscript 2 on x, not b·a^(b−1)
     assert "<msup><mi>x</mi><mrow><mn>2</mn></mrow></msup>" in slides
 

@@ -11,11 +11,18 @@ import math
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import engine
+from drawing.deck import deck_data
 from drawing.diagram import Element, dot_source, every_element, layout_svg, timeline
+from engine.__main__ import main
+from engine.collapse import collapse, function_calls, read_collapse
 from engine.explain import explain
+from engine.format import subscript
 from engine.order import search_order, topological_backward_order
+from engine.pytorch import program
 from engine.trace import OrderStep
 
 
@@ -91,3 +98,112 @@ def test_large_graph_layout_draws_no_box_for_the_2() -> None:
     drawn_ids = set(re.findall(r'<g id="(bp-n\d+)"', svg))
     assert drawn_ids == {f"bp-n{n.id}" for n in graph.nodes if graph.drawn[n.id]}
     assert not any(f"bp-n{n}" in drawn_ids for n in twos)
+
+
+# -- the numbers students read: v₂, v₃, … over the boxes drawn, with no gap ------------------
+
+SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+
+def _number(name: str) -> int | None:
+    """The number in a name the diagram shows on a box (v₁₂ -> 12), None for none."""
+    match = re.fullmatch(r"v([₀-₉]+)", name)
+    return int(match.group(1).translate(SUBSCRIPTS)) if match else None
+
+
+def _boxes(trace: engine.Trace) -> dict[int, str]:
+    """Every box the diagram draws (node id -> the name on it, "" for an input), read from
+    the first frame, which draws every element: the line under each box's symbol."""
+    first = timeline(trace).patches[0]
+    return {e.at: look.texts[1] for e, look in sorted(first.items()) if e.kind == "node"}
+
+
+def _said(trace: engine.Trace) -> str:
+    return "\n".join(explain(trace, k).as_text() for k in range(len(trace) + 1))
+
+
+def assert_numbered_without_gaps(trace: engine.Trace) -> None:
+    graph = trace.graph
+    boxes = _boxes(trace)
+    # In node order, the k-th box drawn is number k: an operation is called v_k, an input
+    # (x, 2, π) takes its place in the count under its own name. No number is skipped.
+    for k, (node, name) in enumerate(boxes.items(), 1):
+        if graph.nodes[node].kind == "operation":
+            assert _number(name) == k, (graph, node, name)
+        else:
+            assert name == "", (graph, node, name)
+    # The explanations, and a box's text that names another box (v₂ + 1 with the constants
+    # written in), name the same boxes and no other: every v_k said is on a box.
+    shown = {name for name in boxes.values() if name}
+    text = _said(trace) + " ".join(graph.nodes[n].symbol for n in boxes)
+    said = {f"v{digits}" for digits in re.findall(r"v([₀-₉]+)", text)}
+    assert said <= shown, (graph, said - shown)
+
+
+def _texts(draw: st.DrawFn, depth: int) -> str:
+    rule = draw(st.sampled_from(["leaf", "leaf", "2", "+", "*", "^2", "^3", "call", "shared"]))
+    if depth == 0 or rule == "leaf":
+        return draw(st.sampled_from(["x", "y", "z", "1", "3", "pi"]))
+    if rule == "2":  # the same 2 as a square's exponent, where both appear: merged into one node
+        return "2"
+    if rule == "call":
+        name = draw(st.sampled_from(["sin", "exp", "tanh", "sigmoid"]))
+        return f"{name}({_texts(draw, depth - 1)})"
+    if rule in ("^2", "^3"):
+        return f"({_texts(draw, depth - 1)}){rule}"
+    a = _texts(draw, depth - 1)
+    if rule == "shared":  # a subexpression used twice: one node with fan-out
+        return f"({a})*sin({a})"
+    return f"({a}){rule}({_texts(draw, depth - 1)})"
+
+
+@st.composite
+def functions(draw: st.DrawFn) -> str:
+    return _texts(draw, 4)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(functions(), st.booleans())
+def test_the_boxes_are_numbered_without_gaps(text: str, merge: bool) -> None:
+    graph = engine.parse(text, merge=merge)
+    point = {v: 0.5 for v in graph.variables}
+    assert_numbered_without_gaps(graph.trace(point))
+    # Collapsed or with the constants written in, the graph drawn is numbered the same way.
+    assert_numbered_without_gaps(collapse(graph, hide_constants=True).trace(point))
+    calls = function_calls(graph)
+    if calls:
+        assert_numbered_without_gaps(collapse(graph, calls).trace(point))
+
+
+def test_sin_of_x_squared_is_x_v2_v3(capsys: pytest.CaptureFixture[str]) -> None:
+    graph = engine.parse("sin(x^2)")
+    square, two = _power(graph), _constant(graph, "2")
+    trace = graph.trace(x=3.0)
+    # The diagram: x, then the square as v₂ and sin as v₃; the 2 is neither drawn nor counted.
+    assert list(_boxes(trace).values()) == ["", "v₂", "v₃"] and two not in _boxes(trace)
+    assert "square (v₂)" in _said(trace) and "v₄" not in _said(trace)
+    # The CLI and the slides say the same.
+    assert main(["sin(x^2)", "x=3", "--trace"]) == 0
+    out = capsys.readouterr().out
+    assert "Forward pass: square (v₂)" in out and "Forward pass: sin (v₃)" in out
+    assert "v₄" not in out
+    slides = " ".join(f["html"] for f in deck_data(trace, title="sin(x^2)")["frames"])
+    assert "square (v₂)" in slides and "sin (v₃)" in slides and "v₄" not in slides
+    # Node ids, and the node numbers a link holds (id + 1), do not move: collapse=4 is sin.
+    assert read_collapse(f"{graph.output + 1}", graph) == (graph.output,)
+    assert square == two + 1 and graph.output == square + 1
+
+
+def test_the_pytorch_program_names_a_shared_value_as_the_diagram_does() -> None:
+    # x² is used twice, so the program names it; the 2 before it takes no number.
+    graph = engine.parse("sin(x^2) + exp(x^2)")
+    square = _power(graph)
+    [name] = [n for n in _boxes(graph.trace(x=1.0)).values() if n and _number(n) == square]
+    assert name == f"v{subscript(square)}"
+    assert f"v{square} = x ** 2" in program(graph).code

@@ -8,6 +8,7 @@ import streamlit as st
 
 from drawing import deck_data
 from engine import Graph
+from engine.explain import node_name
 from engine.pytorch import Program, non_differentiable_points, program
 from ui import torch_run
 from ui.page import past_the_end, presenter_switch, presenting, theme, view_params
@@ -59,7 +60,7 @@ def structure_rows(made: Program) -> dict[str, list[str]]:
     graph = made.graph
     for node in reversed(graph.topological_order()):
         n = graph.nodes[node]
-        rows["box"].append(n.label if n.kind != "operation" else f"v{node + 1}")
+        rows["box"].append(n.label if n.kind != "operation" else f"v{graph.numbers[node]}")
         rows["engine"].append(n.kind if n.kind != "operation" else n.label)
         rows["PyTorch grad_fn"].append(made.grad_fn(node) or "—")
         rows["next_functions"].append(
@@ -144,8 +145,9 @@ def at_kinks(graph: Graph, values: Values) -> None:
     """A note for each box at a point where its derivative does not exist."""
     for point in non_differentiable_points(graph, dict(values)):
         st.info(
-            f"**{point.op} at {point.at} (node v{point.node + 1}).** {point.why}; {point.uses}. "
-            f"There PyTorch returns {point.returns}, and so does the engine's table.",
+            f"**{point.op} at {point.at} ({node_name(graph, point.node)[0]}).** {point.why}; "
+            f"{point.uses}. There PyTorch returns {point.returns}, and so does the engine's "
+            "table.",
             icon=":material/info:",
         )
 
