@@ -14,6 +14,9 @@ function mountPlayer(root, deck, options) {
   const last = Number.isInteger(options.limit) ?
     Math.max(0, Math.min(options.limit, frames.length - 1)) : frames.length - 1;
   let current = -1;
+  // The step the student chose while the deck shows only the collapsed box holding it (see
+  // bpCorrespondingStep), found again when the box is expanded; stepping forgets it.
+  let chosen = null;
   let timer = null;
   let playing = false;
   let seconds = 1;
@@ -158,6 +161,7 @@ function mountPlayer(root, deck, options) {
   function goTo(k) {
     k = Math.max(0, Math.min(last, Math.round(Number(k)) || 0));
     if (k === current) return;
+    chosen = null;
     // Patches only go forward: going back replays from frame 0, which sets every element.
     const from = k > current ? current + 1 : 0;
     clearChanged();
@@ -328,8 +332,10 @@ function mountPlayer(root, deck, options) {
     collectElements();
     bpCollapsedBoxes(svg, deck, options, () => current);
     zoom.changed();
+    const kept = chosen;
     current = -1;
     goTo(k);
+    chosen = kept;
     markChanged(before, explained);
   }
   // Marked until the student steps on; the glow itself is brief (player.css).
@@ -369,6 +375,9 @@ function mountPlayer(root, deck, options) {
     setTheme(name) { setTheme(name); presenter.restyle(); },
     get step() { return current; },
     get shape() { return deck.shape; },
+    get family() { return deck.family; },
+    get deck() { return deck; },
+    get chosen() { return chosen; },
     destroy() {
       pause();
       document.removeEventListener("keydown", onKey);
@@ -384,7 +393,51 @@ function mountPlayer(root, deck, options) {
     step: () => current, goTo, pause, toggle,
   });
   goTo(options.step || 0);
+  chosen = options.chosen || null;
   return api;
+}
+
+// -- The same function with other subexpressions collapsed, or its constants hidden: a deck of
+// the same family (deck.family) but another shape. Each frame says what its step is about
+// (frame.key: its phase, the full graph's node and what the search does there; frame.node: that
+// node's number) and deck.holds which of the full graph's nodes each box holds. From step k of
+// `before`, the student lands on the same step where `after` has it; on the box's step of the
+// same phase where the node is now inside a box; at the first step of a box's inside where the
+// box they were on in the forward pass is expanded, so the next steps go through it; else on
+// the nearest earlier step that is found. `chosen`: a step the student chose before landing on
+// a box's step, found again once the box is expanded. Returns { step, chosen }.
+// eslint-disable-next-line no-unused-vars
+function bpCorrespondingStep(before, k, chosen, after) {
+  "use strict";
+  const frames = after.frames;
+  const holds = after.holds || {};
+  const first = (phase, test) => frames.findIndex((f) => f.phase === phase && test(f.node));
+  const place = (frame) => {
+    if (!frame || !frame.key) return -1;
+    const held = (before.holds || {})[frame.node];
+    if (held && frame.phase === "forward" && !holds[frame.node]) {
+      const inside = first("forward", (n) => held.includes(n));
+      if (inside >= 0) return inside;
+    }
+    const same = frames.findIndex((f) => f.key === frame.key);
+    if (same >= 0) return same;
+    const box = Object.keys(holds).find((root) => holds[root].includes(frame.node));
+    return box === undefined ? -1 : first(frame.phase, (n) => n === Number(box));
+  };
+  if (chosen) {
+    const again = frames.findIndex((f) => f.key === chosen.key);
+    if (again >= 0) return { step: again, chosen: null };
+  }
+  const from = before.frames[k];
+  for (let j = Math.min(k, before.frames.length - 1); j >= 0; j--) {
+    const step = place(before.frames[j]);
+    if (step < 0) continue;
+    // Kept to come back to: a step landed on only roughly, or a node now drawn as a box.
+    const rough = j !== k || frames[step].key !== from.key ||
+      (holds[from.node] && !(before.holds || {})[from.node]);
+    return { step, chosen: rough ? chosen || { key: from.key } : chosen };
+  }
+  return { step: 0, chosen: null };
 }
 
 // -- Collapsed boxes: a subexpression drawn as one box (deck.boxes: element id -> its root's

@@ -17,8 +17,9 @@
 // Streamlit calls the default export whenever the script draws the player. The data carries a
 // key: the same key means the same deck, so nothing happens and the student's step, zoom and pan
 // stay. A new deck of the same shape (the function at another point, in another mode, with
-// another eps) replaces the frames in place and keeps the step; another shape mounts afresh at
-// the step the page asks for.
+// another eps) replaces the frames in place and keeps the step; the same function with other
+// subexpressions collapsed mounts afresh at the corresponding step; another function at the step
+// the page asks for.
 
 const bpHeld = new Map();  // query parameter -> the root of the player whose step it holds
 
@@ -160,13 +161,20 @@ export default function (component) {
     onStep();
     return undefined;
   }
-  const step = sameShape ? player.step : bpRecalled(key, data.deck, data.options.step);
+  // The same function with other boxes collapsed: the corresponding step (player.js).
+  const sameFamily = player && !sameShape && Boolean(data.deck.family) &&
+    player.family === data.deck.family;
+  const found = sameFamily ?
+    bpCorrespondingStep(player.deck, player.step, player.chosen, data.deck) :
+    { step: sameShape ? player.step : bpRecalled(key, data.deck, data.options.step),
+      chosen: sameShape ? player.chosen : null };
+  const step = found.step;
   if (player) player.destroy();
   // A click on a collapsed box goes to the page, which expands it (ui/player.py).
   const onExpand = data.expands ? (box) => component.setTriggerValue("expand", box) : null;
   root.bpPlayer = mountPlayer(root, data.deck,
-                              Object.assign({}, data.options,
-                                            { step, theme, onStep, onExpand, link: true }));
+                              Object.assign({}, data.options, { step, theme, onStep, onExpand,
+                                                                chosen: found.chosen, link: true }));
   onStep();
   return undefined;
 }

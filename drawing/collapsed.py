@@ -1,11 +1,12 @@
-"""A deck whose graph has collapsed boxes: each box marked, clickable in the player, and every
-step tied to the node of the full graph it is about, so a page can keep the student's place
-when a box is expanded."""
+"""A deck whose graph has collapsed boxes: each box marked, clickable in the player, and what
+each box holds of the full graph, so the player keeps the student's place when boxes are
+collapsed or expanded (each frame says which node of the full graph its step is about, see
+drawing.deck.StepKey)."""
 
 from __future__ import annotations
 
 from engine import Trace
-from engine.collapse import CollapsedGraph, box_of
+from engine.collapse import CollapsedGraph
 
 from .diagram import node_id
 
@@ -24,20 +25,20 @@ def with_boxes(deck: dict, trace: Trace) -> dict:
     """`deck` (drawing.deck_data of `trace`) with its collapsed boxes marked.
 
     Adds `boxes` {element id: {"node": the box's root in the full graph (id + 1, as links
-    number it), "text": the subexpression}} and `origins`, per frame the full graph's node id
-    (+ 1) its step is about (0 at the start), and gives box elements the class bp-collapsed.
+    number it), "text": the subexpression}} and `holds` {a box's root number: the numbers of
+    the full graph's nodes drawn as that box}, also for an operation with its constants
+    written in, and gives box elements the class bp-collapsed. Each frame's `node` (see
+    drawing.deck.StepKey) is the full graph's node its step is about.
     """
     graph = trace.graph
-    origins = [0] + [_origin(graph, step.node) + 1 for step in trace.steps]
-    deck["origins"] = origins
     if not isinstance(graph, CollapsedGraph):
         return deck
-    boxes = {}
-    for n in range(len(graph.nodes)):
-        box = box_of(graph, n)
-        if box is not None and not box.folded:  # an operation with its constants written in
+    boxes, holds = {}, {}
+    for n, box in graph.boxes().items():
+        holds[str(box.root + 1)] = [m + 1 for m in box.holds]
+        if not box.folded:  # an operation with its constants written in is not expanded
             boxes[node_id(n)] = {"node": box.root + 1, "text": box.text}
-    deck["boxes"] = boxes
+    deck["boxes"], deck["holds"] = boxes, holds
     deck["css"] = deck["css"] + BOX_CSS
     for frame in deck["frames"]:
         for element, look in frame["patch"].items():
@@ -46,30 +47,22 @@ def with_boxes(deck: dict, trace: Trace) -> dict:
     return deck
 
 
-def _origin(graph, n: int) -> int:
-    return graph.original[n] if isinstance(graph, CollapsedGraph) else n
-
-
 def step_after_expanding(old: dict, new: dict, step: int, root: int, inner: set[int]) -> int:
     """Where a student on `step` of the deck `old` continues in `new`, the same function with
     the box at `root` expanded (node numbers: id + 1 in the full graph; `inner` those of its
     inside): on the same node's step in the same phase, and at the box's own forward step, at
     the first step of its inside, so the next steps go through it. The first step of the same
     phase where the node has none there."""
-    frames, origins = old["frames"], old.get("origins") or []
-    new_origins = new.get("origins") or []
-    if not 0 <= step < min(len(frames), len(origins)):
+    frames = old["frames"]
+    if not 0 <= step < len(frames):
         return 0
-    phase, node = frames[step]["phase"], origins[step]
-    steps = [
-        k
-        for k, frame in enumerate(new["frames"][: len(new_origins)])
-        if frame["phase"] == phase and k
-    ]
+    phase, node = frames[step]["phase"], frames[step].get("node")
+    steps = [k for k, frame in enumerate(new["frames"]) if frame["phase"] == phase and k]
     if phase == "start" or not steps:
         return 0
+    about = [new["frames"][k].get("node") for k in steps]
     if phase == "forward" and node == root:
-        first = next((k for k in steps if new_origins[k] in inner), None)
+        first = next((k for k, n in zip(steps, about, strict=True) if n in inner), None)
         if first is not None:
             return first
-    return next((k for k in steps if new_origins[k] == node), steps[0])
+    return next((k for k, n in zip(steps, about, strict=True) if n == node), steps[0])

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from latex2mathml.converter import convert as latex_to_mathml
 
-from engine import PHASE_TITLES, PHASES, BackwardStep, Graph, Trace
+from engine import PHASE_TITLES, PHASES, BackwardStep, Graph, OrderStep, Step, TangentStep, Trace
 from engine.check import gradient_check
+from engine.collapse import CollapsedGraph
 from engine.explain import Explanation, explain, number_text
 
 from .diagram import Diagram, Element, Look, Patch, build_diagram, diagram_css
@@ -101,13 +102,52 @@ def _mark_early(trace: Trace, patches: tuple[Patch, ...]) -> list[Patch]:
 
 
 @dataclass(frozen=True)
+class StepKey:
+    """What a step is about, in terms that stay when subexpressions are collapsed or expanded
+    or constants hidden: its phase, the node of the full graph it is about (its number, id + 1;
+    0 at the start; a collapsed box is its root) and, in the order phase, what the search does
+    there. The player finds the student's step in the next deck of the same function by it."""
+
+    phase: str
+    node: int = 0
+    action: str = ""
+
+    @property
+    def name(self) -> str:
+        return " ".join(str(part) for part in (self.phase, self.node, self.action) if part)
+
+
+def step_key(graph: Graph, step: Step | TangentStep | None) -> StepKey:
+    """The key of a step of a trace over `graph` (None: the start; a forward-mode pass's steps
+    are its forward steps)."""
+    if step is None:
+        return StepKey("start")
+    full_id = graph.original if isinstance(graph, CollapsedGraph) else range(len(graph.nodes))
+    node = full_id[step.node] + 1
+    if isinstance(step, OrderStep):
+        action: str = step.action
+        if action == "skip" and step.via is not None:  # skipped once per node it is read by
+            action += f" from {full_id[step.via] + 1}"
+        return StepKey("order", node, action)
+    return StepKey("forward" if isinstance(step, TangentStep) else step.phase, node)
+
+
+def deck_family(graph: Graph) -> str:
+    """What two decks share when they show the same function, whichever of its subexpressions
+    are collapsed: the full graph's boxes and edges."""
+    full = graph.full if isinstance(graph, CollapsedGraph) else graph
+    return digest([[(n.kind, n.symbol, list(n.args)) for n in full.nodes]])
+
+
+@dataclass(frozen=True)
 class Frame:
     """One step of a deck: its phase ("start" for frame 0), its explanation as HTML, and the
-    patch that changes the picture from the step before."""
+    patch that changes the picture from the step before; `key`: what it is about."""
 
     phase: str
     html: str
     patch: Patch
+    key: StepKey | None = None
 
 
 @dataclass(frozen=True)
@@ -136,16 +176,33 @@ def deck_json(
     return {
         "title": title,
         "shape": deck_shape(graph, len(frames), spans),
+        "family": deck_family(graph),
         "svg": svg,
         "css": diagram_css(),
         "chips": chips,
         "frames": [
             {"phase": frame.phase, "html": frame.html, "patch": patch_json(frame.patch)}
-            for frame in frames
+            | _key_json(frame.key, name)
+            for frame, name in zip(frames, _key_names(frames), strict=True)
         ],
         "phases": spans,
         "local": local,
     }
+
+
+def _key_names(frames: list[Frame]) -> list[str]:
+    """Each frame's key as a name, a key met again numbered (x·x's search skips x twice)."""
+    seen: dict[str, int] = {}
+    names = []
+    for frame in frames:
+        name = frame.key.name if frame.key else ""
+        seen[name] = seen.get(name, 0) + 1
+        names.append(f"{name} #{seen[name]}" if seen[name] > 1 else name)
+    return names
+
+
+def _key_json(key: StepKey | None, name: str) -> dict:
+    return {"key": name, "node": key.node} if key else {}
 
 
 def deck_shape(graph: Graph, frames: int, phases: list[dict]) -> str:
@@ -178,7 +235,8 @@ def deck_data(
         body = explanation_html(explain(trace, k))
         if k == len(trace):
             body += gradient_check_html(trace, check_eps)
-        frames.append(Frame(step.phase if step else "start", body, patch))
+        key = step_key(trace.graph, step)
+        frames.append(Frame(step.phase if step else "start", body, patch, key))
     phases = []
     for phase in PHASES:
         steps = trace.phase_range(phase)

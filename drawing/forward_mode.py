@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from engine.explain import node_name, number_text
 from engine.forward_mode import ForwardModeTrace, explain_forward_mode
 
-from .deck import Frame, PhaseSpan, deck_json, explanation_html
+from .deck import Frame, PhaseSpan, deck_json, explanation_html, step_key
 from .diagram import (
     Element,
     Look,
@@ -104,7 +104,12 @@ def forward_mode_deck(trace: ForwardModeTrace, *, title: str = "") -> dict:
         graph=graph,
         svg=svg_template(layout_svg(graph, drawn.widest)),
         frames=[
-            Frame(PHASE if k else "start", explanation_html(explain_forward_mode(trace, k)), patch)
+            Frame(
+                PHASE if k else "start",
+                explanation_html(explain_forward_mode(trace, k)),
+                patch,
+                step_key(graph, trace.steps[k - 1] if k else None),
+            )
             for k, patch in enumerate(drawn.patches)
         ],
         phases=[PhaseSpan(PHASE, TITLE, 1, len(trace))] if len(trace) else [],

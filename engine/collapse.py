@@ -301,6 +301,7 @@ class BoxOp(Op):
     operations: int = 0  # how many operations its inside holds
     names: tuple[str, ...] = field(default=())  # the inputs' names, in position order
     folded: bool = False  # an operation with its constants written in, not a subexpression
+    holds: tuple[int, ...] = ()  # the node ids of the full graph drawn as this box, root last
 
     @property
     def argument_names(self) -> tuple[str, ...]:
@@ -382,6 +383,7 @@ def box_op(
         operations=sum(1 for n in inner_ids if graph.nodes[n].kind == "operation"),
         names=names,
         folded=constants_only,
+        holds=tuple(inner_ids),
     )
     return op, inputs
 
