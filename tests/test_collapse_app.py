@@ -111,3 +111,26 @@ def test_another_function_drops_the_list():
     assert not at.exception
     assert operations(deck(at)) == 3 and not deck(at).get("boxes")
     assert "collapse" not in link(at)
+
+
+def test_collapsing_and_hiding_constants_keep_the_decks_family_and_its_steps_keys():
+    """The player keeps the student's place across these decks (assets/player.js): they are of
+    one family, and every step the collapsed deck has outside its box has the full deck's key."""
+    text = "sigmoid(w*x + b) + 2*x"
+    at = run({"expr": text})
+    full = deck(at)
+    graph = engine.parse(text)
+    neuron = next(s for s in subexpressions(graph) if s.call)
+    at.multiselect(key="playground:collapse").select(neuron.node).run()
+    collapsed = deck(at)
+    at.toggle(key="playground:hide_constants").set_value(True).run()
+    hidden = deck(at)
+    assert not at.exception
+    assert len({d["shape"] for d in (full, collapsed, hidden)}) == 3
+    assert full["family"] == collapsed["family"] == hidden["family"]
+    keys = {frame["key"] for frame in full["frames"]}
+    inside = set(collapsed["holds"][str(neuron.number)])
+    outside = [f for f in collapsed["frames"] if f["node"] not in inside]
+    assert outside and all(f["key"] in keys for f in outside)
+    at.text_input(key="playground:expr").input("sigmoid(w*x + b) + 3*x").run()
+    assert deck(at)["family"] != full["family"]

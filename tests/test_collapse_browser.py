@@ -1,5 +1,5 @@
 """Collapsed boxes in a real browser: a click on one expands it, and the student stays on the
-same node's step."""
+same node's step; so do collapsing and expanding in the Collapse control and hiding constants."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from urllib.parse import quote
 from conftest import player_frame, screenshot
 
 import engine
+from drawing.diagram import node_id
 from engine.collapse import collapse, function_calls, subexpressions
+from engine.explain import explain
 
 NEURON = "sigmoid(w1*x1 + w2*x2 + w3*x3 + b)"
 
@@ -85,4 +87,135 @@ def test_every_function_call_and_enter_on_a_box(page, app_url):
     )
     idle(page)
     assert page.url.split("collapse=")[1].split("&")[0] == str(calls[1] + 1)
+    assert not page.errors
+
+
+# -- the Collapse control and Hide constants keep the student's place --------------------------
+
+SEED = "log(xy)+exp(xy)"
+
+
+def shown_step(page) -> tuple[str, str, str]:
+    """The step count, the explanation's heading and the SVG id of the box the step is about."""
+    frame = player_frame(page)
+    current = frame.locator("svg g.bp-node.bp-current")
+    return (
+        count(page),
+        frame.locator(".bp-explain h3").inner_text(),
+        current.first.get_attribute("id") if current.count() == 1 else "",
+    )
+
+
+def expected(trace: engine.Trace, k: int, node: int) -> tuple[str, str, str]:
+    """What the player shows on step k of `trace` (node: the step's node id in its graph)."""
+    return f"Step {k} of {len(trace)}", explain(trace, k).title, node_id(node)
+
+
+def wait_for_boxes(page, boxes: int) -> None:
+    page.wait_for_function(
+        """(n) => [...document.querySelectorAll('*')].some(e => e.shadowRoot &&
+             e.shadowRoot.querySelectorAll('g.bp-node.bp-operation').length === n)""",
+        arg=boxes,
+        timeout=30_000,
+    )
+    idle(page)
+
+
+def look(page, name: str) -> None:
+    page.keyboard.press("Escape")  # the Collapse control's list, if open
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.evaluate("() => { document.querySelector('[data-testid=stMain]').scrollTop = 0; }")
+    page.wait_for_timeout(300)
+    screenshot(page, name)
+
+
+def test_collapsing_in_the_control_keeps_the_step_and_removing_it_comes_back(page, app_url):
+    graph = engine.parse(SEED)
+    values = {"x": 1.0, "y": 2.0}
+    full = graph.trace(values)
+    exp = next(n.id for n in graph.nodes if n.label == "exp")
+    # A backward step of exp's branch, and the root, the one subexpression to collapse.
+    (k,) = [j for j, s in enumerate(full.steps, 1) if s.phase == "backward" and s.node == exp]
+    (whole,) = subexpressions(graph)
+    collapsed_graph = collapse(graph, [whole.node])
+    collapsed = collapsed_graph.trace(values)
+    box = collapsed_graph.original.index(whole.node)
+    (on_box,) = [
+        j for j, s in enumerate(collapsed.steps, 1) if s.phase == "backward" and s.node == box
+    ]
+
+    open_player(page, f"{app_url}/?expr={quote(SEED)}&x=1&y=2&step={k}")
+    before = shown_step(page)
+    assert before == expected(full, k, exp)
+    page.get_by_role("combobox", name="Collapse").click()
+    page.get_by_role("option", name=whole.text).click()
+    wait_for_boxes(page, 1)
+    # exp is inside the box now: the box's backward step
+    assert shown_step(page) == expected(collapsed, on_box, box)
+    page.wait_for_url(
+        re.compile(rf"collapse={whole.number}.*step={on_box}|step={on_box}.*collapse")
+    )
+    look(page, "collapse-control-kept-step")
+    page.get_by_role("button", name=f"Remove {whole.text}").click()
+    wait_for_boxes(page, 4)
+    assert shown_step(page) == before
+    page.wait_for_url(re.compile(rf"^(?!.*collapse=).*step={k}(&|$)"))
+    look(page, "collapse-control-back-on-step")
+    assert not page.errors
+
+
+def test_hiding_constants_keeps_the_step_and_showing_them_comes_back(page, app_url):
+    text = "2x + 3y"
+    graph = engine.parse(text)
+    values = {"x": 1.0, "y": 2.0}
+    full = graph.trace(values)
+    three = next(n.id for n in graph.nodes if n.label == "3")
+    times = next(n.id for n in graph.nodes if three in n.args)
+    hidden_graph = collapse(graph, hide_constants=True)
+    hidden = hidden_graph.trace(values)
+    box = hidden_graph.original.index(times)
+
+    def step_of(trace, node, phase, action=None):
+        return next(
+            j
+            for j, s in enumerate(trace.steps, 1)
+            if s.phase == phase and s.node == node and getattr(s, "action", None) == action
+        )
+
+    # The search entering the constant 3: hidden, it is written into 3·y, entered instead.
+    k = step_of(full, three, "order", "enter")
+    open_player(page, f"{app_url}/?expr={quote(text)}&x=1&y=2&step={k}")
+    before = shown_step(page)
+    assert before == expected(full, k, three)
+    toggle = page.get_by_text("Hide constants", exact=True)
+    toggle.click()
+    wait_for_boxes(page, 3)
+    idle(page)
+    assert player_frame(page).locator("g.bp-constant").count() == 0
+    assert shown_step(page) == expected(hidden, step_of(hidden, box, "order", "enter"), box)
+    look(page, "hide-constants-kept-step")
+    toggle.click()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('*')].some(e => e.shadowRoot &&
+             e.shadowRoot.querySelectorAll('g.bp-constant').length === 2)""",
+        timeout=30_000,
+    )
+    idle(page)
+    assert shown_step(page) == before
+
+    # A backward step of 3·y: the same step with and without its constant.
+    player_frame(page).locator(".bp-slider").evaluate(
+        "(slider, k) => { slider.value = k; slider.dispatchEvent(new Event('input')); }",
+        str(step_of(full, times, "backward")),
+    )
+    before = shown_step(page)
+    assert before == expected(full, step_of(full, times, "backward"), times)
+    toggle.click()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('*')].some(e => e.shadowRoot &&
+             e.shadowRoot.querySelectorAll('g.bp-constant').length === 0)""",
+        timeout=30_000,
+    )
+    idle(page)
+    assert shown_step(page) == expected(hidden, step_of(hidden, box, "backward"), box)
     assert not page.errors
