@@ -188,3 +188,20 @@ def test_the_player_lands_on_the_corresponding_step_and_comes_back(browser, text
             elif phase == "backward":
                 assert about(graph, full_steps[plain]) == (phase, holder.get(node, node))
     page.close()
+
+
+@pytest.mark.parametrize("text", FUNCTIONS[1:3])
+def test_from_one_choice_of_boxes_to_another_and_back(browser, text):
+    """Collapsed one way, then another (another subexpression, constants hidden): the same phase
+    on the way there, and the very step on the way back."""
+    page = browser.new_page()
+    page.set_content(f"<script>{(ASSETS / 'player.js').read_text(encoding='utf-8')}</script>")
+    graph = engine.parse(text)
+    decks = [slim(deck_of(collapse(graph, r, hide_constants=h))[0]) for r, h in variants(graph)]
+    for before in decks:
+        for after in decks:
+            mapped = page.evaluate(MAP_ALL, [before, after])
+            for k, (there, back, _) in enumerate(mapped):
+                assert back == k
+                assert after["frames"][there]["phase"] == before["frames"][k]["phase"]
+    page.close()
