@@ -15,21 +15,20 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from latex2mathml.converter import convert as latex_to_mathml
-
 from engine import PHASE_TITLES, PHASES, BackwardStep, Graph, OrderStep, Step, TangentStep, Trace
 from engine.check import gradient_check
 from engine.collapse import CollapsedGraph
 from engine.explain import Explanation, explain, number_text
 
 from .diagram import Diagram, Element, Look, Patch, build_diagram, diagram_css
+from .mathml import to_mathml
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
 def math_html(latex: str) -> str:
     """LaTeX as MathML, which browsers render natively: math that works offline."""
-    return latex_to_mathml(latex)
+    return to_mathml(latex)
 
 
 def explanation_html(explanation: Explanation) -> str:
