@@ -150,3 +150,27 @@ def screenshot(page, name: str) -> Path:
 def player_frame(page):
     """The step player: it renders in the component's shadow root, which Playwright pierces."""
     return page.locator(".bp-player").first
+
+
+def idle(page) -> None:
+    """Wait until the app's script has finished its run (Streamlit marks the page)."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=60_000
+    )
+
+
+def open_player(page, url: str, timeout: float = 60_000) -> None:
+    """Open `url`, wait for its step player and for the app's run to finish."""
+    page.goto(url)
+    page.get_by_role("button", name="Next step").first.wait_for(timeout=timeout)
+    idle(page)
+
+
+def run_python(code: str, folder: Path, name: str = "h.py") -> str:
+    """Run `code` as a student runs what they paste: saved as `name` in `folder`, in a fresh
+    Python. Its standard output; CalledProcessError where it fails."""
+    path = folder / name
+    path.write_text(code)
+    return subprocess.run(
+        [sys.executable, str(path)], capture_output=True, text=True, timeout=120, check=True
+    ).stdout

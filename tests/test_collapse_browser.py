@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from conftest import player_frame, screenshot
+from conftest import idle, open_player, player_frame, screenshot
 
 import engine
 from drawing.diagram import node_id
@@ -14,18 +14,6 @@ from engine.collapse import collapse, function_calls, subexpressions
 from engine.explain import explain
 
 NEURON = "sigmoid(w1*x1 + w2*x2 + w3*x3 + b)"
-
-
-def open_player(page, url: str) -> None:
-    page.goto(url)
-    page.get_by_role("button", name="Next step").first.wait_for(timeout=60_000)
-    idle(page)
-
-
-def idle(page) -> None:
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-        timeout=60_000
-    )
 
 
 def count(page) -> str:

@@ -6,10 +6,9 @@ from __future__ import annotations
 import ast
 import operator
 import re
-import subprocess
-import sys
 
 import pytest
+from conftest import run_python
 from hypothesis import given
 from test_engine_properties import PROPERTY, cases, parse_at
 
@@ -68,14 +67,7 @@ def test_the_course_function_is_written_as_in_the_course() -> None:
 def test_the_generated_code_runs_as_it_is_and_gives_the_course_numbers(tmp_path) -> None:
     torch_or_skip()
     code = program(engine.parse("log(xy)+exp(xy)"), {"x": 1.0, "y": 2.0}).code
-    (tmp_path / "h.py").write_text(code)
-    out = subprocess.run(
-        [sys.executable, str(tmp_path / "h.py")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    out = run_python(code, tmp_path)
     grads = dict(re.findall(r"dh/d(\w) = tensor\(([-\d.e]+)", out))
     assert float(grads["x"]) == pytest.approx(15.778, abs=5e-4)
     assert float(grads["y"]) == pytest.approx(7.889, abs=5e-4)

@@ -9,7 +9,7 @@ import re
 from urllib.parse import quote
 
 import pytest
-from conftest import player_frame, screenshot
+from conftest import idle, open_player, player_frame, screenshot
 
 import engine
 
@@ -60,15 +60,12 @@ def sized(browser):
 
 
 def open_page(page, url: str) -> None:
-    page.goto(url)
-    page.get_by_role("button", name="Next step").first.wait_for(timeout=90_000)
-    settle(page)
+    open_player(page, url, timeout=90_000)
+    page.wait_for_timeout(500)  # the player's layout after its mount
 
 
 def settle(page) -> None:
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-        timeout=60_000
-    )
+    idle(page)
     page.wait_for_timeout(500)  # the player's layout after its mount
 
 

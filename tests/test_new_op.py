@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from conftest import run_python
 
 import engine
 from drawing import build_diagram, deck_data, standalone_html
@@ -163,14 +162,7 @@ def test_pytorch_code_and_autograd(registered, tmp_path) -> None:
     assert result.grad_fns[graph.output] == "SoftplusBackward0"
     assert result.grads["x"] == pytest.approx(2 * sigma(0.6), rel=1e-12)
     # The code a student pastes runs as it is (in a fresh Python, without the test's table).
-    (tmp_path / "h.py").write_text(built.code)
-    out = subprocess.run(
-        [sys.executable, str(tmp_path / "h.py")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    out = run_python(built.code, tmp_path)
     printed = float(out.split("dh/dx = tensor(")[1].split(")")[0])  # four decimals
     assert printed == pytest.approx(2 * sigma(0.6), abs=1e-4)
 

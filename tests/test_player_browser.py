@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import player_frame, screenshot
+from conftest import idle, open_player, player_frame, screenshot
 from playwright.sync_api import expect
 
 import engine
@@ -16,18 +16,6 @@ from drawing import build_diagram, deck_data, standalone_html
 from drawing.diagram import SVG_NS
 
 SEED = "expr=log(xy)%2Bexp(xy)&x=1&y=2"
-
-
-def open_player(page, url: str) -> None:
-    page.goto(url)
-    page.get_by_role("button", name="Next step").first.wait_for(timeout=60_000)
-    idle(page)
-
-
-def idle(page) -> None:
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-        timeout=60_000
-    )
 
 
 def count(page) -> str:

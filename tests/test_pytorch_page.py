@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import ast
 import math
-import subprocess
 import sys
 from collections import Counter
 
 import pytest
+from conftest import run_python
 from test_lessons import players, run
 
 WALK = """
@@ -44,14 +44,7 @@ def test_the_code_for_the_course_function_is_python_and_gives_its_gradient(tmp_p
     ast.parse(code)
     assert "x = torch.tensor(1.0, requires_grad=True)" in code and "h.backward()" in code
     pytest.importorskip("torch")
-    (tmp_path / "h.py").write_text(code + WALK)
-    out = subprocess.run(
-        [sys.executable, str(tmp_path / "h.py")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    out = run_python(code + WALK, tmp_path)
     assert "dh/dx = tensor(15.778" in out and "dh/dy = tensor(7.889" in out
     # Every box carries a name, and they are the nodes PyTorch built running that code.
     walked = ast.literal_eval(out.strip().splitlines()[-1])
@@ -80,14 +73,7 @@ def test_every_box_shows_autograd_s_name(expr: str, tmp_path) -> None:
     code = the_code(at)
     ast.parse(code)
     pytest.importorskip("torch")
-    (tmp_path / "f.py").write_text(code + WALK)
-    out = subprocess.run(
-        [sys.executable, str(tmp_path / "f.py")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    out = run_python(code + WALK, tmp_path, "f.py")
     walked = ast.literal_eval(out.strip().splitlines()[-1])
     assert Counter(n for n in names if n != "a number: no node") == Counter(walked)
 
