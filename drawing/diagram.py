@@ -13,7 +13,7 @@ import re
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -94,15 +94,46 @@ class _Context:
     users: list[list[tuple[int, int]]]  # per node, the (user, position) pairs that read it
     position: dict[int, int]  # per node, its place in the topological order
     warned: frozenset[int]  # nodes with a nan/inf warning
+    # Per node, the edges (user, position) that send it d_out, in the order they send it.
+    arrivals: tuple[tuple[tuple[int, int], ...], ...]
+    # Per node, the sum of the first k arrivals as the box writes it, "a + (−b) + c", for the
+    # largest k written so far: each step adds to it, so a fan-in of k edges costs k, not k².
+    sums: dict[int, tuple[int, str]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, trace: Trace) -> _Context:
+        graph = trace.graph
+        arrivals: list[dict[tuple[int, int], None]] = [{} for _ in graph.nodes]
+        for step in trace.steps:
+            if isinstance(step, BackwardStep):
+                for send in step.sends:
+                    target = graph.nodes[step.node].args[send.position]
+                    arrivals[target][(step.node, send.position)] = None
         return cls(
             trace,
-            trace.graph.consumers(),
+            graph.consumers(),
             {n: i for i, n in enumerate(trace.order)},
             frozenset(n for n, _ in trace.warnings),
+            tuple(tuple(edges) for edges in arrivals),
         )
+
+    def fan_in(self, state: State, n: int) -> tuple[int, str]:
+        """How many d_outs node n has received at `state`, and their sum as the box writes
+        it, in the order they arrived, a negative one in parentheses. The edges in
+        `state.sent` are sent in the trace's order, so those into n are a prefix of its
+        arrivals."""
+        arrivals = self.arrivals[n]
+        count = 0
+        while count < len(arrivals) and arrivals[count] in state.sent:
+            count += 1
+        known, text = self.sums.get(n, (0, ""))
+        if known > count:
+            known, text = 0, ""
+        for edge in arrivals[known:count]:
+            part = _signed_part(state.sent[edge])
+            text = f"{text} + {part}" if text else part
+        self.sums[n] = (count, text)
+        return count, text
 
 
 def _signed_part(amount: float) -> str:
@@ -127,17 +158,9 @@ def node_look(ctx: _Context, state: State, n: int) -> Look:
     if n in state.grads and graph.needs_gradient[n]:
         # d_out, as the explanation writes it: a fan-in sums what arrived, in the order it
         # arrived, a negative part in parentheses.
-        parts = [
-            amount
-            for (user, position), amount in state.sent.items()
-            if graph.nodes[user].args[position] == n
-        ]
+        count, parts = ctx.fan_in(state, n)
         total = number_text(state.grads[n])
-        grad = (
-            f"d_out = {' + '.join(_signed_part(p) for p in parts)} = {total}"
-            if len(parts) > 1
-            else f"d_out = {total}"
-        )
+        grad = f"d_out = {parts} = {total}" if count > 1 else f"d_out = {total}"
 
     if phase in ("start", "forward"):
         classes.append("bp-known" if n in state.values else "bp-pending")

@@ -407,7 +407,7 @@ def _order_moves(trace: Trace, step: OrderStep, k: int) -> Explanation:
             line = W(f"Visit {name}{came}. It has no inputs.")
         return Explanation(title, (L(line),))
     if step.action == "skip":
-        users = sorted({u for u, _ in graph.consumers()[step.node]})
+        users = sorted({u for u, _ in graph.users_of(step.node)})
         fan = ", ".join(who(graph, u) for u in users[:12])
         if len(users) > 12:  # hundreds of names, once per skip: a count and the first few
             fan = f"{len(users)} operations: {', '.join(who(graph, u) for u in users[:6])}, …"

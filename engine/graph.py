@@ -37,7 +37,9 @@ class Node:
     def op(self) -> Op | None:
         return OPS[self.label] if self.kind == "operation" else None
 
-    @property
+    # Worked out once per node (drawing a large graph asks 100,000 times): a cached property
+    # writes the instance's __dict__ directly, so the node stays frozen.
+    @cached_property
     def input_positions(self) -> tuple[int, ...]:
         """The argument positions that are inputs of the box: all of them, except those its
         named form fixes (a square, pow with the constant exponent 2, has one input, x). The
@@ -49,7 +51,7 @@ class Node:
             return tuple(range(len(self.args)))
         return tuple(p for p, fixed in enumerate(form.constants) if fixed is None)
 
-    @property
+    @cached_property
     def inputs(self) -> tuple[int, ...]:
         """The input nodes of the box, one per position in `input_positions`."""
         return tuple(self.args[p] for p in self.input_positions)
@@ -223,7 +225,7 @@ class Graph:
         # of them lambdas that pickle cannot name; a copy rebuilds them when it needs them.
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
-    @property
+    @cached_property
     def edges(self) -> tuple[Edge, ...]:
         """One edge per input of each box: a position fixed by a named form (the 2 of a
         square) is not an edge."""
@@ -261,11 +263,20 @@ class Graph:
 
     def consumers(self) -> list[list[tuple[int, int]]]:
         """For each node, the (user, argument position) pairs that read it: its fan-out."""
+        return [list(users) for users in self._users]
+
+    def users_of(self, node_id: int) -> tuple[tuple[int, int], ...]:
+        """The (user, argument position) pairs that read one node, in node order: as
+        `consumers()[node_id]`, without building the lists of every node."""
+        return self._users[node_id]
+
+    @cached_property
+    def _users(self) -> tuple[tuple[tuple[int, int], ...], ...]:
         users: list[list[tuple[int, int]]] = [[] for _ in self.nodes]
         for node in self.nodes:
             for position in node.input_positions:
                 users[node.args[position]].append((node.id, position))
-        return users
+        return tuple(tuple(u) for u in users)
 
     # -- order --------------------------------------------------------------------------------
     def topological_order(self) -> list[int]:
