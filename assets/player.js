@@ -40,6 +40,8 @@ function mountPlayer(root, deck, options) {
     pause: "M6 4h4v16H6zM14 4h4v16h-4z",
     next: "M7 4v16l11-8z",
     last: "M17 4h2v16h-2zM4 4v16l11-8z",
+    link: "M3.9 12c0-1.7 1.4-3.1 3.1-3.1h4V7H7a5 5 0 0 0 0 10h4v-1.9H7c-1.7 0-3.1-1.4-3.1-3.1z" +
+      "M8 13h8v-2H8zM17 7h-4v1.9h4c1.7 0 3.1 1.4 3.1 3.1s-1.4 3.1-3.1 3.1h-4V17h4a5 5 0 0 0 0-10z",
   };
   const setIcon = (b, name) => {
     b.innerHTML = '<svg viewBox="0 0 24 24" width="1em" height="1em" aria-hidden="true">' +
@@ -69,8 +71,13 @@ function mountPlayer(root, deck, options) {
 
   const phaseLabel = el("span", { class: "bp-phase" });
   const count = el("span", { class: "bp-count" });
-  const title = el("span", { class: "bp-title", text: deck.title });
-  const head = el("div", { class: "bp-head" }, [phaseLabel, count, title]);
+  const title = el("span", { class: "bp-title", text: deck.title, title: deck.title });
+  // The tools for the picture (zoom, legend, downloads, link, speaker view, keys) share the
+  // row of the step's phase and number, at its right end; in a slide or presenter mode, where
+  // that row is at the bottom, the zoom tools sit over the diagram's corner instead.
+  const tools = el("div", { class: "bp-tools" });
+  const head = el("div", { class: "bp-head" }, [phaseLabel, count, title, tools]);
+  const clean = Boolean(options.present || options.embed);
 
   // Zoomed in, the stage scrolls: a place in the tab order lets the keyboard reach it.
   const stage = el("div", { class: "bp-stage", tabindex: "0", role: "region",
@@ -101,14 +108,20 @@ function mountPlayer(root, deck, options) {
   const speed = el("select", { class: "bp-speed", "aria-label": "Seconds per step",
                                title: "Seconds per step" });
   for (const s of SPEEDS) {
-    const option = el("option", { value: String(s), text: s + " s / step" });
+    const option = el("option", { value: String(s), text: s + " s" });
     if (s === seconds) option.selected = true;
     speed.appendChild(option);
   }
+  // One word per phase on its button ("Forward", "Order", "Backward"); the full name is the
+  // button's name and tooltip.
+  const shortTitle = (t) => {
+    const word = t.replace(/ pass$/i, "").replace(/^topological /i, "");
+    return word.charAt(0).toUpperCase() + word.slice(1);
+  };
   const phaseButtons = deck.phases.map((p) => {
     const b = el("button", { type: "button", class: "bp-button bp-jump",
                              "aria-label": "Go to " + p.title, title: "Go to " + p.title,
-                             text: p.title });
+                             text: shortTitle(p.title) });
     b.addEventListener("click", () => { pause(); goTo(p.first); });
     return b;
   });
@@ -118,12 +131,15 @@ function mountPlayer(root, deck, options) {
   const savePng = el("button", { type: "button", class: "bp-button bp-save",
                                  "aria-label": "Download PNG", title: "Download PNG",
                                  text: "PNG" });
+  // One row of step controls: the buttons, the slider, a jump to each phase and the speed.
   const controls = el("div", { class: "bp-controls" }, [
     el("div", { class: "bp-transport" }, [first, prev, play, next, end]),
     slider,
-    el("div", { class: "bp-extra" }, [speed, ...phaseButtons, saveSvg, savePng,
-                                       ...linkButton(options)]),
+    el("div", { class: "bp-jumps" }, phaseButtons),
+    speed,
   ]);
+  const extra = el("div", { class: "bp-extra" }, [saveSvg, savePng, ...linkButton(options, setIcon)]);
+  (clean ? controls : tools).appendChild(extra);
   player.append(head, body, controls);
   root.appendChild(player);
 
@@ -135,7 +151,9 @@ function mountPlayer(root, deck, options) {
   }
   collectElements();
   bpCollapsedBoxes(svg, deck, options, () => current);
-  const zoom = zoomView({ player, stage, svg, view, options,
+  const layout = playerLayout({ player, head, order, explain, controls, tools, options, box });
+  const zoom = zoomView({ player, stage, svg, view, options, home: clean ? view : tools,
+                          before: extra,
                           active: () => !mountPlayer.active || mountPlayer.active === api });
 
   // -- frames ----------------------------------------------------------------------------------
@@ -183,6 +201,7 @@ function mountPlayer(root, deck, options) {
     if (index >= 0) phaseButtons[index].classList.add("bp-on");
     presenter.show(k, from);
     explanationRoom(body, explain);
+    layout.room();
     zoom.follow();
     if (!playing) onStep(k);
   }
@@ -383,13 +402,14 @@ function mountPlayer(root, deck, options) {
       document.removeEventListener("keydown", onKey);
       presenter.destroy();
       zoom.destroy();
+      layout.destroy();
       if (mountPlayer.active === api) mountPlayer.active = null;
       root.textContent = "";
     },
   };
   if (!mountPlayer.active) mountPlayer.active = api;
   const presenter = presenterMode({
-    player, deck, svg, elements, explain, options, phaseTitle, controls,
+    player, deck, svg, elements, explain, options, phaseTitle, controls: extra,
     step: () => current, goTo, pause, toggle,
   });
   goTo(options.step || 0);
@@ -672,10 +692,12 @@ function presenterMode(ctx) {
   keysButton.addEventListener("click", () => setHelp(true));
   const speakerButton = mk("button", { type: "button", class: "bp-button bp-speaker-button",
                                        "aria-label": "Speaker view",
-                                       title: "Speaker view (s): a second window" }, "Speaker");
+                                       title: "Speaker view (s): a second window" });
+  speakerButton.innerHTML = '<svg viewBox="0 0 24 24" width="1em" height="1em" ' +
+    'aria-hidden="true"><path fill="currentColor" ' +
+    'd="M3 4h18v2H3zM3 14h18v2H3zM3 6h2v8H3zM19 6h2v8h-2zM8 19h8v2H8zM11 16h2v3h-2z"/></svg>';
   speakerButton.addEventListener("click", () => openSpeaker());
-  const extra = ctx.controls.querySelector(".bp-extra");
-  if (extra) extra.append(speakerButton, keysButton);
+  ctx.controls.append(speakerButton, keysButton);
 
   // -- the speaker view -----------------------------------------------------------------------
   // A window of the same origin (about:blank), written and updated from here: it needs no file
@@ -919,15 +941,20 @@ function presenterMode(ctx) {
 }
 
 // In the app, the page's address holds the function, the point and the step: copy it.
-function linkButton(options) {
+// An icon button; what happened shows in place of the icon for a moment.
+function linkButton(options, setIcon) {
   if (!options.link) return [];
   const b = document.createElement("button");
   b.type = "button";
   b.className = "bp-button bp-save bp-link";
-  b.textContent = "Copy link";
+  b.setAttribute("aria-label", "Copy link");
   b.title = "Copy a link to this function, point and step";
+  setIcon(b, "link");
   b.addEventListener("click", () => {
-    const done = (text) => { b.textContent = text; setTimeout(() => { b.textContent = "Copy link"; }, 1500); };
+    const done = (text) => {
+      b.textContent = text;
+      setTimeout(() => setIcon(b, "link"), 1500);
+    };
     if (navigator.clipboard && navigator.clipboard.writeText) {
       navigator.clipboard.writeText(location.href).then(() => done("Copied"),
                                                         () => done("Copy failed"));
@@ -1047,8 +1074,12 @@ function zoomView(ctx) {
   const fitButton = iconButton("Fit to view", "fit", "0");
   const fullButton = iconButton("Full screen", "full");
   const legendButton = make("button", { type: "button", class: "bp-button bp-zoom-button bp-legend-button",
-                                        "aria-expanded": "false", title: "What the colours mean" },
-                            "Legend");
+                                        "aria-expanded": "false", "aria-label": "Legend",
+                                        title: "Legend: what the colours mean" });
+  // Colour swatches beside lines; the word too where there is room (not on a phone).
+  legendButton.innerHTML = '<svg viewBox="0 0 24 24" width="1em" height="1em" aria-hidden="true">' +
+    '<path fill="currentColor" d="M3 4h5v5H3zM10 5.5h11v2H10zM3 10h5v5H3zM10 11.5h11v2H10z' +
+    'M3 16h5v5H3zM10 17.5h11v2H10z"/></svg><span class="bp-legend-word">Legend</span>';
   const tools = make("div", { class: "bp-zoom", role: "toolbar", "aria-label": "Diagram view" });
   tools.append(outButton, inButton, fitButton, fullButton, legendButton);
   outButton.addEventListener("click", () => zoomTo(shown / STEP));
@@ -1098,7 +1129,9 @@ function zoomView(ctx) {
     legend.hidden = !legend.hidden;
     legendButton.setAttribute("aria-expanded", legend.hidden ? "false" : "true");
   });
-  ctx.view.append(tools, legend);
+  if (ctx.before && ctx.before.parentNode === ctx.home) ctx.home.insertBefore(tools, ctx.before);
+  else ctx.home.appendChild(tools);
+  ctx.view.appendChild(legend);
 
   // -- pointer: Ctrl + wheel or a pinch zooms at the pointer, a drag pans --------------------
   stage.addEventListener("wheel", (event) => {
@@ -1190,13 +1223,120 @@ function zoomView(ctx) {
   };
 }
 
-// -- The explanation never clips: a step that needs more room than its panel has (the last
+// -- Where the explanation goes, in a page (a slide's clean view and presenter mode have their
+// own fixed layout in player.css): beside the diagram or under it, whichever shows more of the
+// diagram at a readable size, counting beside as a little better (short lines read better than
+// lines across the whole page, and a long step's check then has the player's full height);
+// on a narrow player (a phone) everything in one column, the step controls right under the
+// diagram and the explanation after them. Decided from the player's size and the diagram's
+// shape, never per step: stepping moves nothing.
+// eslint-disable-next-line no-unused-vars
+function playerLayout(ctx) {
+  "use strict";
+  const { player, head, order, explain, controls, tools, options, box } = ctx;
+  if (options.present || options.embed) return { room() {}, destroy() {} };
+  const READABLE = 11 / 12;          // as in zoomView: 11 px for the smallest text, 12 units
+  const MAX_FIT = 2;
+  const NARROW = 600;                // px: one column
+  const GAP = 8;
+  const STAGE_FRAME = 14;            // the stage's padding and border, both sides
+  // A slide (the slide file, full screen) is read from afar: the diagram as large as it gets,
+  // with no cap on its scale (as zoomView fits it there).
+  const slide = () => Boolean(player.closest(".bp-slide")) ||
+    player.ownerDocument.fullscreenElement === player;
+  // The part of the screen the diagram covers in a stage of w × h, fitted as zoomView fits it.
+  function covered(w, h) {
+    if (w <= 0 || h <= 0 || !box.width || !box.height) return 0;
+    const cap = slide() ? Infinity : MAX_FIT;
+    let scale = Math.min(w / box.width, h / box.height, cap);
+    if (scale < READABLE) scale = Math.max(Math.min(w / box.width, cap), READABLE);
+    return Math.min(w, box.width * scale) * Math.min(h, box.height * scale);
+  }
+  const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
+  function choose() {
+    const width = player.clientWidth;
+    const height = player.clientHeight;
+    if (width < NARROW) return "stack";
+    const rows = head.offsetHeight + controls.offsetHeight + 2 * GAP;
+    const left = height - rows - order.offsetHeight - 6 - STAGE_FRAME;
+    const side = clamp(0.34 * width, 280, 440);
+    const room = width - side - 14 - STAGE_FRAME;
+    const whole = Math.min(room / box.width, left / box.height) >= 1;
+    const beside = covered(room, left);
+    const under = covered(width - STAGE_FRAME, left - 0.3 * (height - rows) - GAP);
+    if (width < 1.15 * height) return "under";
+    if (slide()) return beside >= under ? "beside" : "under";
+    return whole || beside >= 0.7 * under ? "beside" : "under";
+  }
+  function arrange() {
+    if (!player.isConnected || !player.clientWidth) return;
+    const layout = choose();
+    if (player.dataset.layout !== layout) player.dataset.layout = layout;
+    // On a phone the picture's tools go under the step controls: the diagram gets the height
+    // of a row, and the step buttons stay on the first screen.
+    const home = layout === "stack" ? controls : head;
+    if (tools.parentNode !== home) home.appendChild(tools);
+    room();
+  }
+  // The explanation never clips: a step that needs more room than its panel has (the last
+  // step's check of many variables, a warning) takes it from the diagram (under it: up to all
+  // but 200 px or three fifths of the height; beside it: up to three fifths of the width), and
+  // if that is not enough its type steps down to no less than 65 %. Other steps give it back.
+  function room() {
+    player.style.removeProperty("--bp-explain-size");
+    if (!player.closest(".bp-slide")) explain.style.fontSize = "";  // a slide's: presenterMode
+    const layout = player.dataset.layout;
+    const wide = () => explain.scrollWidth > explain.clientWidth + 1;
+    const tall = () => explain.scrollHeight > explain.clientHeight + 1;
+    if (!wide() && !tall()) return;
+    if (layout === "beside") {
+      if (wide()) {
+        const frame = explain.offsetWidth - explain.clientWidth;
+        player.style.setProperty("--bp-explain-size", Math.ceil(
+          Math.min(explain.scrollWidth + frame + 2, player.clientWidth * 0.6)) + "px");
+      }
+    } else if (getComputedStyle(explain).overflowY !== "visible") {
+      // Taller: at once to the height its text needs in one column, then in steps while its
+      // columns still run over to the right.
+      const frame = explain.offsetHeight - explain.clientHeight;
+      const rest = player.clientHeight - head.offsetHeight - controls.offsetHeight - 3 * GAP;
+      const most = Math.max(rest * 0.6, rest - 200);
+      let size = explain.offsetHeight;
+      if (tall()) size = Math.min(explain.scrollHeight + frame + 1, most);
+      player.style.setProperty("--bp-explain-size", Math.ceil(size) + "px");
+      while ((wide() || tall()) && size < most) {
+        size = Math.min(most, size + 12);
+        player.style.setProperty("--bp-explain-size", Math.ceil(size) + "px");
+      }
+    }
+    let scale = parseFloat(explain.style.fontSize) || 1;
+    while (tall() && scale > 0.66) {
+      scale -= 0.05;
+      explain.style.fontSize = scale.toFixed(2) + "em";
+    }
+  }
+  let frame = null;
+  const resized = new ResizeObserver(() => {
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(arrange);
+  });
+  resized.observe(player);
+  player.dataset.layout = "under";
+  arrange();
+  return {
+    room,
+    destroy() { resized.disconnect(); cancelAnimationFrame(frame); },
+  };
+}
+
+// -- The explanation never clips (a slide's clean view and presenter mode): a step that needs more room than its panel has (the last
 // step's check of many variables, a warning) takes it from the diagram, up to four fifths of the
 // player's body in a slide (in the app, all but 200 px or three fifths), and if that is not enough its type steps down to no less than 65 %; the
 // diagram refits to what is left. Other steps give the room back.
 // eslint-disable-next-line no-unused-vars
 function explanationRoom(body, explain) {
   "use strict";
+  if (!body.closest(".bp-embed, .bp-present")) return;  // in a page: playerLayout
   explain.style.flex = "";
   explain.style.maxWidth = "";
   const over = () => explain.scrollHeight > explain.clientHeight + 1 ||

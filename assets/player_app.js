@@ -100,25 +100,34 @@ function bpFollowTheme(parentElement, root) {
 
 // The player's height: a number of pixels, or "fill": what the first screen has left under the
 // player's top (440 to 660 px), so the diagram and the step controls show without scrolling. A
-// player that starts too low for that (many inputs above it) or on a phone, where the page is
-// one column, gets a comfortable fixed height instead of a cramped one.
+// player that starts too low for that (many inputs above it) gets a comfortable fixed height
+// instead of a cramped one. On a phone, where the page is one column, the player is as tall as
+// what it shows: the diagram, the step controls under it, then the whole explanation
+// (player.css, a stacked player).
 function bpFillHeight(root) {
-  if (window.innerWidth < 641) return 660;
+  if (window.innerWidth < 641) return null;
   const scrolled = (document.querySelector('[data-testid="stMain"]') || {}).scrollTop || 0;
   const left = window.innerHeight - (root.getBoundingClientRect().top + scrolled) - 12;
   return left >= 440 ? Math.min(left, 660) : Math.min(700, window.innerHeight - 40);
 }
 
+function bpFill(root) {
+  const height = bpFillHeight(root);
+  root.dataset.height = height === null ? "auto" : "fixed";
+  root.style.height = height === null ? "" : height + "px";
+}
+
 function bpSize(root, height) {
   if (height !== "fill") {
+    delete root.dataset.height;
     root.style.height = height + "px";
     return;
   }
-  root.style.height = bpFillHeight(root) + "px";
+  bpFill(root);
   if (root.bpFills) return;
   root.bpFills = true;
   window.addEventListener("resize", () => {
-    if (root.isConnected) root.style.height = bpFillHeight(root) + "px";
+    if (root.isConnected) bpFill(root);
   });
 }
 
