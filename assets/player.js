@@ -1266,7 +1266,7 @@ function playerLayout(ctx) {
     const under = covered(width - STAGE_FRAME, left - 0.3 * (height - rows) - GAP);
     if (width < 1.15 * height) return "under";
     if (slide()) return beside >= under ? "beside" : "under";
-    return whole || beside >= 0.7 * under ? "beside" : "under";
+    return whole || beside >= 0.85 * under ? "beside" : "under";
   }
   function arrange() {
     if (!player.isConnected || !player.clientWidth) return;
