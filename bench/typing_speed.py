@@ -9,6 +9,8 @@ Every round types each function with one more trailing space than the round befo
 function to the parser, but new text to the page's caches, so every deck is built anew, as for a
 function nobody has typed yet.
 Targets: under 500 ms median for the course's functions, under 1.5 s at the node limit.
+Beside them: the time the server takes to build the deck at the node limit (drawing.deck_data,
+in this process, wall and CPU), and the machine's load average, as the figures depend on it.
 
 Run: .venv/bin/python bench/typing_speed.py [--rounds 3]
 """
@@ -16,8 +18,10 @@ Run: .venv/bin/python bench/typing_speed.py [--rounds 3]
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -104,6 +108,25 @@ def at_the_limit(nodes: int = engine.MAX_NODES, length: int = engine.MAX_LENGTH)
     return text + "+" + ("xy" * length)[:low] if low else text
 
 
+def deck_time(text: str, rounds: int = 3) -> tuple[float, float]:
+    """Median wall and CPU seconds of building the deck of `text` at 1 for every variable, as
+    the playground does on a new function (its trace, then drawing.deck_data)."""
+    from drawing import deck_data
+
+    walls, cpus = [], []
+    for _ in range(rounds + 1):  # the first also measures Graphviz's character widths
+        wall, cpu = time.perf_counter(), time.process_time()
+        graph = engine.parse(text)
+        deck_data(graph.trace({v: 1.0 for v in graph.variables}), title=text)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls[1:]), statistics.median(cpus[1:])
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -114,6 +137,7 @@ def main() -> None:
     largest = at_the_limit(length=engine.MAX_LENGTH - args.rounds)
     functions = [*COURSE, largest]
 
+    load_before = load()
     process, url = start_app()
     took: dict[str, list[float]] = {text: [] for text in functions}
     try:
@@ -144,6 +168,8 @@ def main() -> None:
             browser.close()
     finally:
         stop_app(process)
+    load_after = load()
+    deck_wall, deck_cpu = deck_time(largest)
 
     print()
     print(f"{'function':<28} {'nodes':>5}  {'median':>9}  each round")
@@ -165,6 +191,11 @@ def main() -> None:
         f"{'':>6}{limit:6.0f} ms   target < {TARGET_LIMIT:.0f} ms  "
         f"{'ok' if limit < TARGET_LIMIT else 'OVER'}"
     )
+    print(
+        f"building that deck on the server (drawing.deck_data)  {deck_wall * 1000:6.0f} ms "
+        f"({deck_cpu * 1000:.0f} ms CPU)"
+    )
+    print(f"load average (1, 5, 15 min): {load_before} before, {load_after} after the typing")
 
 
 if __name__ == "__main__":

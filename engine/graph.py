@@ -56,7 +56,7 @@ class Node:
         """The input nodes of the box, one per position in `input_positions`."""
         return tuple(self.args[p] for p in self.input_positions)
 
-    @property
+    @cached_property
     def symbol(self) -> str:
         """What the diagram's box shows: ×, log, square (a power with the constant exponent 2),
         2, π, or the variable with Greek as letters."""
