@@ -116,38 +116,106 @@ FIRST_SCREEN = f"""
 }}
 """
 
-# Holding a number field's − or + keeps stepping (Streamlit's buttons step once per click): after
-# 0.45 s, one step every 0.12 s until the button is let go or left. Each step is the field's
-# own click, so the value, its bounds and the run it starts are Streamlit's as for any click.
+# Holding a number field's − or + (or the arrow keys in it) keeps stepping, steadily: Streamlit's
+# buttons step once per click, and a key held down repeats faster than the app can run. After
+# 0.45 s on a button, and for each repeat of a held key, a step at most every 0.12 s, and only once
+# the run the last step started has finished. So every value held through is drawn, the page never
+# piles up interrupted runs (which grey it out and leave the diagram far behind), and the value
+# stops where the diagram does. Each button step is the field's own click, so the value, its
+# bounds and the run it starts are Streamlit's as for any click; the click the browser makes on
+# letting go of a held button is not one more step.
 HOLD_TO_REPEAT = """<script>
 (() => {
   if (window.backpropLabHold) return;
   window.backpropLabHold = true;
+  const FIELD = '[data-testid="stNumberInput"]';
   const BUTTONS = '[data-testid="stNumberInputStepUp"], [data-testid="stNumberInputStepDown"]';
-  let timer = null;
-  const stop = () => { clearTimeout(timer); clearInterval(timer); timer = null; };
+  // In ms: the first repeat, the quickest pace, and how long a step's run may take to begin (a
+  // step that changes nothing starts none).
+  const FIRST = 450, EVERY = 120, START = 1000;
+  // Streamlit marks its app element with the state of its script run.
+  const STATE = "data-test-script-state", BUSY = ["running", "rerunRequested"];
+  const running = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app !== null && BUSY.includes(app.getAttribute(STATE));
+  };
+  // The last step: when, whether its run has begun, and how many frames have been drawn since
+  // the app was last seen busy (the player draws a run's diagram in the frames after it ends).
+  let last = -Infinity, started = true, calm = 2, watching = false;
+  // A run may start and end between two looks: its records still say it ran.
+  new MutationObserver((records) => {
+    if (running() || records.some((r) => BUSY.includes(r.oldValue))) {
+      started = true;
+      calm = 0;
+      look();
+    }
+  }).observe(document.body, {
+    subtree: true, attributes: true, attributeOldValue: true, attributeFilter: [STATE],
+  });
+  const watch = () => {
+    calm = running() ? 0 : calm + 1;
+    watching = calm < 2 || performance.now() - last < START;
+    if (watching) requestAnimationFrame(watch);
+  };
+  const look = () => {
+    if (!watching) { watching = true; requestAnimationFrame(watch); }
+  };
+  const ready = () => {
+    const now = performance.now();
+    if (now - last < EVERY || running()) return false;
+    return started ? calm >= 2 : now - last >= START;
+  };
+  const stepped = () => {
+    last = performance.now();
+    started = false;
+    look();
+  };
+
+  let timer = null, repeated = false, swallowUntil = 0;
+  const stop = () => { clearTimeout(timer); timer = null; };
   document.addEventListener("pointerdown", (event) => {
     const button = event.button === 0 && event.target.closest && event.target.closest(BUTTONS);
     if (!button) return;
     stop();
+    repeated = false;
     const which = button.getAttribute("data-testid");
-    const field = button.closest('[data-testid="stNumberInput"]');
-    timer = setTimeout(() => {
-      timer = setInterval(() => {
-        const again = field && field.isConnected
-          && field.querySelector('[data-testid="' + which + '"]');
-        if (!again || again.disabled) { stop(); return; }
+    const field = button.closest(FIELD);
+    const step = () => {
+      const again = field && field.isConnected
+        && field.querySelector('[data-testid="' + which + '"]');
+      if (!again || again.disabled) { stop(); return; }
+      if (ready()) {
         again.click();
-      }, 120);
-    }, 450);
+        stepped();
+        repeated = true;
+      }
+      timer = setTimeout(step, 20);
+    };
+    timer = setTimeout(step, FIRST);
   }, true);
   document.addEventListener("pointerout", (event) => {
     const button = event.target.closest && event.target.closest(BUTTONS);
     if (button && !(event.relatedTarget && button.contains(event.relatedTarget))) stop();
   }, true);
-  for (const type of ["pointerup", "pointercancel", "blur"]) {
-    window.addEventListener(type, stop, true);
-  }
+  window.addEventListener("pointerup", () => {
+    if (timer !== null && repeated) swallowUntil = performance.now() + 500;
+    stop();
+  }, true);
+  for (const type of ["pointercancel", "blur"]) window.addEventListener(type, stop, true);
+  const drop = (event) => { event.stopPropagation(); event.preventDefault(); };
+  document.addEventListener("click", (event) => {
+    if (!event.isTrusted || performance.now() > swallowUntil) return;
+    if (!(event.target.closest && event.target.closest(BUTTONS))) return;
+    swallowUntil = 0;
+    drop(event);
+  }, true);
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowUp" && event.key !== "ArrowDown") return;
+    if (!(event.target.closest && event.target.closest(FIELD))) return;
+    if (!event.repeat) stepped();
+    else if (ready()) stepped();
+    else drop(event);
+  }, true);
 })();
 </script>"""
 

@@ -193,25 +193,117 @@ def test_typed_values_are_kept_and_steps_nudge(sized, app_url):
     assert not page.errors
 
 
-def test_holding_plus_keeps_stepping(sized, app_url):
-    """One click steps once; holding + steps on until it is let go."""
+# What-if: hold x's + (or the up arrow in its field) on the course function, on a late step.
+HELD = "/?expr=log(xy)%2Bexp(xy)&x=1&y=2&step=21"
+HELD_STEP = "Step 21 of 23"
+THROUGH = 1.4  # held until x has stepped from 1 through 1.1, 1.2 and 1.3 to here
+
+# Every frame the page draws: x's field, the player's step, the value on the diagram's x box,
+# and whether the player is greyed out (faded as a stale element, or dimmed); and x's field
+# at the moment the button is let go, before the browser's click on letting go.
+RECORD = """(field) => {
+  const frames = [];
+  window.heldFrames = frames;
+  const find = (root) => {
+    for (const element of root.querySelectorAll('*')) {
+      if (!element.shadowRoot) continue;
+      if (element.shadowRoot.querySelector('.bp-player')) return element;
+      const inner = find(element.shadowRoot);
+      if (inner) return inner;
+    }
+    return null;
+  };
+  let host = null;
+  const frame = () => {
+    if (!host || !host.isConnected) host = find(document);
+    const player = host && host.shadowRoot.querySelector('.bp-player');
+    const x = player && player.querySelector('g#bp-n0 text[data-line="2"]');
+    const around = host && host.closest('[data-testid="stElementContainer"]');
+    frames.push({
+      field: field.value,
+      step: player ? player.querySelector('.bp-count').textContent : null,
+      x: x ? x.textContent : null,
+      greyed: !around || getComputedStyle(around).opacity !== '1'
+        || host.closest('.st-key-player-dimmed') !== null,
+    });
+    requestAnimationFrame(frame);
+  };
+  frame();
+  window.addEventListener('pointerup', () => { window.heldAtRelease = field.value; }, true);
+}"""
+
+
+def number(text: str) -> float:
+    return round(float(text.replace("−", "-")), 9)
+
+
+def assert_held_steadily(page, field) -> float:
+    """x went up by one nudge at a time, the diagram followed each value, and the page kept
+    the step and never greyed out the player; returns where x stopped."""
+    idle(page)
+    stopped = number(field.input_value())
+    page.wait_for_url(re.compile(rf"[?&]x={re.escape(field.input_value())}(&|$)"))
+    player_frame(page).locator("g#bp-n0 text[data-line='2']").filter(
+        has_text=re.compile(rf"^{re.escape(field.input_value())}$")
+    ).wait_for()
+    frames = page.evaluate("window.heldFrames")
+    fields = [number(f["field"]) for f in frames]
+    # Up by one nudge (0.1) at a time: 1, 1.1, 1.2, …, every one a valid value.
+    passed = list(dict.fromkeys(fields))
+    assert passed == [round(1 + k / 10, 9) for k in range(len(passed))], passed
+    assert fields == sorted(fields) and stopped == passed[-1] >= THROUGH
+    # The diagram draws every value x passes through, each while x is at it or one nudge on:
+    # it follows while the button is held, not only at the end, and never falls behind.
+    drawn = [number(f["x"]) for f in frames]
+    assert list(dict.fromkeys(drawn)) == passed
+    for f, x in zip(fields, drawn, strict=True):
+        assert x in (f, round(f - 0.1, 9)), (f, x)
+    # The student stays on their step, and the player never greys out.
+    assert {f["step"] for f in frames} == {HELD_STEP}
+    assert not any(f["greyed"] for f in frames)
+    assert not page.errors
+    return stopped
+
+
+def test_holding_plus_steps_steadily_and_the_diagram_follows(sized, app_url):
+    """Held, x's + steps one nudge at a time, each value drawn before the next; let go, it
+    stops where it is (the browser's click on letting go is no extra step)."""
     page = sized(DESKTOP)
-    open_page(page, f"{app_url}/?expr=sin(x%5E2)&x=1")
+    open_page(page, app_url + HELD)
     field = page.get_by_role("spinbutton", name="x", exact=True)
     plus = page.get_by_test_id("stNumberInput").filter(has=field)
     plus = plus.get_by_test_id("stNumberInputStepUp")
     box = plus.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.evaluate(RECORD, field.element_handle())
     page.mouse.down()
-    page.wait_for_timeout(1500)
+    page.wait_for_function(f"(f) => parseFloat(f.value) >= {THROUGH}", arg=field.element_handle())
     page.mouse.up()
-    held = float(field.input_value())
-    # 0.45 s before repeating, then a step each 0.12 s: several steps of 0.1, not one.
-    assert 1.3 <= held <= 2.5, held
-    page.wait_for_timeout(600)
-    assert float(field.input_value()) == held  # let go: it stops
-    page.wait_for_url(re.compile(rf"[?&]x={re.escape(field.input_value())}(&|$)"), timeout=30_000)
-    settle(page)
-    shown = f"{held:.4g}"
-    assert shown in player_frame(page).locator("g.bp-node text").all_text_contents()
-    assert not page.errors
+    stopped = assert_held_steadily(page, field)
+    assert number(page.evaluate("window.heldAtRelease")) == stopped
+    # One click is still one step.
+    plus.click()
+    page.wait_for_url(re.compile(rf"[?&]x={re.escape(str(round(stopped + 0.1, 9)))}(&|$)"))
+    screenshot(page, "inputs-held-plus")
+
+
+def test_holding_the_up_arrow_steps_steadily_and_the_diagram_follows(sized, app_url):
+    """A held key repeats faster than the app runs: the repeats that come while a step's run
+    is under way are passed over, so the value never runs ahead of the diagram."""
+    page = sized(DESKTOP)
+    open_page(page, app_url + HELD)
+    field = page.get_by_role("spinbutton", name="x", exact=True)
+    field.focus()
+    page.evaluate(RECORD, field.element_handle())
+    keyboard = page.context.new_cdp_session(page)
+    key = {"key": "ArrowUp", "code": "ArrowUp", "windowsVirtualKeyCode": 38}
+    # A key held down: a first keydown, then repeats about 30 a second, until x is through.
+    for repeat in range(3000):
+        keyboard.send(
+            "Input.dispatchKeyEvent", {"type": "rawKeyDown", **key, "autoRepeat": repeat > 0}
+        )
+        if number(field.input_value()) >= THROUGH:
+            break
+        page.wait_for_timeout(33)
+    keyboard.send("Input.dispatchKeyEvent", {"type": "keyUp", **key})
+    assert_held_steadily(page, field)
