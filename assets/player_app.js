@@ -185,5 +185,11 @@ export default function (component) {
                               Object.assign({}, data.options, { step, theme, onStep, onExpand,
                                                                 chosen: found.chosen, link: true }));
   onStep();
+  // The page may wait for the diagram before it draws what is under the player (ui/player.py,
+  // on_drawn): say so once, after the frame that shows it.
+  if (data.reports && !root.bpReported) {
+    root.bpReported = true;
+    requestAnimationFrame(() => setTimeout(() => component.setTriggerValue("drawn", true), 0));
+  }
   return undefined;
 }

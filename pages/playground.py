@@ -22,6 +22,7 @@ from ui.playground import (
     present_and_export,
     shown_deck,
     stepper,
+    whole_page,
 )
 from ui.predict import predict_steps
 from ui.url import query
@@ -64,6 +65,7 @@ def read_link(link) -> dict:
 
 state = state_from_link(PAGE, read_link)
 clean = clean_view()
+whole = whole_page(PAGE)  # the session's first run: the first screen only, then the rest
 
 
 # -- inputs ---------------------------------------------------------------------------------
@@ -122,14 +124,14 @@ if shown is not None:
     if presenting():
         presenter_switch()
 
-if graph is not None and not clean:
+if graph is not None and not clean and whole:
     # Under the diagram it acts on, so that the diagram and its controls are on the first screen.
     collapse_control(PAGE, state, graph)
 
-if graph is not None and not clean and graph.variables:
+if graph is not None and not clean and whole and graph.variables:
     function_plot(PAGE, state["expr"], not state["tree"], graph.variables, values)
 
-if graph is not None and not clean:
+if graph is not None and not clean and whole:
     check, share = st.columns([3, 2])
     with check:
         gradient_check(PAGE, state, graph, values, EPS_CHOICES)

@@ -173,6 +173,7 @@ def test_the_page_shows_the_warning_and_no_error(text, point, label, reason, val
     for name, v in point.items():
         at.query_params[name] = repr(v)
     at.run()
+    at.run()  # the run the player asks for once its diagram is on screen: the rest of the page
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error
     [player] = at.get("bidi_component")

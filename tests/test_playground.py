@@ -20,12 +20,36 @@ APP = "../app.py"
 
 
 def run(params: dict | None = None) -> AppTest:
+    """A fresh session opening the playground, and the run its player asks for once its diagram
+    is on screen, which draws the rest of the page (see the first test)."""
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in (params or {}).items():
         at.query_params[key] = value
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def test_the_first_run_draws_the_first_screen_and_the_next_the_rest():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["x"] = "1.5"
+    at.run()
+    assert not at.exception
+    # The inputs and the player, and what the player needs to ask for the rest.
+    assert at.text_input(key="playground:expr").value == "log(xy)+exp(xy)"
+    assert [n.value for n in at.number_input] == [1.5, 2.0]  # y: the example's
+    assert player_data(at)["reports"] is True
+    # Not yet what is under the player: the check and its slider, the export, Collapse.
+    assert not at.dataframe and not at.select_slider and not at.multiselect
+    assert "presenter-mode" not in [t.key for t in at.toggle]
+    at.run()
+    assert not at.exception
+    assert len(at.dataframe) == 1 and len(at.select_slider) == 1
+    assert at.multiselect(key="playground:collapse") is not None
+    assert at.toggle(key="presenter-mode").value is False
+    assert at.number_input(key="playground:value:x").value == 1.5  # kept
 
 
 def player_data(at: AppTest) -> dict:

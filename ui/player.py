@@ -66,6 +66,7 @@ def player(
     limit: int | None = None,
     param: StepParam | None = StepParam("step"),
     on_expand: Callable[[object], None] | None = None,
+    on_drawn: Callable[[], None] | None = None,
 ) -> int:
     """Show the deck's player, starting at `step`; its step then lives in the URL's `param`.
 
@@ -77,6 +78,8 @@ def player(
     `limit`: the last step the student can reach (the deck's last by default).
     `on_expand`: called with what the player sends when the student clicks a collapsed box
     (untrusted: {"node": the box's root number, "step": the step shown}, to be checked).
+    `on_drawn`: called in the run that follows the player's first diagram on screen (once per
+    player mounted in the page), so that a page can draw what is under it after that.
     `height`: in pixels, or "fill": what the window has left under the player (player_app.js).
     """
     options: dict = {"theme": theme, "present": present, "embed": embed}
@@ -84,6 +87,8 @@ def player(
         options["limit"] = int(limit)
     key_of_deck = deck_digest(deck, options) if digest is None else digest_of([digest, options])
     events = {"on_expand_change": _no_callback} if on_expand is not None else {}
+    if on_drawn is not None:
+        events["on_drawn_change"] = _no_callback
     result = _component()(
         data={
             "deck": deck,
@@ -93,6 +98,7 @@ def player(
             "height": height,
             "param": asdict(param) if param is not None else None,
             "expands": on_expand is not None,
+            "reports": on_drawn is not None,
         },
         key=key,
         # Presenter mode takes the window's height (player.css), not `height`; a filling
@@ -102,9 +108,11 @@ def player(
     )
     if on_expand is not None and getattr(result, "expand", None) is not None:
         on_expand(result.expand)
+    if on_drawn is not None and getattr(result, "drawn", None):
+        on_drawn()
     return step
 
 
 def _no_callback() -> None:
-    """The component reports a click on a collapsed box as an event; the page reads it from
-    the component's result in the same run."""
+    """The component reports a click on a collapsed box, or its first diagram on screen, as an
+    event; the page reads it from the component's result in the same run."""

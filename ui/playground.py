@@ -303,6 +303,26 @@ def link_settings(state: dict) -> dict[str, object]:
     return settings
 
 
+def whole_page(page: str) -> bool:
+    """Whether this run draws the whole page, or only its first screen: the inputs and the
+    player. The session's first run of the page draws only the first screen, so that the browser
+    shows the diagram without first loading and running the code of what is under it (a data
+    grid, a slider, a multiselect, a download button: more than the first screen's own); the
+    player says when its diagram is on screen, and the page runs again, whole (`stepper`). Every
+    other run draws the whole page."""
+    key = f"{page}:opened"
+    first = key not in st.session_state
+    st.session_state[key] = "first screen" if first else "whole"
+    return not first
+
+
+def _drawn(page: str) -> None:
+    """The player's first diagram is on screen: the rest of a page opened with its first screen
+    only (`whole_page`) follows."""
+    if st.session_state.get(f"{page}:opened") == "first screen":
+        st.rerun(scope="app")
+
+
 # The player's height on the playground: "fill" takes what the first screen has left under the
 # inputs (assets/player_app.js), so that at 1280×800 its diagram and step controls show at once.
 PLAYER_HEIGHT: Literal["fill"] = "fill"
@@ -336,6 +356,7 @@ def stepper(
             digest=deck_shown["digest"],
             limit=limit,
             on_expand=lambda sent: expand_box(page, state, deck_shown, sent),
+            on_drawn=None if dimmed or clean else lambda: _drawn(page),
         )
     if not dimmed and not clean:
         box = lazy_expander(
