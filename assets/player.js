@@ -1263,7 +1263,7 @@ function playerLayout(ctx) {
     const room = width - side - 14 - STAGE_FRAME;
     const whole = Math.min(room / box.width, left / box.height) >= 1;
     const beside = covered(room, left);
-    const under = covered(width - STAGE_FRAME, left - 0.3 * (height - rows) - GAP);
+    const under = covered(width - STAGE_FRAME, left - 0.26 * height - GAP);
     if (width < 1.15 * height) return "under";
     if (slide()) return beside >= under ? "beside" : "under";
     return whole || beside >= 0.85 * under ? "beside" : "under";
