@@ -8,7 +8,7 @@ the start of navigation (performance.now), every animation frame looks for
 - the one-line page: the text "hello" at a size above zero.
 Both servers are warmed once before the runs that count (the app's first visitor after a start
 pays for imports and the deck's cache). Printed: each run, the medians, and their ratio beside
-the target (the app within 1.5× of the one-line page).
+the target (the app within 1.5× of the one-line page), and the machine's load average.
 
 Run: .venv/bin/python bench/first_load.py [--runs 7] [--path "/?expr=sin(x%5E2)&x=3"]
 """
@@ -16,6 +16,7 @@ Run: .venv/bin/python bench/first_load.py [--runs 7] [--path "/?expr=sin(x%5E2)&
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -77,6 +78,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="runs of each page that count")
     parser.add_argument("--path", default="/", help="the app's page to open (default: playground)")
     args = parser.parse_args()
+    load_before = os.getloadavg()
 
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "hello.py").write_text(HELLO, "utf-8")
@@ -115,6 +117,13 @@ def main() -> None:
     ratio = app_median / hello_median
     print()
     print(f"page opened: {args.path}   viewport {VIEWPORT['width']}×{VIEWPORT['height']}")
+    print(
+        "load average (1, 5, 15 min): "
+        + " ".join(f"{x:.1f}" for x in load_before)
+        + " before, "
+        + " ".join(f"{x:.1f}" for x in os.getloadavg())
+        + " after (the machine's other work slows both pages; the ratio is the steadier figure)"
+    )
     print(f"{'navigation → diagram on screen (app)':<44} {app_median:7.0f} ms median")
     print(f"{'navigation → text on screen (one-line page)':<44} {hello_median:7.0f} ms median")
     print(
