@@ -271,9 +271,12 @@ def timeline_of(frames: Iterable[Iterable[tuple[Element, Look]]]) -> Timeline:
     for looks in frames:
         patch: Patch = {}
         for element, look in looks:
-            if current.get(element) == look:
+            before = current.get(element)
+            if before == look:
                 continue
             patch[element] = current[element] = look
+            if before is not None and before.texts == look.texts:
+                continue  # only its classes changed: its texts were measured already
             longest = widest.setdefault(element, list(look.texts))
             for i, text in enumerate(look.texts):
                 if len(text) > len(longest[i]):

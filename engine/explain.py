@@ -144,10 +144,12 @@ def node_name(graph: Graph, node_id: int) -> tuple[str, str]:
 
 
 def _greek_latex(symbol: str) -> str:
-    for name, letter in GREEK.items():
-        if symbol == letter:
-            return "\\" + name
-    return symbol
+    name = _GREEK_NAMES.get(symbol)
+    return symbol if name is None else "\\" + name
+
+
+# A Greek letter's LaTeX name; the first name where two names give one letter, as GREEK lists them.
+_GREEK_NAMES = {letter: name for name, letter in reversed(GREEK.items())}
 
 
 def who(graph: Graph, node_id: int) -> str:
