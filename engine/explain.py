@@ -18,7 +18,7 @@ from typing import Any
 from .format import number_latex, number_text, paren_text, subscript, times_text
 from .graph import Graph
 from .ops import FUNCTIONS, GREEK, OPS, Formula
-from .trace import PHASE_TITLES, BackwardStep, ForwardStep, OrderStep, Trace
+from .trace import PHASE_TITLES, BackwardStep, ForwardStep, OrderStep, State, Trace
 
 __all__ = [
     "Segment",
@@ -333,10 +333,11 @@ def _forward(trace: Trace, step: ForwardStep) -> Explanation:
     )
 
 
-def search_state(trace: Trace, k: int) -> tuple[list[int], set[int], list[int]]:
-    """The depth-first search after step k: its stack (bottom first), visited set and order.
+def _search(trace: Trace, k: int) -> State:
+    """The state of the depth-first search after step k, to read, not to change: the same
+    object is carried on to the next step.
 
-    Only the search's own steps change these, so only they are replayed (with `State.apply`,
+    Only the search's own steps change it, so only they are replayed (with `State.apply`,
     the one place a step's effect is written), not the whole state.
     """
     # A deck explains steps 0, 1, 2, ... in turn: the search's state after the previous call
@@ -356,6 +357,12 @@ def search_state(trace: Trace, k: int) -> tuple[list[int], set[int], list[int]]:
     for step in steps:
         state.apply(step)
     _searches.last = (trace, k, state)
+    return state
+
+
+def search_state(trace: Trace, k: int) -> tuple[list[int], set[int], list[int]]:
+    """The depth-first search after step k: its stack (bottom first), visited set and order."""
+    state = _search(trace, k)
     return list(state.stack), set(state.visited), list(state.order)
 
 
@@ -373,7 +380,8 @@ def _names(graph: Graph, nodes: Sequence[int], end: str) -> str:
 
 def _search_line(trace: Trace, k: int) -> Line:
     graph = trace.graph
-    path, seen, _ = search_state(trace, k)
+    search = _search(trace, k)
+    path, seen = search.stack, search.visited
     stack = _names(graph, path, "top") or "empty"
     # Named one by one while a student can take them in; a large graph gets a count.
     visited = (
@@ -416,7 +424,7 @@ def _order_moves(trace: Trace, step: OrderStep, k: int) -> Explanation:
         return Explanation(
             title, (L(W(f"{name} was visited already: it fans out to {fan}. Nothing to do.")),)
         )
-    placed = search_state(trace, k)[2]
+    placed = _search(trace, k).order
     order = _names(graph, placed, "last")
     position = step.position if step.position is not None else len(placed) - 1
     return Explanation(
