@@ -237,7 +237,10 @@ LARGEST = "the largest float (about 1.8·10³⁰⁸)"
 
 
 def call_text(node: Node, inputs: Sequence[float]) -> str:
-    """An operation applied to numbers, in plain text: 1 × 1e−10, log(−1), √0."""
+    """An operation applied to numbers, in plain text: 1 × 1e−10, log(−1), √0. A collapsed
+    box of constants alone has no inputs: its own text, sqrt(2 − 3)."""
+    if not inputs:
+        return node.label
     if len(inputs) == 2:
         return f"{paren_text(inputs[0])} {node.symbol} {paren_text(inputs[1])}"
     return f"{node.label}({number_text(inputs[0])})"

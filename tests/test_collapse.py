@@ -243,3 +243,19 @@ def test_the_list_of_subexpressions_follows_the_definition_of_inside(text, merge
                 calls.add(node.id)
     innermost = {r for r in calls if not any(n in calls for n in inside(graph, r) if n != r)}
     assert set(function_calls(graph)) == innermost
+
+
+@pytest.mark.parametrize("text, root", [("x + sqrt(2-3)", "sqrt"), ("log(-1)", "log")])
+def test_a_box_of_constants_with_no_value_is_warned_about_not_a_crash(text, root):
+    # Collapsed, sqrt(2 − 3) is a box with no inputs; its nan is named like any other.
+    from drawing.deck import deck_data
+
+    graph = engine.parse(text)
+    box = next(n.id for n in graph.nodes if n.label == root)
+    boxed = collapse(graph, [box])
+    trace = boxed.trace({v: 1.0 for v in boxed.variables})
+    [(node, warning)] = trace.warnings
+    assert boxed.nodes[node].args == () and math.isnan(trace.values[node])
+    assert warning.startswith(f"{boxed.nodes[node].label} = nan")
+    deck = deck_data(trace)
+    assert "nan" in deck["frames"][1 + [s.node for s in trace.steps].index(node)]["html"]
