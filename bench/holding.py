@@ -23,44 +23,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, open_player, start_app, stop_app  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS, HELD_FRAMES, open_player, start_app, stop_app  # noqa: E402
 
 URL = "/?expr=log(xy)%2Bexp(xy)&x=1&y=2&step=21"
 STEP = "Step 21 of 23"
-
-RECORD = """(field) => {
-  const frames = [];
-  window.heldFrames = frames;
-  const find = (root) => {
-    for (const element of root.querySelectorAll('*')) {
-      if (!element.shadowRoot) continue;
-      if (element.shadowRoot.querySelector('.bp-player')) return element;
-      const inner = find(element.shadowRoot);
-      if (inner) return inner;
-    }
-    return null;
-  };
-  let host = null;
-  const frame = () => {
-    if (!host || !host.isConnected) host = find(document);
-    const player = host && host.shadowRoot.querySelector('.bp-player');
-    const x = player && player.querySelector('g#bp-n0 text[data-line="2"]');
-    const around = host && host.closest('[data-testid="stElementContainer"]');
-    frames.push({
-      t: performance.now(),
-      field: field.value,
-      step: player ? player.querySelector('.bp-count').textContent : null,
-      x: x ? x.textContent : null,
-      greyed: !around || getComputedStyle(around).opacity !== '1'
-        || host.closest('.st-key-player-dimmed') !== null,
-    });
-    requestAnimationFrame(frame);
-  };
-  frame();
-  window.addEventListener('pointerup', () => {
-    window.heldRelease = {t: performance.now(), field: field.value};
-  }, true);
-}"""
 
 
 def number(text: str | None) -> float | None:
@@ -85,7 +51,7 @@ def main() -> None:
             box = plus.get_by_test_id("stNumberInputStepUp").bounding_box()
             assert box is not None
             page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.evaluate(RECORD, field.element_handle())
+            page.evaluate(HELD_FRAMES, field.element_handle())
             start = page.evaluate("performance.now()")
             page.mouse.down()
             page.wait_for_timeout(held_ms)

@@ -174,3 +174,41 @@ def run_python(code: str, folder: Path, name: str = "h.py") -> str:
     return subprocess.run(
         [sys.executable, str(path)], capture_output=True, text=True, timeout=120, check=True
     ).stdout
+
+
+# Every frame the page draws: x's field, the player's step, the value on the diagram's x box,
+# and whether the player is greyed out (faded as a stale element, or dimmed); and the time and x's
+# field at the moment the button is let go, before the browser's click on letting go.
+HELD_FRAMES = """(field) => {
+  const frames = [];
+  window.heldFrames = frames;
+  const find = (root) => {
+    for (const element of root.querySelectorAll('*')) {
+      if (!element.shadowRoot) continue;
+      if (element.shadowRoot.querySelector('.bp-player')) return element;
+      const inner = find(element.shadowRoot);
+      if (inner) return inner;
+    }
+    return null;
+  };
+  let host = null;
+  const frame = () => {
+    if (!host || !host.isConnected) host = find(document);
+    const player = host && host.shadowRoot.querySelector('.bp-player');
+    const x = player && player.querySelector('g#bp-n0 text[data-line="2"]');
+    const around = host && host.closest('[data-testid="stElementContainer"]');
+    frames.push({
+      t: performance.now(),
+      field: field.value,
+      step: player ? player.querySelector('.bp-count').textContent : null,
+      x: x ? x.textContent : null,
+      greyed: !around || getComputedStyle(around).opacity !== '1'
+        || host.closest('.st-key-player-dimmed') !== null,
+    });
+    requestAnimationFrame(frame);
+  };
+  frame();
+  window.addEventListener('pointerup', () => {
+    window.heldRelease = {t: performance.now(), field: field.value};
+  }, true);
+}"""

@@ -9,7 +9,7 @@ import re
 from urllib.parse import quote
 
 import pytest
-from conftest import idle, open_player, player_frame, screenshot
+from conftest import HELD_FRAMES, idle, open_player, player_frame, screenshot
 
 import engine
 
@@ -198,40 +198,6 @@ HELD = "/?expr=log(xy)%2Bexp(xy)&x=1&y=2&step=21"
 HELD_STEP = "Step 21 of 23"
 THROUGH = 1.4  # held until x has stepped from 1 through 1.1, 1.2 and 1.3 to here
 
-# Every frame the page draws: x's field, the player's step, the value on the diagram's x box,
-# and whether the player is greyed out (faded as a stale element, or dimmed); and x's field
-# at the moment the button is let go, before the browser's click on letting go.
-RECORD = """(field) => {
-  const frames = [];
-  window.heldFrames = frames;
-  const find = (root) => {
-    for (const element of root.querySelectorAll('*')) {
-      if (!element.shadowRoot) continue;
-      if (element.shadowRoot.querySelector('.bp-player')) return element;
-      const inner = find(element.shadowRoot);
-      if (inner) return inner;
-    }
-    return null;
-  };
-  let host = null;
-  const frame = () => {
-    if (!host || !host.isConnected) host = find(document);
-    const player = host && host.shadowRoot.querySelector('.bp-player');
-    const x = player && player.querySelector('g#bp-n0 text[data-line="2"]');
-    const around = host && host.closest('[data-testid="stElementContainer"]');
-    frames.push({
-      field: field.value,
-      step: player ? player.querySelector('.bp-count').textContent : null,
-      x: x ? x.textContent : null,
-      greyed: !around || getComputedStyle(around).opacity !== '1'
-        || host.closest('.st-key-player-dimmed') !== null,
-    });
-    requestAnimationFrame(frame);
-  };
-  frame();
-  window.addEventListener('pointerup', () => { window.heldAtRelease = field.value; }, true);
-}"""
-
 
 def number(text: str) -> float:
     return round(float(text.replace("−", "-")), 9)
@@ -275,12 +241,12 @@ def test_holding_plus_steps_steadily_and_the_diagram_follows(sized, app_url):
     plus = plus.get_by_test_id("stNumberInputStepUp")
     box = plus.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.evaluate(RECORD, field.element_handle())
+    page.evaluate(HELD_FRAMES, field.element_handle())
     page.mouse.down()
     page.wait_for_function(f"(f) => parseFloat(f.value) >= {THROUGH}", arg=field.element_handle())
     page.mouse.up()
     stopped = assert_held_steadily(page, field)
-    assert number(page.evaluate("window.heldAtRelease")) == stopped
+    assert number(page.evaluate("window.heldRelease.field")) == stopped
     # One click is still one step.
     plus.click()
     page.wait_for_url(re.compile(rf"[?&]x={re.escape(str(round(stopped + 0.1, 9)))}(&|$)"))
@@ -294,7 +260,7 @@ def test_holding_the_up_arrow_steps_steadily_and_the_diagram_follows(sized, app_
     open_page(page, app_url + HELD)
     field = page.get_by_role("spinbutton", name="x", exact=True)
     field.focus()
-    page.evaluate(RECORD, field.element_handle())
+    page.evaluate(HELD_FRAMES, field.element_handle())
     keyboard = page.context.new_cdp_session(page)
     key = {"key": "ArrowUp", "code": "ArrowUp", "windowsVirtualKeyCode": 38}
     # A key held down: a first keydown, then repeats about 30 a second, until x is through.
