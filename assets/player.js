@@ -434,8 +434,10 @@ function bpCorrespondingStep(before, k, chosen, after) {
   const first = (phase, test) => frames.findIndex((f) => f.phase === phase && test(f.node));
   const place = (frame) => {
     if (!frame || !frame.key) return -1;
+    // (a box expanded may stay a box of an operation and its constants, holding less)
     const held = (before.holds || {})[frame.node];
-    if (held && frame.phase === "forward" && !holds[frame.node]) {
+    const now = holds[frame.node];
+    if (held && frame.phase === "forward" && (!now || now.length < held.length)) {
       const inside = first("forward", (n) => held.includes(n));
       if (inside >= 0) return inside;
     }
@@ -462,8 +464,8 @@ function bpCorrespondingStep(before, k, chosen, after) {
 
 // -- Collapsed boxes: a subexpression drawn as one box (deck.boxes: element id -> its root's
 // node number and its text). Each says what it holds; where the page can expand one
-// (options.onExpand, the app), a click on it or Enter/Space on it asks for that with the
-// step shown, so the page can keep the student's place.
+// (options.onExpand, the app), a click on it or Enter/Space on it asks for that (with the
+// step shown); the student's place in the deck that comes back is bpCorrespondingStep's.
 // eslint-disable-next-line no-unused-vars
 function bpCollapsedBoxes(svg, deck, options, step) {
   "use strict";

@@ -45,24 +45,3 @@ def with_boxes(deck: dict, trace: Trace) -> dict:
             if element in boxes and "bp-collapsed" not in look["classes"].split():
                 look["classes"] += " bp-collapsed"
     return deck
-
-
-def step_after_expanding(old: dict, new: dict, step: int, root: int, inner: set[int]) -> int:
-    """Where a student on `step` of the deck `old` continues in `new`, the same function with
-    the box at `root` expanded (node numbers: id + 1 in the full graph; `inner` those of its
-    inside): on the same node's step in the same phase, and at the box's own forward step, at
-    the first step of its inside, so the next steps go through it. The first step of the same
-    phase where the node has none there."""
-    frames = old["frames"]
-    if not 0 <= step < len(frames):
-        return 0
-    phase, node = frames[step]["phase"], frames[step].get("node")
-    steps = [k for k, frame in enumerate(new["frames"]) if frame["phase"] == phase and k]
-    if phase == "start" or not steps:
-        return 0
-    about = [new["frames"][k].get("node") for k in steps]
-    if phase == "forward" and node == root:
-        first = next((k for k, n in zip(steps, about, strict=True) if n in inner), None)
-        if first is not None:
-            return first
-    return next((k for k, n in zip(steps, about, strict=True) if n == node), steps[0])

@@ -10,7 +10,7 @@ from conftest import idle, open_player, player_frame, screenshot
 
 import engine
 from drawing.diagram import node_id
-from engine.collapse import collapse, function_calls, subexpressions
+from engine.collapse import collapse, function_calls, inside, subexpressions
 from engine.explain import explain
 
 NEURON = "sigmoid(w1*x1 + w2*x2 + w3*x3 + b)"
@@ -49,7 +49,11 @@ def test_clicking_a_collapsed_box_expands_it_on_the_same_step(page, app_url):
     assert player_frame(page).locator("g.bp-collapsed").count() == 0
     # Still on the output's backward step, now of the expanded graph.
     assert count(page) == f"Step {expanded.phase_range('backward')[0]} of {len(expanded)}"
-    page.wait_for_url(re.compile(r"^(?!.*collapse=)"), timeout=15_000)
+    # The page's address, which the player's "Copy link" copies, holds that step.
+    page.wait_for_url(
+        re.compile(rf"^(?!.*collapse=).*step={expanded.phase_range('backward')[0]}(&|$)"),
+        timeout=15_000,
+    )
     screenshot(page, "collapse-neuron-expanded")
     assert not page.errors
 
@@ -64,7 +68,28 @@ def test_every_function_call_and_enter_on_a_box(page, app_url):
     idle(page)
     assert player_frame(page).locator("g.bp-collapsed").count() == len(calls) == 2
     screenshot(page, "collapse-two-neurons")
-    # From the keyboard: Enter on a box expands it.
+    # From the keyboard: Enter on a box, on the box's forward step, expands it; the student
+    # goes on from the first forward step of its inside.
+    both = collapse(graph, list(calls))
+    values = {v: 1.0 for v in graph.variables}
+    on_box = next(
+        j
+        for j, s in enumerate(both.trace(values).steps, 1)
+        if s.phase == "forward" and both.original[s.node] == calls[0]
+    )
+    player_frame(page).locator(".bp-slider").evaluate(
+        "(slider, k) => { slider.value = k; slider.dispatchEvent(new Event('input')); }",
+        str(on_box),
+    )
+    assert count(page).startswith(f"Step {on_box} of ")
+    one = collapse(graph, [calls[1]])
+    one_trace = one.trace(values)
+    inner = set(inside(graph, calls[0]))
+    first = next(
+        j
+        for j, s in enumerate(one_trace.steps, 1)
+        if s.phase == "forward" and one.original[s.node] in inner
+    )
     box = player_frame(page).locator(f"g.bp-collapsed[data-expand='{calls[0] + 1}']")
     box.focus()
     page.keyboard.press("Enter")
@@ -75,6 +100,8 @@ def test_every_function_call_and_enter_on_a_box(page, app_url):
     )
     idle(page)
     assert page.url.split("collapse=")[1].split("&")[0] == str(calls[1] + 1)
+    assert count(page) == f"Step {first} of {len(one_trace)}"
+    page.wait_for_url(re.compile(rf"step={first}(&|$)"), timeout=15_000)
     assert not page.errors
 
 

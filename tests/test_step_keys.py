@@ -205,3 +205,41 @@ def test_from_one_choice_of_boxes_to_another_and_back(browser, text):
                 assert back == k
                 assert after["frames"][there]["phase"] == before["frames"][k]["phase"]
     page.close()
+
+
+@pytest.mark.parametrize("text", FUNCTIONS)
+def test_expanding_a_box_at_its_forward_step_goes_to_the_first_step_of_its_inside(browser, text):
+    """A box expanded, with or without the constants hidden (its root may then stay a box of an
+    operation and its constants): from the box's forward step, the first forward step of any
+    node of its inside; from any other step of the box, the box's root's step of that phase."""
+    page = browser.new_page()
+    page.set_content(f"<script>{(ASSETS / 'player.js').read_text(encoding='utf-8')}</script>")
+    graph = engine.parse(text)
+    for s in subexpressions(graph):
+        for hide in (False, True):
+            before = collapse(graph, [s.node], hide_constants=hide)
+            after = collapse(graph, [], hide_constants=True) if hide else graph
+            old, old_trace = deck_of(before)
+            new, new_trace = deck_of(after)
+            box = before.original.index(s.node)
+            inner = set(inside(graph, s.node))
+            steps = [j for j, st in enumerate(old_trace.steps, 1) if st.node == box]
+            mapped = page.evaluate(
+                "([before, after, ks]) => ks.map((k) => "
+                "bpCorrespondingStep(before, k, null, after).step)",
+                [slim(old), slim(new), steps],
+            )
+            for k, there in zip(steps, mapped, strict=True):
+                phase = old_trace.steps[k - 1].phase
+                if phase == "order":
+                    continue
+                if phase == "forward":
+                    first = next(
+                        j
+                        for j, st in enumerate(new_trace.steps, 1)
+                        if st.phase == "forward" and about(after, st)[1] in inner
+                    )
+                    assert there == first, (text, s.text, hide)
+                else:
+                    assert about(after, new_trace.steps[there - 1]) == (phase, s.node)
+    page.close()

@@ -10,12 +10,10 @@ from typing import Literal
 import streamlit as st
 
 import engine
-from drawing.collapsed import step_after_expanding
 from engine.collapse import (
     Subexpression,
     collapse_text,
     function_calls,
-    inside,
     read_collapse,
     subexpressions,
 )
@@ -223,35 +221,17 @@ def _labels(found: Sequence[Subexpression]) -> dict[int, str]:
     return labels
 
 
-def expand_box(page: str, state: dict, graph_shown: dict, sent: object) -> None:
-    """A click on a collapsed box in the player (`sent`, untrusted): expand it, and continue
-    from the step shown on the same node's step (through the box's inside if it was on the
-    box's forward step)."""
+def expand_box(page: str, state: dict, sent: object) -> None:
+    """A click on a collapsed box in the player (`sent`, untrusted): expand it. The player
+    keeps the student's place in the new deck itself (assets/player.js, bpCorrespondingStep):
+    on the same node's step, and from the box's forward step on the first step of its inside."""
     if not (isinstance(sent, dict) and type(sent.get("node")) is int):
         return
     root = sent["node"] - 1
     if root not in collapsed_ids(state):
         return
-    step = sent.get("step")
-    st.session_state[f"{page}:expanded"] = (
-        root,
-        step if type(step) is int else 0,
-        graph_shown["digest"],
-    )
     state["collapse"] = tuple(n for n in state["collapse"] if n != root)
     st.rerun()
-
-
-def _step_after_expanding(page: str, state: dict, graph: engine.Graph, current: dict) -> None:
-    expanded = st.session_state.pop(f"{page}:expanded", None)
-    last_good = st.session_state.get(f"{page}:last-good")
-    if expanded is None or last_good is None:
-        return
-    root, step, _ = expanded
-    old = deck(*last_good)
-    inner = {n + 1 for n in inside(graph, root)}
-    state["step"] = step_after_expanding(old, current, step, root + 1, inner)
-    st.session_state[f"{page}:shape"] = current["shape"]
 
 
 def shown_deck(
@@ -274,8 +254,10 @@ def shown_deck(
         return shown
     read_collapsed(page, state, graph)
     current = deck(*deck_args(state, values))
-    _step_after_expanding(page, state, graph, current)
-    # Same picture with other numbers: stay on the step; another picture: start over.
+    # Same picture with other numbers: stay on the step; another picture: start over, unless
+    # it is the same function with other boxes collapsed or expanded, or its constants hidden
+    # or shown: the player on the page then goes to the corresponding step itself
+    # (assets/player_app.js), and the URL's step follows it.
     if st.session_state.get(f"{page}:shape", current["shape"]) != current["shape"]:
         state["step"] = 0
     st.session_state[f"{page}:shape"] = current["shape"]
@@ -355,7 +337,7 @@ def stepper(
             embed=clean,
             digest=deck_shown["digest"],
             limit=limit,
-            on_expand=lambda sent: expand_box(page, state, deck_shown, sent),
+            on_expand=lambda sent: expand_box(page, state, sent),
             on_drawn=None if dimmed or clean else lambda: _drawn(page),
         )
     if not dimmed and not clean:
