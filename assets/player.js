@@ -151,7 +151,8 @@ function mountPlayer(root, deck, options) {
   }
   collectElements();
   bpCollapsedBoxes(svg, deck, options, () => current);
-  const layout = playerLayout({ player, head, order, explain, controls, tools, options, box });
+  const layout = playerLayout({ player, head, order, explain, controls, tools, options, box,
+                               stage });
   const zoom = zoomView({ player, stage, svg, view, options, home: clean ? view : tools,
                           before: extra,
                           active: () => !mountPlayer.active || mountPlayer.active === api });
@@ -1207,9 +1208,11 @@ function zoomView(ctx) {
   }
   doc.addEventListener("keydown", onKey);
 
-  // Fitting follows the stage's size (window, full screen, presenter mode).
+  // Fitting follows the stage's size (window, full screen, presenter mode), and the step's box
+  // stays in view when the stage settles into its size after a new deck is mounted.
   const resized = new ResizeObserver(() => {
     if (zoom === null) apply(fitScale());
+    follow();
   });
   resized.observe(stage);
   apply(fitScale());
@@ -1235,7 +1238,7 @@ function zoomView(ctx) {
 // eslint-disable-next-line no-unused-vars
 function playerLayout(ctx) {
   "use strict";
-  const { player, head, order, explain, controls, tools, options, box } = ctx;
+  const { player, head, order, explain, controls, tools, options, box, stage } = ctx;
   if (options.present || options.embed) return { room() {}, destroy() {} };
   const READABLE = 11 / 12;          // as in zoomView: 11 px for the smallest text, 12 units
   const MAX_FIT = 2;
@@ -1285,6 +1288,14 @@ function playerLayout(ctx) {
   // but 200 px or three fifths of the height; beside it: up to three fifths of the width), and
   // if that is not enough its type steps down to no less than 65 %. Other steps give it back.
   function room() {
+    // Sizing the panel widens the diagram's stage for a moment, which would clamp its scroll
+    // and lose the view of the step's box: the view is put back where it was.
+    const { scrollLeft, scrollTop } = stage;
+    fitExplanation();
+    stage.scrollLeft = scrollLeft;
+    stage.scrollTop = scrollTop;
+  }
+  function fitExplanation() {
     player.style.removeProperty("--bp-explain-size");
     if (!player.closest(".bp-slide")) explain.style.fontSize = "";  // a slide's: presenterMode
     const layout = player.dataset.layout;

@@ -54,6 +54,18 @@ def test_clicking_a_collapsed_box_expands_it_on_the_same_step(page, app_url):
         re.compile(rf"^(?!.*collapse=).*step={expanded.phase_range('backward')[0]}(&|$)"),
         timeout=15_000,
     )
+    # The step's box, the output, is in the visible part of the diagram.
+    current = player_frame(page).locator("g.bp-node.bp-current").first.bounding_box()
+    stage = player_frame(page).locator(".bp-stage").bounding_box()
+    assert current is not None and stage is not None
+    assert (
+        stage["x"] <= current["x"]
+        and current["x"] + current["width"] <= stage["x"] + stage["width"]
+    )
+    assert (
+        stage["y"] <= current["y"]
+        and current["y"] + current["height"] <= stage["y"] + stage["height"]
+    )
     screenshot(page, "collapse-neuron-expanded")
     assert not page.errors
 
