@@ -27,20 +27,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS, COURSE, start_app, stop_app  # noqa: E402
 
 import engine  # noqa: E402
 
-COURSE = [
-    "log(xy)+exp(xy)",
-    "sin(x^2)",
-    "sigmoid(w x + b)",
-    "(a+b)(b+1)",
-    "2x + 3y",
-    "x/x",
-    "tanh(w1 x1 + w2 x2 + b)",
-    "sqrt(x^2 + y^2)",
-]
 TARGET_COURSE = 500.0
 TARGET_LIMIT = 1500.0
 

@@ -30,6 +30,17 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = ROOT / "screenshots"
+# The course's functions, as students type them: the tests' and benchmarks' ordinary cases.
+COURSE = [
+    "log(xy)+exp(xy)",
+    "sin(x^2)",
+    "sigmoid(w x + b)",
+    "(a+b)(b+1)",
+    "2x + 3y",
+    "x/x",
+    "tanh(w1 x1 + w2 x2 + b)",
+    "sqrt(x^2 + y^2)",
+]
 
 
 def free_port() -> int:
@@ -129,14 +140,28 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.errors = errors
-    yield page
-    context.close()
+def sized(browser):
+    """Opens a page at the given viewport, `sized({"width": 1280, "height": 800})`, with any other
+    browser-context options (`has_touch=True`), each in a context of its own, closed after the
+    test; the page's uncaught errors are collected in `page.errors`."""
+    contexts = []
+
+    def open_at(viewport: dict, **options):
+        context = browser.new_context(viewport=viewport, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        return page
+
+    yield open_at
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(sized):
+    return sized({"width": 1400, "height": 1000})
 
 
 def screenshot(page, name: str) -> Path:
@@ -157,6 +182,21 @@ def idle(page) -> None:
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
         timeout=60_000
     )
+
+
+def assert_step_in_view(page) -> None:
+    """The step's box (the player's current node) lies wholly inside the visible part of the
+    diagram, its stage."""
+    frame = player_frame(page)
+    current = frame.locator("g.bp-node.bp-current").first.bounding_box()
+    stage = frame.locator(".bp-stage").bounding_box()
+    assert current is not None and stage is not None
+    assert (
+        stage["x"] <= current["x"]
+        and current["x"] + current["width"] <= stage["x"] + stage["width"]
+        and stage["y"] <= current["y"]
+        and current["y"] + current["height"] <= stage["y"] + stage["height"]
+    ), f"the step's box {current} is not inside the stage {stage}"
 
 
 def open_player(page, url: str, timeout: float = 60_000) -> None:

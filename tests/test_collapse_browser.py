@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from conftest import idle, open_player, player_frame, screenshot
+from conftest import assert_step_in_view, idle, open_player, player_frame, screenshot
 
 import engine
 from drawing.diagram import node_id
@@ -55,17 +55,7 @@ def test_clicking_a_collapsed_box_expands_it_on_the_same_step(page, app_url):
         timeout=15_000,
     )
     # The step's box, the output, is in the visible part of the diagram.
-    current = player_frame(page).locator("g.bp-node.bp-current").first.bounding_box()
-    stage = player_frame(page).locator(".bp-stage").bounding_box()
-    assert current is not None and stage is not None
-    assert (
-        stage["x"] <= current["x"]
-        and current["x"] + current["width"] <= stage["x"] + stage["width"]
-    )
-    assert (
-        stage["y"] <= current["y"]
-        and current["y"] + current["height"] <= stage["y"] + stage["height"]
-    )
+    assert_step_in_view(page)
     screenshot(page, "collapse-neuron-expanded")
     assert not page.errors
 

@@ -41,24 +41,6 @@ LABELS = """() => [...document.querySelectorAll(
   })"""
 
 
-@pytest.fixture
-def sized(browser):
-    """A page of the given size; closes its context after the test."""
-    contexts = []
-
-    def make(viewport: dict):
-        context = browser.new_context(viewport=viewport)
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def open_page(page, url: str) -> None:
     open_player(page, url, timeout=90_000)
     page.wait_for_timeout(500)  # the player's layout after its mount

@@ -13,6 +13,7 @@ import math
 import random
 
 import pytest
+from conftest import COURSE
 from latex2mathml.converter import convert
 
 import engine
@@ -23,15 +24,9 @@ from engine.explain import Explanation, explain
 from engine.forward_mode import explain_forward_mode, forward_mode
 from engine.ops import FUNCTIONS, GREEK, OPS, Op
 
-COURSE = [
-    "log(xy)+exp(xy)",
-    "sin(x^2)",
-    "sigmoid(w x + b)",
-    "(a+b)(b+1)",
-    "2x + 3y",
-    "x/x",
-    "tanh(w1 x1 + w2 x2 + b)",
-    "sqrt(x^2 + y^2)",
+# The course's functions and more that students type: Greek letters, superscripts, subscripts.
+TYPED = [
+    *COURSE,
     "relu(x) - abs(y)",
     "e^(-x^2/2)/sqrt(2pi)",
     "α x² + β x + γ",
@@ -111,7 +106,7 @@ def assert_written_as_latex2mathml(latex_set: set[str]) -> None:
 
 
 def test_the_course_s_formulas_are_written_as_latex2mathml_writes_them() -> None:
-    found = formulas(COURSE, POINTS)
+    found = formulas(TYPED, POINTS)
     assert len(found) > 500  # the sweep reaches many formulas, not a few
     assert_written_as_latex2mathml(found)
 

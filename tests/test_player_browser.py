@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import idle, open_player, player_frame, screenshot
+from conftest import assert_step_in_view, idle, open_player, player_frame, screenshot
 from playwright.sync_api import expect
 
 import engine
@@ -127,32 +127,19 @@ def test_zoom_changes_the_size_on_screen_and_never_the_layout(page, app_url):
     assert not page.errors
 
 
-def test_a_large_graph_stays_readable_and_the_view_follows_the_step(browser, app_url):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    try:
-        neuron = "sigmoid(" + " + ".join(f"w{i} x{i}" for i in range(1, 9)) + " + b)"
-        open_player(page, f"{app_url}/?expr={neuron.replace('+', '%2B')}")
-        geometry = diagram_geometry(page)
-        # The smallest text in the diagram is 12 units (assets/diagram.css).
-        assert geometry["width"] / geometry["units"] * 12 >= 11 - 0.01
-        page.get_by_role("button", name="Last step").click()
-        current = page.locator(".bp-player g.bp-node.bp-current").first.bounding_box()
-        stage = page.locator(".bp-stage").bounding_box()
-        assert (
-            stage["x"] <= current["x"]
-            and current["x"] + current["width"] <= stage["x"] + stage["width"]
-        )
-        assert (
-            stage["y"] <= current["y"]
-            and current["y"] + current["height"] <= stage["y"] + stage["height"]
-        )
-        page.get_by_role("button", name="Legend").click()
-        legend = page.locator(".bp-legend")
-        assert legend.is_visible() and "d_out" in legend.inner_text()
-        screenshot(page, "player-neuron-1280x800")
-    finally:
-        context.close()
+def test_a_large_graph_stays_readable_and_the_view_follows_the_step(sized, app_url):
+    page = sized({"width": 1280, "height": 800})
+    neuron = "sigmoid(" + " + ".join(f"w{i} x{i}" for i in range(1, 9)) + " + b)"
+    open_player(page, f"{app_url}/?expr={neuron.replace('+', '%2B')}")
+    geometry = diagram_geometry(page)
+    # The smallest text in the diagram is 12 units (assets/diagram.css).
+    assert geometry["width"] / geometry["units"] * 12 >= 11 - 0.01
+    page.get_by_role("button", name="Last step").click()
+    assert_step_in_view(page)
+    page.get_by_role("button", name="Legend").click()
+    legend = page.locator(".bp-legend")
+    assert legend.is_visible() and "d_out" in legend.inner_text()
+    screenshot(page, "player-neuron-1280x800")
 
 
 TABLE_IN_PANEL = """() => {

@@ -55,24 +55,6 @@ GEOMETRY = """p => {
 }"""
 
 
-@pytest.fixture
-def sized(browser):
-    contexts = []
-
-    def open_at(viewport: dict):
-        context = browser.new_context(viewport=viewport)
-        contexts.append(context)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.errors = errors
-        return page
-
-    yield open_at
-    for context in contexts:
-        context.close()
-
-
 def open_player(page, url: str) -> dict:
     open_app(page, url, timeout=90_000)
     # The player settles its layout on the next frame after a resize.
