@@ -6,6 +6,7 @@ on the first screen; on a phone they come right after the Function box; a typed 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
@@ -213,26 +214,49 @@ def assert_held_steadily(page, field) -> float:
     return stopped
 
 
-def test_holding_plus_steps_steadily_and_the_diagram_follows(sized, app_url):
-    """Held, x's + steps one nudge at a time, each value drawn before the next; let go, it
-    stops where it is (the browser's click on letting go is no extra step)."""
-    page = sized(DESKTOP)
+def press(page, pointer: str, box: dict) -> Callable[[], None]:
+    """Put the mouse's left button or a finger (a real touch, through the browser's input) down
+    on the middle of `box`; returns what lets go."""
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    if pointer == "mouse":
+        page.mouse.move(x, y)
+        page.mouse.down()
+        return page.mouse.up
+    touch = page.context.new_cdp_session(page)
+    point = {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]}
+    touch.send("Input.dispatchTouchEvent", point)
+    return lambda: touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+@pytest.mark.parametrize("pointer", ["mouse", "touch"])
+def test_holding_plus_steps_steadily_and_the_diagram_follows(sized, app_url, pointer):
+    """Held, with the mouse or a finger, x's + steps one nudge at a time, each value drawn
+    before the next; let go, it stops where it is (the click the browser makes on letting go,
+    after a touch a moment later, is no extra step)."""
+    page = sized(DESKTOP, has_touch=pointer == "touch")
     open_page(page, app_url + HELD)
     field = page.get_by_role("spinbutton", name="x", exact=True)
     plus = page.get_by_test_id("stNumberInput").filter(has=field)
     plus = plus.get_by_test_id("stNumberInputStepUp")
-    box = plus.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.evaluate(HELD_FRAMES, field.element_handle())
-    page.mouse.down()
+    let_go = press(page, pointer, plus.bounding_box())
     page.wait_for_function(f"(f) => parseFloat(f.value) >= {THROUGH}", arg=field.element_handle())
-    page.mouse.up()
+    let_go()
+    page.wait_for_timeout(1500)  # the browser's click after letting go of a touch comes later
     stopped = assert_held_steadily(page, field)
     assert number(page.evaluate("window.heldRelease.field")) == stopped
-    # One click is still one step.
-    plus.click()
-    page.wait_for_url(re.compile(rf"[?&]x={re.escape(str(round(stopped + 0.1, 9)))}(&|$)"))
-    screenshot(page, "inputs-held-plus")
+    # One click (one tap) is still one step.
+    if pointer == "mouse":
+        plus.click()
+    else:
+        plus.tap()
+    after = str(round(stopped + 0.1, 9))
+    page.wait_for_url(re.compile(rf"[?&]x={re.escape(after)}(&|$)"))
+    page.wait_for_timeout(1500)
+    idle(page)
+    assert field.input_value() == after
+    assert not page.errors
+    screenshot(page, f"inputs-held-plus-{pointer}")
 
 
 def test_holding_the_up_arrow_steps_steadily_and_the_diagram_follows(sized, app_url):
