@@ -142,6 +142,8 @@ export default function (component) {
   }
   bpSize(root, data.height);
   if (root.bpKey === data.key) return undefined;
+  // The deck comes as its JSON text (ui/player.py), read once per deck.
+  if (typeof data.deck === "string") data.deck = JSON.parse(data.deck);
   root.bpKey = data.key;
   root.bpParam = data.param;
   root.bpGiven = data.options.step;  // the step the page asked for

@@ -6,6 +6,7 @@ is a failure: CI installs it, so its absence means the setup broke.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -204,6 +205,15 @@ def open_player(page, url: str, timeout: float = 60_000) -> None:
     page.goto(url)
     page.get_by_role("button", name="Next step").first.wait_for(timeout=timeout)
     idle(page)
+
+
+def component_data(component) -> dict:
+    """What the app gives a step player component (an AppTest element): its data, with the
+    deck read from the JSON text it is sent as (ui/player.py)."""
+    data = json.loads(component.proto.json)
+    if isinstance(data.get("deck"), str):
+        data["deck"] = json.loads(data["deck"])
+    return data
 
 
 def run_python(code: str, folder: Path, name: str = "h.py") -> str:

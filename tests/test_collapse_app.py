@@ -3,8 +3,7 @@ Streamlit's AppTest; the deck handed to the player is read from the component's 
 
 from __future__ import annotations
 
-import json
-
+from conftest import component_data
 from streamlit.testing.v1 import AppTest
 
 import engine
@@ -26,7 +25,7 @@ def run(params: dict | None = None) -> AppTest:
 
 def deck(at: AppTest) -> dict:
     (component,) = at.get("bidi_component")
-    return json.loads(component.proto.json)["deck"]
+    return component_data(component)["deck"]
 
 
 def link(at: AppTest) -> dict[str, list[str]]:

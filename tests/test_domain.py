@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 import pytest
-from conftest import screenshot
+from conftest import component_data, screenshot
 from streamlit.testing.v1 import AppTest
 
 import engine
@@ -177,7 +177,7 @@ def test_the_page_shows_the_warning_and_no_error(text, point, label, reason, val
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error
     [player] = at.get("bidi_component")
-    deck = json.loads(player.proto.json)["deck"]
+    deck = component_data(player)["deck"]
     assert deck["title"] == text
     assert len(marked(deck)) == 1
     assert any(reason in frame["html"] for frame in deck["frames"])

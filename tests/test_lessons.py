@@ -15,6 +15,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import component_data
 from streamlit.testing.v1 import AppTest
 
 APP = "../app.py"
@@ -35,7 +36,7 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 
 def players(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.json) for c in at.get("bidi_component")]
+    return [component_data(c) for c in at.get("bidi_component")]
 
 
 def read(markdown: str) -> str:

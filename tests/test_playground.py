@@ -8,12 +8,12 @@ browser in test_playground_browser.py.
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from conftest import component_data
 from streamlit.testing.v1 import AppTest
 
 APP = "../app.py"
@@ -55,7 +55,7 @@ def test_the_first_run_draws_the_first_screen_and_the_next_the_rest():
 def player_data(at: AppTest) -> dict:
     components = at.get("bidi_component")
     assert len(components) == 1, "the page shows one step player"
-    return json.loads(components[0].proto.json)
+    return component_data(components[0])
 
 
 def plain(markup: str) -> str:

@@ -10,7 +10,6 @@ without an exception, and a value the page cannot use must be named in a message
 from __future__ import annotations
 
 import ast
-import json
 import math
 import re
 import subprocess
@@ -20,6 +19,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
+from conftest import component_data
 from streamlit.testing.v1 import AppTest
 
 import engine
@@ -459,7 +459,7 @@ def test_bad_functions_in_links_are_reported(case):
 def test_step_past_the_end_shows_the_last_step():
     at = open_page("pages/playground.py", {"expr": "x^2", "x": "3", "step": "99999999"})
     no_exception(at, "step past the end")
-    deck = json.loads(at.get("bidi_component")[0].proto.json)["deck"]
+    deck = component_data(at.get("bidi_component")[0])["deck"]
     assert link_value(at, "step") == str(len(deck["frames"]) - 1)
 
 

@@ -5,10 +5,15 @@ the server: the player keeps its step in the page's URL itself (assets/player_ap
 nothing back, so a step costs no bytes on the websocket. The deck goes to the browser once per
 function and point: the component's data stays identical from run to run while the deck does,
 and Streamlit's message cache then sends a reference of a few dozen bytes instead of it.
+The deck goes as its JSON text, written once per deck (`deck_text`): Streamlit then copies a
+string on each run instead of writing megabytes of nested data as JSON twice.
 """
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -53,6 +58,27 @@ def deck_digest(deck: dict, options: dict) -> str:
     )
 
 
+# The JSON text of the decks shown last, by their digest: a 500-node deck is 4 MB of text.
+_TEXTS: OrderedDict[str, str] = OrderedDict()
+_TEXTS_LOCK = threading.Lock()
+TEXTS_KEPT = 8
+
+
+def deck_text(deck: dict, key: str) -> str:
+    """The deck as JSON text, written once for the digest `key` and then reused."""
+    with _TEXTS_LOCK:
+        text = _TEXTS.get(key)
+        if text is not None:
+            _TEXTS.move_to_end(key)
+            return text
+    text = json.dumps(deck, separators=(",", ":"))
+    with _TEXTS_LOCK:
+        _TEXTS[key] = text
+        while len(_TEXTS) > TEXTS_KEPT:
+            _TEXTS.popitem(last=False)
+    return text
+
+
 def player(
     deck: dict,
     *,
@@ -91,7 +117,7 @@ def player(
         events["on_drawn_change"] = _no_callback
     result = _component()(
         data={
-            "deck": deck,
+            "deck": deck_text(deck, key_of_deck),
             "options": {**options, "step": step},
             "key": key_of_deck,
             "id": key,

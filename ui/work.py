@@ -2,8 +2,9 @@
 students and many typed functions keeps its memory level.
 
 Every cache of the app is here. A deck carries two digests, computed once where it is built:
-`digest` (the whole deck: the player remounts exactly when it changes) and `shape` (the
-diagram's layout: the step is kept while it stays the same). Pages compare those, never decks.
+`digest` (of what the deck is built from: the player remounts exactly when it changes) and
+`shape` (the diagram's layout: the step is kept while it stays the same). Pages compare those,
+never decks.
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ def variables_of(text: str) -> tuple[str, ...]:
 def _signed(deck: dict, kind: str, args: tuple) -> dict:
     # deck_data's own shape (its boxes and steps) where it gives one.
     deck.setdefault("shape", digest([kind, *_SHAPES[kind](*args)]))
-    deck["digest"] = digest(deck)
+    # A deck is built from its kind and arguments alone, so they identify it: a few hundred
+    # bytes to hash instead of the megabytes of a large deck.
+    deck["digest"] = digest([kind, *args])
     return deck
 
 
