@@ -150,6 +150,9 @@ function mountPlayer(root, deck, options) {
     for (const chip of chips.children) elements.set(chip.id, chip);
   }
   collectElements();
+  // The picture of the step shown first, filled in before the page first lays it out: a large
+  // diagram is then styled and laid out once, not once empty and once again with its texts.
+  for (let i = 0; i <= stepIn(options.step); i++) applyPatch(frames[i].patch);
   bpCollapsedBoxes(svg, deck, options, () => current);
   const layout = playerLayout({ player, head, order, explain, controls, tools, options, box,
                                stage });
@@ -158,18 +161,25 @@ function mountPlayer(root, deck, options) {
                           active: () => !mountPlayer.active || mountPlayer.active === api });
 
   // -- frames ----------------------------------------------------------------------------------
+  // Only what differs is written: a look the element already has costs no new layout.
   function applyPatch(patch) {
     for (const [id, look] of Object.entries(patch)) {
       const node = elements.get(id);
       if (!node) continue;
-      node.setAttribute("class", look.classes);
+      if (node.getAttribute("class") !== look.classes) node.setAttribute("class", look.classes);
       if (node.tagName.toLowerCase() === "span") {
-        node.textContent = look.texts[0];
+        setText(node, look.texts[0] ?? "");
         continue;
       }
       const texts = node.querySelectorAll("text");
-      for (const text of texts) text.textContent = look.texts[+text.dataset.line] || "";
+      for (const text of texts) setText(text, look.texts[+text.dataset.line] || "");
     }
+  }
+  function setText(node, text) {
+    if (node.textContent !== text) node.textContent = text;
+  }
+  function stepIn(k) {
+    return Math.max(0, Math.min(last, Math.round(Number(k)) || 0));
   }
 
   function phaseTitle(frame) {
@@ -178,7 +188,7 @@ function mountPlayer(root, deck, options) {
   }
 
   function goTo(k) {
-    k = Math.max(0, Math.min(last, Math.round(Number(k)) || 0));
+    k = stepIn(k);
     if (k === current) return;
     chosen = null;
     // Patches only go forward: going back replays from frame 0, which sets every element.
