@@ -72,15 +72,23 @@ def patch_json(patch: Patch) -> dict[str, dict]:
     """A patch as the player reads it: {element's SVG id: {"classes": …, "texts": […]}}. The
     one place a look becomes JSON, for every deck."""
     return {
-        element.id: {"classes": look.classes, "texts": list(look.texts)}
+        _element_id(element): {"classes": look.classes, "texts": list(look.texts)}
         for element, look in patch.items()
     }
+
+
+@lru_cache(maxsize=1 << 14)
+def _element_id(element: Element) -> str:
+    # A large deck names its few thousand elements tens of thousands of times.
+    return element.id
 
 
 def _mark_early(trace: Trace, patches: tuple[Patch, ...]) -> list[Patch]:
     """The patches with every node that fired too early (a backward pass in a wrong order)
     marked by the warning look from its step on. Its step restyles it, so the mark starts
     there, and each later restyle keeps it."""
+    if not any(isinstance(step, BackwardStep) and step.early_by for step in trace.steps):
+        return list(patches)  # every backward pass in a right order: nothing to mark
     marked: set[Element] = set()
     result = []
     for k, patch in enumerate(patches):

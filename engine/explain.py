@@ -128,6 +128,15 @@ def M(text: str, latex: str) -> Segment:
     return Segment(text, latex)
 
 
+# Compiled once: the explanations of a large graph's steps use them tens of thousands of times.
+_INDEXED = re.compile(r"([^\d_]+)_?(\d*)")  # a variable's letters and index: x_1, x1, w
+_CLOSES_OR_SIGN = re.compile(r"[)}]|\s?[−+-]")
+_PARENTHESISED = re.compile(r"\([^()]*\)")
+_ARGUMENT = re.compile(r"(?<![\\A-Za-z])([abz])(?![A-Za-z])")
+_INNERMOST = re.compile(r"\{[^{}]*\}|\([^()]*\)")
+_TOP_SIGN = re.compile(r"[-+−]| if ")
+
+
 def node_name(graph: Graph, node_id: int) -> tuple[str, str]:
     """How formulas name a node: x, 2, π for inputs; v₃ (text) / v_{3} (LaTeX) for operations."""
     node = graph.nodes[node_id]
@@ -137,7 +146,7 @@ def node_name(graph: Graph, node_id: int) -> tuple[str, str]:
     if node.kind == "constant":
         return node.symbol, (r"\pi" if node.symbol == "π" else node.symbol)
     symbol = node.symbol
-    match = re.fullmatch(r"([^\d_]+)_?(\d*)", symbol)
+    match = _INDEXED.fullmatch(symbol)
     if match and match.group(2):
         return symbol, f"{_greek_latex(match.group(1))}_{{{match.group(2)}}}"
     return symbol, _greek_latex(symbol)
@@ -168,12 +177,12 @@ def substitute(formula: str, names: dict[str, str]) -> str:
         value = names.get(m.group(1), m.group(1))
         opens = formula[m.start() - 1 : m.start()] in ("(", "{")
         after = formula[m.end() :]
-        first = re.match(r"[)}]|\s?[−+-]", after) is not None
-        if opens and first and re.fullmatch(r"\([^()]*\)", value):
+        first = _CLOSES_OR_SIGN.match(after) is not None
+        if opens and first and _PARENTHESISED.fullmatch(value):
             value = value[1:-1]
         return value
 
-    return re.sub(r"(?<![\\A-Za-z])([abz])(?![A-Za-z])", put, formula)
+    return _ARGUMENT.sub(put, formula)
 
 
 def arguments(trace: Any, node_id: int, how: str) -> dict[str, str]:
@@ -229,12 +238,12 @@ def needs_parentheses(formula: str) -> bool:
         return True
     top = formula
     while True:  # drop what is inside groups, innermost first: what is left is the top level
-        inner = re.sub(r"\{[^{}]*\}|\([^()]*\)", "", top)
+        inner = _INNERMOST.sub("", top)
         if inner == top:
             break
         top = inner
     top = top.strip()
-    return top[:1] in ("-", "−") or re.search(r"[-+−]| if ", top[1:]) is not None
+    return top[:1] in ("-", "−") or _TOP_SIGN.search(top[1:]) is not None
 
 
 # The names these had before they were public.
