@@ -88,17 +88,37 @@ SCROLLABLE_FOCUSABLE = """<script>
 })();
 </script>"""
 
+# The playground's values when there are more than five (a neuron of many inputs): each field's
+# label beside it rather than over it, and less room between rows, so that three rows of them
+# take the height of two and the player's diagram and step controls still show on the first
+# screen at 1280×800. Each field keeps room for its label and 7.5rem for its number and its −
+# and + buttons.
+_VALUES = ".st-key-input-row-playground-values:has(> :nth-child(6))"
+_COMPACT_VALUES = f"""
+{_VALUES} {{ row-gap: 0.5rem; column-gap: 0.5rem; }}
+{_VALUES} > [data-testid="stElementContainer"] {{
+  flex: 1 1 9.5rem; width: 9.5rem; min-width: auto; max-width: 15rem; }}
+{_VALUES} [data-testid="stNumberInput"] {{
+  display: grid; grid-template-columns: auto minmax(7.5rem, 1fr); align-items: center;
+  column-gap: 0.4rem; }}
+{_VALUES} [data-testid="stNumberInput"] > [data-testid="stWidgetLabel"] {{
+  margin: 0; min-height: 0; }}
+"""
+
 # A row of inputs (ui.widgets.input_row) wraps onto more rows rather than squeezing its fields:
 # each field 8rem wide or more (up to 14rem), so its label stays on one line and its − and +
 # buttons stay (Streamlit hides them below 7.5rem). Within a wider row (the playground's values
 # and options), the values ask for their 8rem each first, so the options go under them when
 # both do not fit, rather than beside them in a squeezed column.
-INPUT_ROWS = """
+INPUT_ROWS = (
+    """
 [class*="st-key-input-row-"] > [data-testid="stElementContainer"] {
   flex: 1 1 8rem; width: 8rem; min-width: 8rem; max-width: 14rem; }
 [data-testid="stHorizontalBlock"] > [data-testid="stLayoutWrapper"]:has(
   > [class*="st-key-input-row-"]) { flex: 1 1 max-content; }
 """
+    + _COMPACT_VALUES
+)
 
 # The playground's first screen (ui.playground): the title in less height, with what to do
 # beside it. On a phone (one column, under 641 px) the player comes right after the Function

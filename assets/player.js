@@ -1268,10 +1268,17 @@ function playerLayout(ctx) {
     return Math.min(w, box.width * scale) * Math.min(h, box.height * scale);
   }
   const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
+  // A short player (player_app.js): the first screen's room under it, in px; else null.
+  const short = () => {
+    const root = player.parentNode;
+    if (!root || !root.dataset || root.dataset.height !== "short") return null;
+    return parseFloat(getComputedStyle(root).getPropertyValue("--bp-fill")) || null;
+  };
   function choose() {
     const width = player.clientWidth;
     const height = player.clientHeight;
     if (width < NARROW) return "stack";
+    if (short()) return "beside";
     const rows = head.offsetHeight + controls.offsetHeight + 2 * GAP;
     const left = height - rows - order.offsetHeight - 6 - STAGE_FRAME;
     const side = clamp(0.34 * width, 280, 440);
@@ -1291,6 +1298,17 @@ function playerLayout(ctx) {
     // of a row, and the step buttons stay on the first screen.
     const home = layout === "stack" ? controls : head;
     if (tools.parentNode !== home) home.appendChild(tools);
+    // A short player: the diagram's row is what the first screen has left under the step's
+    // phase and number and the step controls (player.css).
+    const fill = short();
+    if (fill && layout === "beside") {
+      const row = Math.max(120, Math.floor(fill - head.offsetHeight - controls.offsetHeight - 2 * GAP));
+      if (player.style.getPropertyValue("--bp-left-row") !== row + "px") {
+        player.style.setProperty("--bp-left-row", row + "px");
+      }
+    } else {
+      player.style.removeProperty("--bp-left-row");
+    }
     room();
   }
   // The explanation never clips: a step that needs more room than its panel has (the last

@@ -99,22 +99,33 @@ function bpFollowTheme(parentElement, root) {
 }
 
 // The player's height: a number of pixels, or "fill": what the first screen has left under the
-// player's top (440 to 660 px), so the diagram and the step controls show without scrolling. A
-// player that starts too low for that (many inputs above it) gets a comfortable fixed height
-// instead of a cramped one. On a phone, where the page is one column, the player is as tall as
-// what it shows: the diagram, the step controls under it, then the whole explanation
-// (player.css, a stacked player).
+// player's top (up to 660 px), so the diagram and the step controls show without scrolling.
+// With 440 px or more left, the player is that tall. With less (a neuron's many inputs above
+// it), down to 300 px, the player is "short": its step controls go right under the step's
+// phase and number, over the diagram, and the diagram takes the rest of the first screen; the
+// explanation beside it is its full length, so a long step (the last step's check) runs on
+// below the first screen and the page scrolls to it, while the diagram and the controls stay
+// where they are (player.css, player.js playerLayout). A player that starts lower still gets a
+// comfortable fixed height. On a phone, where the page is one column, the player is as tall as
+// what it shows: the diagram, the step controls under it, then the whole explanation (player.css,
+// a stacked player).
+const BP_SHORT = 300;  // px: the least first-screen room for a short player's diagram and controls
+
 function bpFillHeight(root) {
   if (window.innerWidth < 641) return null;
   const scrolled = (document.querySelector('[data-testid="stMain"]') || {}).scrollTop || 0;
   const left = window.innerHeight - (root.getBoundingClientRect().top + scrolled) - 12;
-  return left >= 440 ? Math.min(left, 660) : Math.min(700, window.innerHeight - 40);
+  if (left >= 440) return { height: Math.min(left, 660), short: false };
+  if (left >= BP_SHORT) return { height: left, short: true };
+  return { height: Math.min(700, window.innerHeight - 40), short: false };
 }
 
 function bpFill(root) {
-  const height = bpFillHeight(root);
-  root.dataset.height = height === null ? "auto" : "fixed";
-  root.style.height = height === null ? "" : height + "px";
+  const fill = bpFillHeight(root);
+  root.dataset.height = fill === null ? "auto" : fill.short ? "short" : "fixed";
+  root.style.height = fill === null || fill.short ? "" : fill.height + "px";
+  if (fill && fill.short) root.style.setProperty("--bp-fill", fill.height + "px");
+  else root.style.removeProperty("--bp-fill");
 }
 
 function bpSize(root, height) {

@@ -11,8 +11,10 @@ from conftest import player_frame, screenshot
 
 SEED = "/?expr=log(xy)%2Bexp(xy)&x=1&y=2"
 NEURON = "/?expr=sigmoid(w1%20x1%20%2B%20w2%20x2%20%2B%20w3%20x3%20%2B%20b)"
+NEURON_7 = "/?expr=sigmoid(" + "%20%2B%20".join(f"w{i}%20x{i}" for i in range(1, 8)) + "%20%2B%20b)"
 TALL = "/?expr=x1%20y1%20%2B%20x2%20y2%20%2B%20x3%20y3%20%2B%20x4%20y4"
 DESKTOP = {"width": 1280, "height": 800}
+LOW = {"width": 1280, "height": 720}
 WIDE = {"width": 1920, "height": 1080}
 PHONE = {"width": 390, "height": 844}
 
@@ -135,16 +137,18 @@ def test_on_a_wide_screen_the_explanation_is_beside_the_diagram(sized, app_url):
 @pytest.mark.parametrize(
     "path, layout", [(TALL, "beside"), (NEURON, "under")], ids=["tall", "neuron"]
 )
-def test_at_1280x800_the_explanation_goes_where_the_diagram_shows_larger(
+def test_under_many_inputs_the_explanation_goes_where_the_diagram_shows_larger(
     sized, app_url, path, layout, request
 ):
-    """A graph taller than wide gets the explanation beside it; a neuron, wide and readable
-    only at a size larger than the player, shows more of itself with the explanation under."""
-    page = sized(DESKTOP)
+    """A player that starts too low for the first screen (many inputs above it at 1280×720)
+    has a comfortable height of its own, and the explanation where the diagram shows larger:
+    a graph taller than wide gets it beside, a wide neuron, readable only at a size larger
+    than the player, under."""
+    page = sized(LOW)
     open_player(page, app_url + path)
     player_frame(page).scroll_into_view_if_needed()
     g = geometry(page)
-    screenshot(page, f"layout-1280-{request.node.callspec.id}")
+    screenshot(page, f"layout-1280x720-{request.node.callspec.id}")
     assert g["layout"] == layout
     if layout == "beside":
         assert g["explain"]["left"] >= g["stage"]["right"]
@@ -186,4 +190,62 @@ def test_on_a_phone_a_large_diagram_with_the_step_controls_right_under_it(
         check = player_frame(page).locator(".bp-check").bounding_box()
         assert check["x"] >= explain["left"] - 0.5
         assert check["x"] + check["width"] <= explain["right"] + 0.5
+    assert not page.errors
+
+
+def values_bottom(page) -> float:
+    """The bottom of the lowest number field of the page's values."""
+    return page.evaluate(
+        """() => Math.max(...[...document.querySelectorAll('[data-testid="stNumberInput"]')]
+          .map(e => e.getBoundingClientRect().bottom))"""
+    )
+
+
+@pytest.mark.parametrize(
+    "path, theme",
+    [(NEURON, ""), (NEURON_7, ""), (NEURON_7, "&embed_options=dark_theme")],
+    ids=["neuron-3", "neuron-7", "neuron-7-dark"],
+)
+def test_at_1280x800_a_neuron_of_many_inputs_shows_its_diagram_and_controls_at_once(
+    sized, app_url, path, theme, request
+):
+    """A neuron's many values take rows above the player (15 fields for 7 inputs): they go
+    label beside field, and the player takes what the first screen has left, its step
+    controls right under the step's number and its diagram under them, without scrolling;
+    the last step's check runs on below, whole, and nothing above it moves."""
+    page = sized(DESKTOP)
+    g = open_player(page, app_url + path + theme)
+    screenshot(page, f"layout-1280-{request.node.callspec.id}")
+    assert g["scrolled"] == 0
+    assert g["head"]["top"] >= values_bottom(page)
+    stage = g["stage"]
+    assert stage["top"] >= 0 and stage["bottom"] <= DESKTOP["height"], stage
+    assert stage["height"] >= 180, stage
+    assert one_row(g["controls"]), g["controls"]
+    names = {c["name"] for c in g["controls"]}
+    assert {"First step", "Previous step", "Play", "Next step", "Last step", "Step"} <= names
+    for control in g["controls"]:
+        assert control["top"] >= 0 and control["bottom"] <= DESKTOP["height"], control
+    for name in ("Zoom in", "Zoom out", "Fit to view", "Full screen", "Legend"):
+        tool = player_frame(page).get_by_role("button", name=name, exact=True).bounding_box()
+        assert 0 <= tool["y"] and tool["y"] + tool["height"] <= DESKTOP["height"], name
+    assert g["explain"]["left"] >= stage["right"]
+    assert g["smallestText"] >= 11 - 0.01
+    assert_nothing_cut_off(g)
+    # The last step: its check whole in the panel, which runs on below the first screen; the
+    # step controls and the diagram stay where they were.
+    player_frame(page).get_by_role("button", name="Last step").click()
+    page.wait_for_timeout(500)
+    last = geometry(page)
+    assert abs(last["controlsRow"]["top"] - g["controlsRow"]["top"]) <= 1
+    assert abs(last["stage"]["top"] - stage["top"]) <= 1
+    assert last["stage"]["height"] >= 150, last["stage"]
+    check = player_frame(page).locator(".bp-check").bounding_box()
+    explain = last["explain"]
+    assert explain["left"] - 0.5 <= check["x"]
+    assert check["x"] + check["width"] <= explain["right"] + 0.5
+    assert check["y"] + check["height"] <= explain["bottom"] + 0.5
+    assert_nothing_cut_off(last)
+    player_frame(page).locator(".bp-check").scroll_into_view_if_needed()
+    screenshot(page, f"layout-1280-{request.node.callspec.id}-last")
     assert not page.errors
