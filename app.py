@@ -63,27 +63,43 @@ button[data-variant="pills"][aria-checked="true"] * { color: inherit !important;
 """
 
 # A keyboard user must be able to scroll what does not fit: a wide formula (KaTeX) or a code
-# block that scrolls sideways gets a place in the tab order, and only while it scrolls.
+# block that scrolls sideways gets a place in the tab order, and only while it scrolls. Whether it
+# scrolls can change without a change to the page's elements (its fonts arriving, a theme or a
+# column width changing), so each box's size is watched too, and the fonts' loading.
 SCROLLABLE_FOCUSABLE = """<script>
 (() => {
   if (window.backpropLabScrollables) return;
   window.backpropLabScrollables = true;
-  const mark = () => {
-    for (const box of document.querySelectorAll(".katex-display, [data-testid='stCode'] pre")) {
-      const scrolls = box.scrollWidth > box.clientWidth + 1
-        || box.scrollHeight > box.clientHeight + 1;
-      if (scrolls && !box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
-      if (!scrolls && box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
-    }
-  };
+  const SCROLLABLE = ".katex-display, [data-testid='stCode'] pre";
+  const watched = new WeakSet();
   let pending = false;
   const later = () => {
     if (pending) return;
     pending = true;
     requestAnimationFrame(() => { pending = false; mark(); });
   };
+  const sizes = new ResizeObserver(later);
+  const mark = () => {
+    for (const box of document.querySelectorAll(SCROLLABLE)) {
+      if (!watched.has(box)) {
+        watched.add(box);
+        sizes.observe(box);
+        for (const part of box.children) sizes.observe(part);
+      }
+      // Only along an axis that scrolls: KaTeX clips its display's height.
+      const style = getComputedStyle(box), scrolling = ["auto", "scroll"];
+      const scrolls = (scrolling.includes(style.overflowX) && box.scrollWidth > box.clientWidth)
+        || (scrolling.includes(style.overflowY) && box.scrollHeight > box.clientHeight);
+      if (scrolls && !box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
+      if (!scrolls && box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
+    }
+  };
   new MutationObserver(later).observe(document.body, { childList: true, subtree: true });
   window.addEventListener("resize", later);
+  if (document.fonts) {
+    document.fonts.addEventListener("loadingdone", later);
+    document.fonts.ready.then(later);
+  }
   mark();
 })();
 </script>"""

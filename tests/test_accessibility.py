@@ -40,6 +40,15 @@ def settled(page) -> None:
         timeout=90_000
     )
     page.locator("h1:visible, .bp-player:visible").first.wait_for(timeout=90_000)
+    if page.locator('[data-testid="stMain"] h1', has_text="Backprop Lab").count():
+        # The playground opens with its first screen, then draws the rest under the player:
+        # its last section is the check against central difference.
+        page.get_by_role("heading", name="Backpropagation beside central difference").wait_for(
+            timeout=90_000
+        )
+        page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+            timeout=90_000
+        )
     for chart in page.locator('[data-testid="stPlotlyChart"]').all():
         chart.locator(".main-svg").first.wait_for(state="attached", timeout=60_000)
     page.wait_for_timeout(800)
@@ -211,3 +220,33 @@ def test_a_whole_trace_from_the_keyboard_alone(page, app_url):
     assert page.get_by_role("button", name="Next step").first.is_disabled()
     assert len(announced) == last, "not every step was announced"
     screenshot(page, "a11y-keyboard-last-step")
+
+
+def test_a_formula_that_scrolls_is_in_the_tab_order_only_while_it_scrolls(page, app_url):
+    """A keyboard user can reach a wide formula to scroll it: it gets tabindex 0 while its
+    content is wider than its box, also when only its box's width changes (no element added or
+    removed, as when its fonts or styles arrive), and loses it when it fits again."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{app_url}/chain-rule")
+    settled(page)
+    formula = page.locator(".katex-display").first
+
+    def state() -> tuple[bool, str | None]:
+        scrolls, tabindex = formula.evaluate(
+            "box => [box.scrollWidth > box.clientWidth, box.getAttribute('tabindex')]"
+        )
+        return scrolls, tabindex
+
+    def width(css: str) -> None:
+        formula.evaluate(f"box => {{ box.style.width = '{css}'; box.style.maxWidth = 'none'; }}")
+        page.wait_for_timeout(300)
+
+    width("120px")
+    assert state() == (True, "0")
+    formula.focus()
+    assert formula.evaluate("box => document.activeElement === box")
+    width("calc(100% + 40px)")
+    assert state() == (False, None)
+    width("100px")
+    assert state() == (True, "0")
+    assert not page.errors

@@ -1,7 +1,8 @@
 """The inputs row and the first screen in a real browser, at 1280×800 and on a phone (390×844):
 with 1, 3 and 12 variables every label is on one line and whole, each number field keeps its −
-and + buttons, nothing sticks out of the page; at 1280×800 the player's diagram and controls are
-on the first screen; on a phone they come right after the Function box; a typed value is kept."""
+and + buttons, every option of a segmented control is whole (also on the chain-rule lesson),
+nothing sticks out of the page; at 1280×800 the player's diagram and controls are on the first
+screen; on a phone they come right after the Function box; a typed value is kept."""
 
 from __future__ import annotations
 
@@ -62,6 +63,30 @@ def assert_labels_whole(page, expected: set[str]) -> None:
         assert label["scroll"] <= label["client"] + 1, f"{label['text']!r} is clipped"
 
 
+# Each option of a segmented control whose box is cut by a box that clips it (a squeezed column
+# scrolls or hides the options it has no room for): the option's text and both edges.
+CUT_OPTIONS = """() => [...document.querySelectorAll(
+    '[data-testid="stMain"] button[data-variant="segmented_control"]')]
+  .filter((option) => option.offsetWidth > 0)
+  .flatMap((option) => {
+    const box = option.getBoundingClientRect();
+    for (let up = option.parentElement; up; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX === "visible") continue;
+      const clip = up.getBoundingClientRect();
+      return box.left < clip.left - 1 || box.right > clip.right + 1
+        ? [[option.innerText.trim(), box.left, box.right, clip.left, clip.right]] : [];
+    }
+    return [];
+  })"""
+
+
+def assert_options_whole(page, count: int) -> None:
+    """`count` options of segmented controls are shown, none of them cut."""
+    options = page.locator('[data-testid="stMain"] button[data-variant="segmented_control"]')
+    assert options.count() == count
+    assert page.evaluate(CUT_OPTIONS) == []
+
+
 def assert_fields_whole(page, names: list[str]) -> None:
     """Every variable's field is on the page, inside the main column, with its − and +."""
     main = page.get_by_test_id("stMainBlockContainer").bounding_box()
@@ -90,6 +115,7 @@ def test_playground_inputs_fit(sized, app_url, count, viewport):
     assert_labels_whole(
         page, {*names, "Function", "Local derivatives", "Draw as a DAG", "Predict each step"}
     )
+    assert_options_whole(page, 2)
     assert_fields_whole(page, list(names))
     shot = screenshot(page, f"inputs-playground-{count}-{viewport['width']}")
     assert shot.stat().st_size > 0
@@ -279,3 +305,21 @@ def test_holding_the_up_arrow_steps_steadily_and_the_diagram_follows(sized, app_
         page.wait_for_timeout(33)
     keyboard.send("Input.dispatchKeyEvent", {"type": "keyUp", **key})
     assert_held_steadily(page, field)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
+def test_chain_rule_boxes_and_backwards_fit(sized, app_url, viewport):
+    """The chain-rule lesson's row: x, each box and its backward (symbolic or numerical), whole,
+    wrapping onto more rows rather than cutting an option's name."""
+    page = sized(viewport)
+    page.goto(f"{app_url}/chain-rule")
+    page.get_by_role("spinbutton", name="x", exact=True).wait_for(timeout=90_000)
+    settle(page)
+    assert_labels_whole(
+        page,
+        {"x", "Inner box (applied first)", "Inner backward", "Outer box (applied second)"},
+    )
+    assert_options_whole(page, 4)
+    assert_fields_whole(page, ["x"])
+    screenshot(page, f"inputs-chain-rule-{viewport['width']}")
+    assert not page.errors

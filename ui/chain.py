@@ -48,35 +48,45 @@ def box_inputs(
     stops: Sequence[float],
     limit: float,
 ) -> None:
-    """x, then each box and how it computes its backward; ε under them while a box is
-    numerical."""
-    columns = st.columns([1.2, 1.3, 1.3, 1.3, 1.3], vertical_alignment="bottom")
-    linked(
-        page,
-        state,
-        "x",
-        columns[0].number_input,
-        "x",
-        step=0.1,
-        format="%g",
-        min_value=-limit,
-        max_value=limit,
-    )
-    for column, role, label in [
-        (1, "inner", "Inner box (applied first)"),
-        (3, "outer", "Outer box (applied second)"),
-    ]:
-        linked(page, state, role, columns[column].selectbox, label, list(boxes))
+    """x, then each box and how it computes its backward, in a row that wraps rather than
+    squeezing them (a squeezed segmented control cuts its options' names), each box beside
+    its backward; ε under them while a
+    box is numerical."""
+    with st.container(
+        horizontal=True, key=f"{page}-boxes", vertical_alignment="bottom", gap="small"
+    ):
         linked(
             page,
             state,
-            f"{role}_mode",
-            columns[column + 1].segmented_control,
-            f"{role.capitalize()} backward",
-            list(modes),
-            help="Symbolic: the derivative formula. Numerical: central difference on the "
-            "box's forward.",
+            "x",
+            st.number_input,
+            "x",
+            step=0.1,
+            format="%g",
+            min_value=-limit,
+            max_value=limit,
+            width=150,
         )
+        for role, label in [
+            ("inner", "Inner box (applied first)"),
+            ("outer", "Outer box (applied second)"),
+        ]:
+            # A box and its backward wrap together.
+            with st.container(
+                horizontal=True, width="content", vertical_alignment="bottom", gap="small"
+            ):
+                linked(page, state, role, st.selectbox, label, list(boxes), width=210)
+                linked(
+                    page,
+                    state,
+                    f"{role}_mode",
+                    st.segmented_control,
+                    f"{role.capitalize()} backward",
+                    list(modes),
+                    width="content",
+                    help="Symbolic: the derivative formula. Numerical: central difference on "
+                    "the box's forward.",
+                )
     if "numerical" in (state["inner_mode"], state["outer_mode"]):
         linked(
             page,
