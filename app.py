@@ -207,10 +207,13 @@ HOLD_TO_REPEAT = """<script>
     look();
   };
 
-  let timer = null, repeated = false, swallowUntil = 0;
+  // After a hold that stepped, the click the browser sends for the release (at once for a mouse,
+  // up to a few hundred ms later for a finger) is no step: it is dropped, until the next press.
+  let timer = null, repeated = false, swallow = false;
   const stop = () => { clearTimeout(timer); timer = null; };
   document.addEventListener("pointerdown", (event) => {
     const button = event.button === 0 && event.target.closest && event.target.closest(BUTTONS);
+    swallow = false;
     if (!button) return;
     stop();
     repeated = false;
@@ -234,15 +237,16 @@ HOLD_TO_REPEAT = """<script>
     if (button && !(event.relatedTarget && button.contains(event.relatedTarget))) stop();
   }, true);
   window.addEventListener("pointerup", () => {
-    if (timer !== null && repeated) swallowUntil = performance.now() + 500;
+    if (timer !== null && repeated) swallow = true;
     stop();
   }, true);
   for (const type of ["pointercancel", "blur"]) window.addEventListener(type, stop, true);
   const drop = (event) => { event.stopPropagation(); event.preventDefault(); };
   document.addEventListener("click", (event) => {
-    if (!event.isTrusted || performance.now() > swallowUntil) return;
+    // A click from the keyboard (detail 0) has no press before it: it is always a step.
+    if (!swallow || !event.isTrusted || event.detail === 0) return;
     if (!(event.target.closest && event.target.closest(BUTTONS))) return;
-    swallowUntil = 0;
+    swallow = false;
     drop(event);
   }, true);
   document.addEventListener("keydown", (event) => {
