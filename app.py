@@ -143,12 +143,23 @@ INPUT_ROWS = (
 _MAIN = '[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > '
 _SETTINGS = '[data-testid="stLayoutWrapper"] > .st-key-playground-settings'
 _PLAYER = ".st-key-player, .st-key-player-dimmed"
+# The Function box and the Examples box beside it: on a phone, one under the other, the
+# Examples box under the player with the values (its row and columns give up their boxes, so
+# that each column is ordered on its own).
+_FUNCTION_ROW = (
+    _MAIN + '[data-testid="stLayoutWrapper"]:has(> [data-testid="stHorizontalBlock"]'
+    " .st-key-playground-example)"
+)
+_COLUMNS = f'{_FUNCTION_ROW} > [data-testid="stHorizontalBlock"]'
 FIRST_SCREEN = f"""
 .st-key-playground-head h1 {{ font-size: 2rem; padding: 0; }}
 .st-key-playground-head > :last-child {{ flex-basis: 20rem; }}
 @media (max-width: 640px) {{
   {_MAIN}:has(~ {_SETTINGS}) {{ order: -2; }}
   {_MAIN}:has({_PLAYER}) {{ order: -1; }}
+  {_FUNCTION_ROW}, {_COLUMNS} {{ display: contents; }}
+  {_COLUMNS} > [data-testid="stColumn"] {{ order: -2; width: 100%; flex: none; }}
+  {_COLUMNS} > [data-testid="stColumn"]:has(.st-key-playground-example) {{ order: 0; }}
 }}
 """
 

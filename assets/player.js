@@ -1290,14 +1290,63 @@ function playerLayout(ctx) {
     if (slide()) return beside >= under ? "beside" : "under";
     return whole || beside >= 0.85 * under ? "beside" : "under";
   }
+  // On a phone the step controls are one row: the step buttons, the slider and "More", which
+  // opens, under them, the jumps to each phase, the speed and the picture's tools (zoom, full
+  // screen, legend, downloads, link). Elsewhere the jumps and the speed follow the slider and
+  // the tools share the row of the step's phase and number.
+  const doc = player.ownerDocument;
+  const jumps = controls.querySelector(".bp-jumps");
+  const speed = controls.querySelector(".bp-speed");
+  const panelId = "bp-more-" + Math.random().toString(36).slice(2, 8);
+  const more = doc.createElement("button");
+  more.type = "button";
+  more.className = "bp-button bp-more";
+  more.setAttribute("aria-label", "More controls");
+  more.title = "More: phases, speed, zoom, legend, downloads";
+  more.setAttribute("aria-expanded", "false");
+  more.setAttribute("aria-controls", panelId);
+  more.innerHTML = '<svg viewBox="0 0 24 24" width="1em" height="1em" aria-hidden="true">' +
+    '<path fill="currentColor" d="M4 10h4v4H4zM10 10h4v4h-4zM16 10h4v4h-4z"/></svg>';
+  const panel = doc.createElement("div");
+  panel.className = "bp-more-panel";
+  panel.id = panelId;
+  panel.hidden = true;
+  panel.setAttribute("role", "group");
+  panel.setAttribute("aria-label", "More controls");
+  const setOpen = (on) => {
+    panel.hidden = !on;
+    more.setAttribute("aria-expanded", on ? "true" : "false");
+  };
+  more.addEventListener("click", () => setOpen(panel.hidden));
+  panel.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    event.stopPropagation();
+    setOpen(false);
+    more.focus();
+  });
+  function placeControls(stacked) {
+    if (stacked) {
+      if (more.parentNode !== controls) controls.append(more, panel);
+      for (const part of [jumps, speed, tools]) {
+        if (part && part.parentNode !== panel) panel.appendChild(part);
+      }
+      return;
+    }
+    if (more.parentNode) {
+      setOpen(false);
+      more.remove();
+      panel.remove();
+    }
+    for (const part of [jumps, speed]) {
+      if (part && part.parentNode !== controls) controls.appendChild(part);
+    }
+    if (tools.parentNode !== head) head.appendChild(tools);
+  }
   function arrange() {
     if (!player.isConnected || !player.clientWidth) return;
     const layout = choose();
     if (player.dataset.layout !== layout) player.dataset.layout = layout;
-    // On a phone the picture's tools go under the step controls: the diagram gets the height
-    // of a row, and the step buttons stay on the first screen.
-    const home = layout === "stack" ? controls : head;
-    if (tools.parentNode !== home) home.appendChild(tools);
+    placeControls(layout === "stack");
     // A short player: the diagram's row is what the first screen has left under the step's
     // phase and number and the step controls (player.css).
     const fill = short();

@@ -68,6 +68,19 @@ def geometry(page) -> dict:
     return player_frame(page).evaluate(GEOMETRY)
 
 
+def box_of(locator) -> dict:
+    """A locator's box as GEOMETRY gives boxes."""
+    b = locator.bounding_box()
+    return {
+        "left": b["x"],
+        "top": b["y"],
+        "right": b["x"] + b["width"],
+        "bottom": b["y"] + b["height"],
+        "width": b["width"],
+        "height": b["height"],
+    }
+
+
 def one_row(items: list[dict]) -> bool:
     """Every control's box crosses one horizontal line: they sit in a single row."""
     return max(c["top"] for c in items) < min(c["bottom"] for c in items)
@@ -181,8 +194,16 @@ def test_on_a_phone_a_large_diagram_with_the_step_controls_right_under_it(
         assert control["bottom"] <= PHONE["height"], control
         if control["name"] != "Step":
             assert control["width"] >= 38 and control["height"] >= 38, control
+    # One row of step controls on a phone: the step buttons, the slider and More, which holds
+    # the rest; the Examples box goes under the player, with the values.
+    more = player_frame(page).get_by_role("button", name="More controls", exact=True)
+    assert one_row([*g["stepping"], box_of(more)]), g["stepping"]
+    assert g["controlsRow"]["height"] <= 48, g["controlsRow"]
+    assert g["controlsRow"]["bottom"] <= PHONE["height"]
     function = page.get_by_role("textbox", name="Function", exact=True).bounding_box()
-    assert g["head"]["top"] - (function["y"] + function["height"]) < 200
+    assert g["head"]["top"] - (function["y"] + function["height"]) < 100
+    examples = page.get_by_text("Examples", exact=True).bounding_box()
+    assert examples["y"] > g["player"]["bottom"]
     assert g["smallestText"] >= 11 - 0.01
     # The explanation is its full length: the page scrolls, the panel never clips.
     assert_nothing_cut_off(g)
@@ -248,4 +269,71 @@ def test_at_1280x800_a_neuron_of_many_inputs_shows_its_diagram_and_controls_at_o
     assert_nothing_cut_off(last)
     player_frame(page).locator(".bp-check").scroll_into_view_if_needed()
     screenshot(page, f"layout-1280-{request.node.callspec.id}-last")
+    assert not page.errors
+
+
+@pytest.mark.parametrize("theme", ["", "&embed_options=dark_theme"], ids=["light", "dark"])
+def test_on_a_phone_more_opens_the_rest_of_the_controls_by_touch_and_by_keyboard(
+    sized, app_url, theme
+):
+    """What does not fit the phone's one row of step controls is under More: the jumps to each
+    phase, the speed, zoom, full screen, the legend, the downloads and the link, each by its
+    name, within the screen's width; More opens and closes from the keyboard too."""
+    page = sized(PHONE)
+    open_player(page, app_url + SEED + theme)
+    player = player_frame(page)
+    more = player.get_by_role("button", name="More controls", exact=True)
+    assert more.get_attribute("aria-expanded") == "false"
+    names = [
+        "Go to Forward pass",
+        "Zoom in",
+        "Zoom out",
+        "Fit to view",
+        "Full screen",
+        "Legend",
+        "Download SVG",
+        "Download PNG",
+        "Copy link",
+    ]
+    for name in names:
+        assert not player.get_by_role("button", name=name, exact=True).is_visible(), name
+    more.click()
+    assert more.get_attribute("aria-expanded") == "true"
+    g = geometry(page)
+    for name in names:
+        tool = box_of(player.get_by_role("button", name=name, exact=True))
+        assert tool["left"] >= 0 and tool["right"] <= PHONE["width"], (name, tool)
+        assert tool["width"] >= 38 and tool["height"] >= 38, (name, tool)
+    assert player.get_by_role("combobox", name="Seconds per step").is_visible()
+    # Open, it goes under the step controls and above the explanation; nothing moves above.
+    panel = box_of(player.get_by_role("group", name="More controls"))
+    assert panel["top"] >= g["stepping"][0]["bottom"]
+    assert g["explain"]["top"] >= panel["bottom"]
+    screenshot(page, f"layout-phone-more{theme.replace('&embed_options=', '-')}")
+    # Its tools work: zoom in, and the legend.
+    player.get_by_role("button", name="Zoom in", exact=True).click()
+    assert player.get_attribute("data-zoom") != "fit"
+    player.get_by_role("button", name="Legend", exact=True).click()
+    assert player.get_by_role("note", name="What the colours mean").is_visible()
+    player.get_by_role("button", name="Go to Backward pass", exact=True).click()
+    assert player.get_attribute("data-phase") == "backward"
+    assert_nothing_cut_off(geometry(page))
+    # The keyboard: Enter on More opens, Tab goes into what it opened, Escape closes it and
+    # puts the focus back on More.
+    more.click()
+    assert more.get_attribute("aria-expanded") == "false"
+    more.focus()
+    page.keyboard.press("Enter")
+    assert more.get_attribute("aria-expanded") == "true"
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        """() => { let e = document.activeElement;
+                   while (e && e.shadowRoot && e.shadowRoot.activeElement)
+                     e = e.shadowRoot.activeElement;
+                   return e && e.closest('.bp-more-panel') !== null; }"""
+    )
+    assert focused
+    page.keyboard.press("Escape")
+    assert more.get_attribute("aria-expanded") == "false"
+    assert more.evaluate("b => b.getRootNode().activeElement === b")
     assert not page.errors
