@@ -428,6 +428,31 @@ function mountPlayer(root, deck, options) {
   return api;
 }
 
+// -- What the app sends a player (ui/player.py): bytes, a line of JSON (the player's options, its
+// key, ...) then the deck's JSON. The deck is read when it is first asked for, once: a page's
+// every run draws the player again with the same data, which its key then says is nothing new.
+// Data that is not bytes is taken as it is.
+// eslint-disable-next-line no-unused-vars
+function bpComponentData(raw) {
+  "use strict";
+  if (!(raw instanceof Uint8Array)) return raw;
+  const read = bpComponentData.read || (bpComponentData.read = new WeakMap());
+  if (read.has(raw)) return read.get(raw);
+  const decoder = new TextDecoder();
+  const end = raw.indexOf(10);  // the line break after the head
+  const data = JSON.parse(decoder.decode(raw.subarray(0, end)));
+  let deck;
+  Object.defineProperty(data, "deck", {
+    enumerable: true,
+    get() {
+      if (deck === undefined) deck = JSON.parse(decoder.decode(raw.subarray(end + 1)));
+      return deck;
+    },
+  });
+  read.set(raw, data);
+  return data;
+}
+
 // -- The same function with other subexpressions collapsed, or its constants hidden: a deck of
 // the same family (deck.family) but another shape. Each frame says what its step is about
 // (frame.key: its phase, the full graph's node and what the search does there; frame.node: that

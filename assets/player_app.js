@@ -143,7 +143,8 @@ function bpSize(root, height) {
 }
 
 export default function (component) {
-  const { data, parentElement } = component;
+  const { parentElement } = component;
+  const data = bpComponentData(component.data);
   const key = data.id;
   let root = parentElement.querySelector(".bp-root");
   if (!root) {
@@ -153,8 +154,6 @@ export default function (component) {
   }
   bpSize(root, data.height);
   if (root.bpKey === data.key) return undefined;
-  // The deck comes as its JSON text (ui/player.py), read once per deck.
-  if (typeof data.deck === "string") data.deck = JSON.parse(data.deck);
   root.bpKey = data.key;
   root.bpParam = data.param;
   root.bpGiven = data.options.step;  // the step the page asked for

@@ -208,12 +208,12 @@ def open_player(page, url: str, timeout: float = 60_000) -> None:
 
 
 def component_data(component) -> dict:
-    """What the app gives a step player component (an AppTest element): its data, with the
-    deck read from the JSON text it is sent as (ui/player.py)."""
-    data = json.loads(component.proto.json)
-    if isinstance(data.get("deck"), str):
-        data["deck"] = json.loads(data["deck"])
-    return data
+    """What the app gives a step player component (an AppTest element): its data, sent as
+    bytes, a line of JSON and then the deck's JSON (ui/player.py), read as the browser reads it
+    (bpComponentData in assets/player.js)."""
+    head, newline, deck = component.proto.bytes.partition(b"\n")
+    assert newline, "the player's data is a line of JSON, then the deck"
+    return {**json.loads(head), "deck": json.loads(deck)}
 
 
 def run_python(code: str, folder: Path, name: str = "h.py") -> str:

@@ -5,8 +5,10 @@ the server: the player keeps its step in the page's URL itself (assets/player_ap
 nothing back, so a step costs no bytes on the websocket. The deck goes to the browser once per
 function and point: the component's data stays identical from run to run while the deck does,
 and Streamlit's message cache then sends a reference of a few dozen bytes instead of it.
-The deck goes as its JSON text, written once per deck (`deck_text`): Streamlit then copies a
-string on each run instead of writing megabytes of nested data as JSON twice.
+The data goes as bytes (`player_data`): a line of JSON with everything but the deck, then the
+deck's JSON, written once per deck (`deck_json`). Streamlit then passes bytes along on each run
+instead of writing megabytes of nested data as JSON twice, and the browser reads the deck once,
+only when its player needs it (bpComponentData in assets/player.js).
 """
 
 from __future__ import annotations
@@ -58,25 +60,31 @@ def deck_digest(deck: dict, options: dict) -> str:
     )
 
 
-# The JSON text of the decks shown last, by their digest: a 500-node deck is 4 MB of text.
-_TEXTS: OrderedDict[str, str] = OrderedDict()
-_TEXTS_LOCK = threading.Lock()
-TEXTS_KEPT = 8
+# The JSON of the decks shown last, by their digest: a 500-node deck is 4 MB of it.
+_JSON: OrderedDict[str, bytes] = OrderedDict()
+_JSON_LOCK = threading.Lock()
+JSON_KEPT = 8
 
 
-def deck_text(deck: dict, key: str) -> str:
-    """The deck as JSON text, written once for the digest `key` and then reused."""
-    with _TEXTS_LOCK:
-        text = _TEXTS.get(key)
+def deck_json(deck: dict, key: str) -> bytes:
+    """The deck as JSON (UTF-8), written once for the digest `key` and then reused."""
+    with _JSON_LOCK:
+        text = _JSON.get(key)
         if text is not None:
-            _TEXTS.move_to_end(key)
+            _JSON.move_to_end(key)
             return text
-    text = json.dumps(deck, separators=(",", ":"))
-    with _TEXTS_LOCK:
-        _TEXTS[key] = text
-        while len(_TEXTS) > TEXTS_KEPT:
-            _TEXTS.popitem(last=False)
+    text = json.dumps(deck, separators=(",", ":")).encode()
+    with _JSON_LOCK:
+        _JSON[key] = text
+        while len(_JSON) > JSON_KEPT:
+            _JSON.popitem(last=False)
     return text
+
+
+def player_data(head: dict, deck: bytes) -> bytes:
+    """What the player component gets: `head` as one line of JSON, then the deck's JSON (JSON
+    as json.dumps writes it has no line break, so the first one ends the head)."""
+    return json.dumps(head, separators=(",", ":")).encode() + b"\n" + deck
 
 
 def player(
@@ -116,16 +124,18 @@ def player(
     if on_drawn is not None:
         events["on_drawn_change"] = _no_callback
     result = _component()(
-        data={
-            "deck": deck_text(deck, key_of_deck),
-            "options": {**options, "step": step},
-            "key": key_of_deck,
-            "id": key,
-            "height": height,
-            "param": asdict(param) if param is not None else None,
-            "expands": on_expand is not None,
-            "reports": on_drawn is not None,
-        },
+        data=player_data(
+            {
+                "options": {**options, "step": step},
+                "key": key_of_deck,
+                "id": key,
+                "height": height,
+                "param": asdict(param) if param is not None else None,
+                "expands": on_expand is not None,
+                "reports": on_drawn is not None,
+            },
+            deck_json(deck, key_of_deck),
+        ),
         key=key,
         # Presenter mode takes the window's height (player.css), not `height`; a filling
         # player sets its own, which the component's box then follows.
