@@ -408,6 +408,7 @@ function mountPlayer(root, deck, options) {
     get family() { return deck.family; },
     get deck() { return deck; },
     get chosen() { return chosen; },
+    get zoom() { return zoom.level; },  // the zoom the student chose; null at fit to view
     destroy() {
       pause();
       document.removeEventListener("keydown", onKey);
@@ -1020,7 +1021,10 @@ function zoomView(ctx) {
   const MIN_ZOOM = 0.1;
   const MAX_ZOOM = 8;
   const STEP = 1.25;
-  let zoom = null;                   // null: fit to view; else pixels per diagram unit
+  // null: fit to view; else pixels per diagram unit. A player mounted in place of another of
+  // the same function (a box expanded or collapsed) starts at the zoom chosen there.
+  let zoom = Number.isFinite(options.zoom) && options.zoom > 0 ?
+    Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, options.zoom)) : null;
   let shown = 1;                     // the scale on screen
   const doc = player.ownerDocument;
 
@@ -1250,10 +1254,11 @@ function zoomView(ctx) {
     follow();
   });
   resized.observe(stage);
-  apply(fitScale());
+  apply(zoom === null ? fitScale() : zoom);
 
   return {
     follow,
+    get level() { return zoom; },  // null at fit to view
     // A new deck of the same shape may be laid out a little wider or narrower.
     changed() { apply(zoom === null ? fitScale() : zoom); },
     destroy() {

@@ -190,12 +190,15 @@ export default function (component) {
     { step: sameShape ? player.step : bpRecalled(key, data.deck, data.options.step),
       chosen: sameShape ? player.chosen : null };
   const step = found.step;
+  // A box expanded or collapsed: the zoom the student chose stays (fit to view stays fit).
+  const zoom = sameFamily || sameShape ? player.zoom : null;
   if (player) player.destroy();
   // A click on a collapsed box goes to the page, which expands it (ui/player.py).
   const onExpand = data.expands ? (box) => component.setTriggerValue("expand", box) : null;
   root.bpPlayer = mountPlayer(root, data.deck,
                               Object.assign({}, data.options, { step, theme, onStep, onExpand,
-                                                                chosen: found.chosen, link: true }));
+                                                                chosen: found.chosen, link: true,
+                                                                zoom }));
   onStep();
   // The page may wait for the diagram before it draws what is under the player (ui/player.py,
   // on_drawn): say so once, after the frame that shows it.

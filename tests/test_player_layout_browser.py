@@ -5,9 +5,14 @@ is cut off."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
+from conftest import assert_step_in_view, idle, player_frame, screenshot
 from conftest import open_player as open_app
-from conftest import player_frame, screenshot
+
+import engine
+from engine.collapse import collapse_text, function_calls
 
 SEED = "/?expr=log(xy)%2Bexp(xy)&x=1&y=2"
 NEURON = "/?expr=sigmoid(w1%20x1%20%2B%20w2%20x2%20%2B%20w3%20x3%20%2B%20b)"
@@ -336,4 +341,59 @@ def test_on_a_phone_more_opens_the_rest_of_the_controls_by_touch_and_by_keyboard
     page.keyboard.press("Escape")
     assert more.get_attribute("aria-expanded") == "false"
     assert more.evaluate("b => b.getRootNode().activeElement === b")
+    assert not page.errors
+
+
+TWO_NEURONS = "sigmoid(w5*sigmoid(w1*x + w2*y + b1) + w6*tanh(w3*x + w4*y + b2) + b3)"
+
+# The diagram's scale on screen (pixels per unit of its view box) and the zoom the player says.
+SCALE = """p => { const svg = p.querySelector('.bp-stage svg');
+  return {scale: svg.getBoundingClientRect().width / svg.viewBox.baseVal.width,
+          zoom: p.dataset.zoom, collapsed: p.querySelectorAll('g.bp-collapsed').length}; }"""
+
+
+def expand_a_box(page, left: int) -> None:
+    """Click a collapsed box and wait for the deck with `left` collapsed boxes."""
+    player_frame(page).locator("g.bp-collapsed").first.click()
+    page.wait_for_function(
+        """(left) => [...document.querySelectorAll('*')].some(e => e.shadowRoot &&
+             e.shadowRoot.querySelector('.bp-player') &&
+             e.shadowRoot.querySelectorAll('g.bp-collapsed').length === left)""",
+        arg=left,
+        timeout=30_000,
+    )
+    idle(page)
+    page.wait_for_timeout(500)
+
+
+def test_the_zoom_chosen_stays_when_a_box_is_expanded_and_fit_to_view_stays_fit(sized, app_url):
+    """Zoomed in, a box expanded (a deck of another shape) keeps the zoom the student chose,
+    with the step's box in view; at Fit to view, the new deck is fitted."""
+    calls = function_calls(engine.parse(TWO_NEURONS))
+    assert len(calls) == 2
+    page = sized(DESKTOP)
+    open_player(
+        page, f"{app_url}/?expr={quote(TWO_NEURONS)}&collapse={collapse_text(calls)}&step=3"
+    )
+    player = player_frame(page)
+    fitted = player.evaluate(SCALE)
+    assert fitted["zoom"] == "fit" and fitted["collapsed"] == 2
+    for _ in range(3):
+        player.get_by_role("button", name="Zoom in", exact=True).click()
+    zoomed = player.evaluate(SCALE)
+    assert zoomed["zoom"] != "fit"
+    assert zoomed["scale"] > 1.5 * fitted["scale"], (fitted, zoomed)
+    expand_a_box(page, 1)
+    kept = player_frame(page).evaluate(SCALE)
+    assert kept["collapsed"] == 1
+    assert kept["zoom"] == zoomed["zoom"]
+    assert kept["scale"] == pytest.approx(zoomed["scale"], rel=0.01)
+    assert_step_in_view(page)
+    screenshot(page, "layout-zoom-kept-after-expanding")
+    # At Fit to view, the next deck is fitted to the view, whatever its size.
+    player_frame(page).get_by_role("button", name="Fit to view", exact=True).click()
+    expand_a_box(page, 0)
+    refit = player_frame(page).evaluate(SCALE)
+    assert refit["collapsed"] == 0 and refit["zoom"] == "fit"
+    assert refit["scale"] < kept["scale"]
     assert not page.errors
