@@ -9,7 +9,6 @@ never decks.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -24,6 +23,7 @@ from drawing.deck import digest
 from drawing.forward_mode import forward_mode_deck
 from drawing.plots import function_and_derivative
 from engine.collapse import collapse as collapsed
+from engine.graph import cycle_collector_paused
 
 CACHE: dict[str, Any] = {"max_entries": 256, "ttl": 3600, "show_spinner": False}
 # A deck and its slide file grow with the graph: 60 KB for a course function, 5 MB at the node
@@ -117,15 +117,9 @@ _SHAPES: dict[str, Callable[..., tuple]] = {
 def _built(kind: str, args: tuple) -> dict:
     """The deck of `kind` built from `args`, with Python's cycle collector paused meanwhile: a
     500-node deck allocates millions of short-lived objects, none of them in cycles, and each
-    collection they trigger would also walk every object the server holds (a third of the
-    build's time, measured in the app)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    collection they trigger would also walk every object the server holds."""
+    with cycle_collector_paused():
         deck = _BUILDERS[kind](*args)
-    finally:
-        if collecting:
-            gc.enable()
     return _signed(deck, kind, args)
 
 
