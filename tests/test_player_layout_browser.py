@@ -5,6 +5,7 @@ is cut off."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import quote
 
 import pytest
@@ -64,9 +65,20 @@ GEOMETRY = """p => {
 
 def open_player(page, url: str) -> dict:
     open_app(page, url, timeout=90_000)
-    # The player settles its layout on the next frame after a resize.
-    page.wait_for_timeout(500)
-    return geometry(page)
+    return settled_geometry(page)
+
+
+def settled_geometry(page, timeout: float = 15) -> dict:
+    """The player's geometry once it stops changing: the player sizes itself in the frames after
+    its diagram, its explanation's math and the rest of the page arrive."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        page.wait_for_timeout(400)
+        now = geometry(page)
+        if now == last or time.monotonic() > deadline:
+            return now
+        last = now
 
 
 def geometry(page) -> dict:
