@@ -10,9 +10,16 @@ function mountPlayer(root, deck, options) {
   options = Object.assign({}, options);  // its own copy: setTheme changes options.theme
   const SPEEDS = [2, 1, 0.5, 0.25];  // seconds per step
   const frames = deck.frames;
-  // options.limit: the last step that can be reached (a question not yet answered lies after).
-  const last = Number.isInteger(options.limit) ?
-    Math.max(0, Math.min(options.limit, frames.length - 1)) : frames.length - 1;
+  // The last step the student can reach: the deck's last, or options.limit (a question not yet
+  // answered lies after). A large deck may come with its first steps only (deck.steps counts
+  // them all): `last` is then the last step at hand, and a step asked for beyond it is taken
+  // when the whole deck takes its place (swap).
+  const reachable = () => {
+    const whole = (deck.steps || frames.length) - 1;
+    return Number.isInteger(options.limit) ? Math.max(0, Math.min(options.limit, whole)) : whole;
+  };
+  let last = Math.min(reachable(), frames.length - 1);
+  let ahead = null;  // the step asked for beyond `last`, while the deck is not whole
   let current = -1;
   // The step the student chose while the deck shows only the collapsed box holding it (see
   // bpCorrespondingStep), found again when the box is expanded; stepping forgets it.
@@ -188,6 +195,8 @@ function mountPlayer(root, deck, options) {
   }
 
   function goTo(k) {
+    const asked = Math.min(reachable(), Math.round(Number(k)) || 0);
+    ahead = asked > last ? asked : null;
     k = stepIn(k);
     if (k === current) return;
     chosen = null;
@@ -201,12 +210,12 @@ function mountPlayer(root, deck, options) {
     player.dataset.step = String(k);
     phaseLabel.textContent = phaseTitle(frame);
     phaseLabel.className = "bp-phase bp-phase-" + frame.phase;
-    count.textContent = "Step " + k + " of " + (frames.length - 1);
+    count.textContent = "Step " + k + " of " + ((deck.steps || frames.length) - 1);
     explain.innerHTML = frame.html;
     order.classList.toggle("bp-hidden", frame.phase === "start" || frame.phase === "forward");
     slider.value = String(k);
     first.disabled = prev.disabled = k === 0;
-    next.disabled = end.disabled = k === last;
+    next.disabled = end.disabled = k === reachable();
     for (const b of phaseButtons) b.classList.remove("bp-on");
     const index = deck.phases.findIndex((p) => p.name === frame.phase);
     if (index >= 0) phaseButtons[index].classList.add("bp-on");
@@ -233,7 +242,7 @@ function mountPlayer(root, deck, options) {
     onStep(current);
   }
   function start() {
-    if (current >= last) goTo(0);
+    if (current >= reachable()) goTo(0);
     setPlaying(true);
     // Each tick is scheduled from the start time, so slow frames do not make play drift.
     const t0 = performance.now();
@@ -242,7 +251,7 @@ function mountPlayer(root, deck, options) {
     const tick = () => {
       n += 1;
       goTo(k0 + n);
-      if (current >= last) { pause(); return; }
+      if (current >= reachable()) { pause(); return; }
       timer = setTimeout(tick, Math.max(0, t0 + (n + 1) * seconds * 1000 - performance.now()));
     };
     timer = setTimeout(tick, seconds * 1000);
@@ -252,7 +261,7 @@ function mountPlayer(root, deck, options) {
   first.addEventListener("click", () => { pause(); goTo(0); });
   prev.addEventListener("click", () => { pause(); goTo(current - 1); });
   next.addEventListener("click", () => { pause(); goTo(current + 1); });
-  end.addEventListener("click", () => { pause(); goTo(last); });
+  end.addEventListener("click", () => { pause(); goTo(reachable()); });
   play.addEventListener("click", toggle);
   slider.addEventListener("input", () => { pause(); goTo(slider.value); });
   speed.addEventListener("change", () => {
@@ -283,7 +292,7 @@ function mountPlayer(root, deck, options) {
       n: () => { pause(); goTo(current + 1); },
       p: () => { pause(); goTo(current - 1); },
       Home: () => { pause(); goTo(0); },
-      End: () => { pause(); goTo(last); },
+      End: () => { pause(); goTo(reachable()); },
       " ": toggle,
     };
     const action = keys[event.key.length === 1 ? event.key.toLowerCase() : event.key];
@@ -348,23 +357,30 @@ function mountPlayer(root, deck, options) {
   }
   function swap(next) {
     const k = current;
+    const to = ahead !== null ? ahead : k;
     const before = textsOf();
     const explained = frames[k].html;
+    // The whole deck after its first steps has the same picture: only the frames change.
+    const samePicture = next.svg === deck.svg;
     // In place: the same deck object, frames array and <svg> element, so everything holding
     // them (the presenter code) sees the new deck.
     frames.splice(0, frames.length, ...next.frames);
     Object.assign(deck, next, { frames });
-    const holder = document.createElement("div");
-    holder.innerHTML = next.svg;
-    const fresh = holder.querySelector("svg");
-    for (const name of ["viewBox", "width", "height"]) svg.setAttribute(name, fresh.getAttribute(name));
-    svg.replaceChildren(...fresh.childNodes);
-    collectElements();
-    bpCollapsedBoxes(svg, deck, options, () => current);
-    zoom.changed();
+    last = Math.min(reachable(), frames.length - 1);
+    slider.max = String(last);
+    if (!samePicture) {
+      const holder = document.createElement("div");
+      holder.innerHTML = next.svg;
+      const fresh = holder.querySelector("svg");
+      for (const name of ["viewBox", "width", "height"]) svg.setAttribute(name, fresh.getAttribute(name));
+      svg.replaceChildren(...fresh.childNodes);
+      collectElements();
+      bpCollapsedBoxes(svg, deck, options, () => current);
+      zoom.changed();
+    }
     const kept = chosen;
     current = -1;
-    goTo(k);
+    goTo(to);
     chosen = kept;
     markChanged(before, explained);
   }
@@ -547,7 +563,7 @@ function presenterMode(ctx) {
   "use strict";
   const { player, deck, svg, elements, explain, options } = ctx;
   const frames = deck.frames;
-  const last = frames.length - 1;
+  const last = () => (deck.steps || frames.length) - 1;  // frames may still be the first ones
   const view = player.ownerDocument.defaultView || window;
   const make = (doc, tag, attrs, text) => {
     const node = doc.createElement(tag);
@@ -787,7 +803,7 @@ function presenterMode(ctx) {
     const actions = {
       ArrowRight: () => step(1), PageDown: () => step(1), n: () => step(1),
       ArrowLeft: () => step(-1), PageUp: () => step(-1), p: () => step(-1),
-      Home: () => { ctx.pause(); ctx.goTo(0); }, End: () => { ctx.pause(); ctx.goTo(last); },
+      Home: () => { ctx.pause(); ctx.goTo(0); }, End: () => { ctx.pause(); ctx.goTo(last()); },
       " ": ctx.toggle, b: () => setBlank(!blanked), ".": () => setBlank(!blanked),
       t: resetTimer,
     };
@@ -876,7 +892,7 @@ function presenterMode(ctx) {
     const parts = speakerParts;
     const frame = frames[k];
     parts.phase.textContent = ctx.phaseTitle(frame);
-    parts.count.textContent = "Step " + k + " of " + last;
+    parts.count.textContent = "Step " + k + " of " + last();
     parts.blankNote.textContent = blanked ? "Screen blanked (b shows it)" : "";
     const copy = svg.cloneNode(true);
     copy.removeAttribute("style");
@@ -885,15 +901,15 @@ function presenterMode(ctx) {
     parts.diagram.style.background = options.theme === "dark" ? "#14161a" : "#ffffff";
     parts.diagram.replaceChildren(copy);
     parts.nowText.innerHTML = frame.html;
-    if (k < last) {
+    if (k < last()) {
       parts.nextTitle.textContent = "Next: step " + (k + 1);
-      parts.nextText.innerHTML = frames[k + 1].html;
+      parts.nextText.innerHTML = k + 1 < frames.length ? frames[k + 1].html : "";
     } else {
       parts.nextTitle.textContent = "Next";
       parts.nextText.textContent = "This is the last step.";
     }
     parts.back.disabled = k === 0;
-    parts.forward.disabled = k === last;
+    parts.forward.disabled = k === last();
   }
 
   // -- a long step on a slide: smaller type rather than a cut-off explanation -----------------
@@ -929,7 +945,7 @@ function presenterMode(ctx) {
       else if (id.startsWith("bp-e")) describeEdge(g);
     }
     fitExplanation();
-    live.textContent = "Step " + k + " of " + last + ". " + sentence(explain);
+    live.textContent = "Step " + k + " of " + last() + ". " + sentence(explain);
     // A button just disabled (Next at the last step) would drop the keyboard's focus to the
     // page's start; the step slider beside it keeps the place instead.
     const focused = player.getRootNode().activeElement;

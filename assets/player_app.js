@@ -142,6 +142,16 @@ function bpSize(root, height) {
   });
 }
 
+// The page may wait for the diagram before it draws what is under the player, or before it
+// sends the whole of a deck that came with its first steps only (ui/player.py, on_drawn): say
+// so after the frame that shows it, once for the page and once for each such deck.
+function bpReportDrawn(component, root, data) {
+  const partial = data.deck.frames.length < (data.deck.steps || 0);
+  if (!data.reports || (root.bpReported && !partial)) return;
+  root.bpReported = true;
+  requestAnimationFrame(() => setTimeout(() => component.setTriggerValue("drawn", true), 0));
+}
+
 export default function (component) {
   const { parentElement } = component;
   const data = bpComponentData(component.data);
@@ -180,6 +190,7 @@ export default function (component) {
     player.swap(data.deck);
     player.setTheme(theme);
     onStep();
+    bpReportDrawn(component, root, data);
     return undefined;
   }
   // The same function with other boxes collapsed: the corresponding step (player.js).
@@ -200,11 +211,6 @@ export default function (component) {
                                                                 chosen: found.chosen, link: true,
                                                                 zoom }));
   onStep();
-  // The page may wait for the diagram before it draws what is under the player (ui/player.py,
-  // on_drawn): say so once, after the frame that shows it.
-  if (data.reports && !root.bpReported) {
-    root.bpReported = true;
-    requestAnimationFrame(() => setTimeout(() => component.setTriggerValue("drawn", true), 0));
-  }
+  bpReportDrawn(component, root, data);
   return undefined;
 }

@@ -176,13 +176,17 @@ def deck_json(
     phases: list[PhaseSpan],
     chips: int,
     local: str,
+    steps: int | None = None,
 ) -> dict:
     """A deck as the player reads it, for either mode: `svg` is the laid-out template,
-    `chips` how many entries the order strip under the diagram has."""
+    `chips` how many entries the order strip under the diagram has, `steps` how many frames
+    the whole deck has when `frames` are only its first ones (see deck_data)."""
     spans = [asdict(phase) for phase in phases]
+    steps = len(frames) if steps is None else steps
     return {
         "title": title,
-        "shape": deck_shape(graph, len(frames), spans),
+        "shape": deck_shape(graph, steps, spans),
+        "steps": steps,
         "family": deck_family(graph),
         "svg": svg,
         "css": diagram_css(),
@@ -232,12 +236,18 @@ def deck_data(
     check_eps: float = 1e-4,
     diagram: Diagram | None = None,
     box_notes: dict[int, str] | None = None,
+    first_steps: int | None = None,
 ) -> dict:
     """Everything the player needs, as JSON-ready data. `box_notes` adds a line under boxes
-    (node id → text), such as the name PyTorch gives each box."""
+    (node id → text), such as the name PyTorch gives each box.
+
+    `first_steps`: only the first frames, for a large graph's diagram to be on screen sooner;
+    the deck's `steps` still counts them all, and its shape is the whole deck's, so the whole
+    deck then takes its place in the player at the student's step (ui/work.first_steps)."""
     diagram = diagram or build_diagram(trace, box_notes)
     frames = []
-    for k, patch in enumerate(_mark_early(trace, diagram.patches)):
+    patches = _mark_early(trace, diagram.patches)
+    for k, patch in enumerate(patches[:first_steps]):
         step = trace.steps[k - 1] if k else None
         body = explanation_html(explain(trace, k))
         if k == len(trace):
@@ -257,6 +267,7 @@ def deck_data(
         phases=phases,
         chips=len(trace.order),
         local=trace.local,
+        steps=len(patches),
     )
 
 

@@ -481,6 +481,17 @@ def layout_svg(graph: Graph, widest: dict[Element, tuple[str, ...]]) -> str:
     return draw_svg(graph, layout, node_lines, edge_lines, text_width, node_id, edge_id)
 
 
+def layout_template(graph: Graph, widest: dict[Element, tuple[str, ...]]) -> str:
+    """svg_template(layout_svg(graph, widest)), the large graphs' written at once."""
+    if len(graph.nodes) <= LAYERED_GRAPH:
+        return svg_template(layout_svg(graph, widest))
+    node_lines, edge_lines = _label_lines(graph, widest)
+    layout = layered_layout(graph, node_lines, edge_lines, text_width)
+    return draw_svg(
+        graph, layout, node_lines, edge_lines, text_width, node_id, edge_id, template=True
+    )
+
+
 def svg_template(svg: str) -> str:
     """Make the laid-out SVG patchable: number each element's text lines, drop fixed styling.
 
@@ -553,5 +564,4 @@ def diagram_css() -> str:
 
 def build_diagram(trace: Trace, notes: dict[int, str] | None = None) -> Diagram:
     frames = timeline(trace, notes)
-    svg = layout_svg(trace.graph, frames.widest)
-    return Diagram(trace, svg_template(svg), frames.patches)
+    return Diagram(trace, layout_template(trace.graph, frames.widest), frames.patches)

@@ -17,8 +17,7 @@ from .diagram import (
     Element,
     Look,
     every_element,
-    layout_svg,
-    svg_template,
+    layout_template,
     timeline_of,
 )
 
@@ -102,7 +101,7 @@ def forward_mode_deck(trace: ForwardModeTrace, *, title: str = "") -> dict:
     return deck_json(
         title=title or f"{graph.text} · forward mode, ∂/∂{trace.wrt}",
         graph=graph,
-        svg=svg_template(layout_svg(graph, drawn.widest)),
+        svg=layout_template(graph, drawn.widest),
         frames=[
             Frame(
                 PHASE if k else "start",

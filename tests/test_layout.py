@@ -175,6 +175,29 @@ def test_boxes_are_the_size_graphviz_gives_their_texts() -> None:
         assert t1 - ours[first][1] == pytest.approx(t2 - theirs[first][1], abs=0.5), element
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "+".join(f"sin({k}x)*(x+y)^2/θ" for k in range(1, 25)),
+        "*".join(["x"] * 500),
+    ],
+    ids=["sum of quotients", "x*x*...*x"],
+)
+def test_a_large_graphs_template_is_what_svg_template_makes_of_its_svg(text: str) -> None:
+    # A large graph's template is written at once (layered.draw_svg); the general way reads the
+    # drawn SVG and rewrites it (svg_template). Element for element, attribute for attribute,
+    # they give the same picture.
+    from drawing.diagram import layout_svg, layout_template, svg_template, timeline
+
+    graph = engine.parse(text)
+    assert len(graph.nodes) > LAYERED_GRAPH
+    widest = timeline(graph.trace({v: 0.7 for v in graph.variables})).widest
+    general = svg_template(layout_svg(graph, widest))
+    direct = layout_template(graph, widest)
+    assert "<title>" not in direct and 'data-line="1"' in direct
+    assert ET.canonicalize(direct, strip_text=True) == ET.canonicalize(general, strip_text=True)
+
+
 def test_the_search_explained_in_any_order_matches_replaying_it() -> None:
     # Explanations carry the search's state from one call to the next; asked out of order,
     # again, or for another trace in between, each step must still tell its own state.

@@ -16,6 +16,8 @@ import pytest
 from conftest import component_data
 from streamlit.testing.v1 import AppTest
 
+import engine
+
 APP = "../app.py"
 
 
@@ -50,6 +52,28 @@ def test_the_first_run_draws_the_first_screen_and_the_next_the_rest():
     assert at.multiselect(key="playground:collapse") is not None
     assert at.toggle(key="presenter-mode").value is False
     assert at.number_input(key="playground:value:x").value == 1.5  # kept
+
+
+def test_a_large_function_comes_with_its_first_steps_then_whole():
+    from ui.work import FIRST_STEPS, FIRST_STEPS_NODES
+
+    text = "+".join(f"cos({k}x+y)" for k in range(1, 40))  # built by no other test
+    assert len(engine.parse(text).nodes) > FIRST_STEPS_NODES
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["expr"] = text
+    at.run()
+    first = player_data(at)["deck"]
+    at.run()  # the run the player asks for once it has drawn them
+    whole = player_data(at)["deck"]
+    assert len(first["frames"]) == FIRST_STEPS < first["steps"]
+    assert len(whole["frames"]) == whole["steps"] == first["steps"]
+    # The same picture and steps: the player keeps the student's step as the frames come.
+    assert whole["shape"] == first["shape"] and whole["svg"] == first["svg"]
+    assert whole["frames"][:FIRST_STEPS] == first["frames"]
+    # A course function comes whole at once.
+    at.text_input(key="playground:expr").set_value("sin(x^2)").run()
+    small = player_data(at)["deck"]
+    assert small["title"] == "sin(x^2)" and len(small["frames"]) == small["steps"]
 
 
 def player_data(at: AppTest) -> dict:

@@ -66,6 +66,30 @@ def test_type_step_to_the_end_and_read_the_gradient(page, app_url):
     assert not page.errors
 
 
+def test_a_large_function_shows_its_first_steps_then_every_step(page, app_url):
+    """At the node limit the diagram comes with its first steps; the rest follows by itself,
+    and a step asked for meanwhile (the last) is where the player then goes."""
+    from bench.typing_speed import at_the_limit
+    from ui.work import FIRST_STEPS
+
+    text = at_the_limit()
+    steps = len(engine.parse(text).trace({"x": 1.0, "y": 1.0}))
+    open_app(page, app_url)
+    function = page.get_by_role("textbox", name="Function", exact=True)
+    function.fill(text)
+    function.press("Enter")
+    count = page.locator(".bp-count")
+    slider = page.get_by_role("slider", name="Step")
+    expect(count).to_have_text(f"Step 0 of {steps}", timeout=60_000)
+    # The steps at hand so far: the slider reaches as far as they go, the count names them all.
+    expect(slider).to_have_attribute("max", str(FIRST_STEPS - 1))
+    page.get_by_role("button", name="Last step").click()
+    expect(slider).to_have_attribute("max", str(steps), timeout=60_000)
+    expect(count).to_have_text(f"Step {steps} of {steps}")
+    expect(page.locator(".bp-explain .bp-check")).to_be_visible()
+    assert not page.errors
+
+
 def test_a_link_opens_on_its_step(page, app_url):
     open_app(page, f"{app_url}/?expr=log(xy)%2Bexp(xy)&x=1&y=2&step=12")
     player = player_frame(page)

@@ -113,7 +113,9 @@ def player(
     `on_expand`: called with what the player sends when the student clicks a collapsed box
     (untrusted: {"node": the box's root number, "step": the step shown}, to be checked).
     `on_drawn`: called in the run that follows the player's first diagram on screen (once per
-    player mounted in the page), so that a page can draw what is under it after that.
+    player mounted in the page), so that a page can draw what is under it after that, and in
+    the run that follows each deck of first steps only (ui.work.first_steps) on screen, so that
+    the page can send the whole deck.
     `height`: in pixels, or "fill": what the window has left under the player (player_app.js).
     """
     options: dict = {"theme": theme, "present": present, "embed": embed}

@@ -30,7 +30,7 @@ from .widgets import (
     slides_button,
     variable_inputs,
 )
-from .work import deck
+from .work import FIRST_STEPS, deck, first_steps
 
 
 def heading(intro: str) -> None:
@@ -253,7 +253,8 @@ def shown_deck(
             st.caption(f"Still showing the last function that worked: {plain(shown['title'])}")
         return shown
     read_collapsed(page, state, graph)
-    current = deck(*deck_args(state, values))
+    args = deck_args(state, values)
+    current = _first_steps(page, state, args, clean) or deck(*args)
     # Same picture with other numbers: stay on the step; another picture: start over, unless
     # it is the same function with other boxes collapsed or expanded, or its constants hidden
     # or shown: the player on the page then goes to the corresponding step itself
@@ -262,11 +263,26 @@ def shown_deck(
         state["step"] = 0
     st.session_state[f"{page}:shape"] = current["shape"]
     st.session_state[f"{page}:last-good"] = deck_args(state, values)
-    last = len(current["frames"]) - 1
+    last = current["steps"] - 1
     state["step"] = (
         min(state["step"], last) if clean else past_the_end(page, "step", state["step"], last)
     )
     return current
+
+
+def _first_steps(page: str, state: dict, args: tuple, clean: bool) -> dict | None:
+    """A new large function's first steps only (ui.work.first_steps): its diagram is on screen
+    sooner, and the page sends the whole deck in the run after the player has drawn it
+    (`stepper`). Not for a prediction, which waits at a step of its own, nor in a clean view,
+    which draws nothing else to wait for, nor for a link to a later step."""
+    last_good = st.session_state.get(f"{page}:last-good")
+    if clean or state["predict"]:
+        return None
+    if last_good is None and state["step"] >= FIRST_STEPS:
+        return None  # a link to a later step: that step at once
+    if last_good is not None and last_good[0] == args[0]:
+        return None  # the same function: its whole deck, at the student's step
+    return first_steps(*args)
 
 
 def link_settings(state: dict) -> dict[str, object]:
@@ -298,10 +314,11 @@ def whole_page(page: str) -> bool:
     return not first
 
 
-def _drawn(page: str) -> None:
-    """The player's first diagram is on screen: the rest of a page opened with its first screen
-    only (`whole_page`) follows."""
-    if st.session_state.get(f"{page}:opened") == "first screen":
+def _drawn(page: str, whole: bool) -> None:
+    """The player's diagram is on screen: the rest of a page opened with its first screen
+    only (`whole_page`) follows, and so does the whole deck of one that came with its first
+    steps only (`whole` False)."""
+    if not whole or st.session_state.get(f"{page}:opened") == "first screen":
         st.rerun(scope="app")
 
 
@@ -338,7 +355,9 @@ def stepper(
             digest=deck_shown["digest"],
             limit=limit,
             on_expand=lambda sent: expand_box(page, state, sent),
-            on_drawn=None if dimmed or clean else lambda: _drawn(page),
+            on_drawn=None
+            if dimmed or clean
+            else lambda: _drawn(page, len(deck_shown["frames"]) == deck_shown["steps"]),
         )
     if not dimmed and not clean:
         box = lazy_expander(

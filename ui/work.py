@@ -9,6 +9,8 @@ never decks.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -59,6 +61,12 @@ def _signed(deck: dict, kind: str, args: tuple) -> dict:
     return deck
 
 
+# The digests of the large decks built lately, so that first_steps knows when the whole deck
+# is at hand (a cache below cannot be asked whether it holds a deck without building it).
+_LARGE_BUILT: OrderedDict[str, None] = OrderedDict()
+_LARGE_BUILT_LOCK = threading.Lock()
+
+
 # -- the decks: one builder per kind, run through a small or a large cache --------------------
 
 
@@ -71,12 +79,35 @@ def _trace_deck(
     check_eps: float,
     collapse: tuple[int, ...] = (),
     hide_constants: bool = False,
+    first_steps: int | None = None,
 ) -> dict:
     graph = parse(text, merge)
     if collapse or hide_constants:  # node ids of the subexpressions shown as one box each
         graph = collapsed(graph, collapse, hide_constants=hide_constants)
     trace = graph.trace(dict(values), local=local, eps=eps)
-    return with_boxes(deck_data(trace, title=text, check_eps=check_eps), trace)
+    deck = deck_data(trace, title=text, check_eps=check_eps, first_steps=first_steps)
+    return with_boxes(deck, trace)
+
+
+# A large graph's first deck holds its first steps only (drawing.deck_data): its diagram is on
+# screen sooner, and the whole deck follows in the next run (first_steps below).
+FIRST_STEPS = 40
+FIRST_STEPS_NODES = 100
+
+
+def _first_steps_deck(
+    text: str,
+    values: Values,
+    local: str,
+    eps: float,
+    merge: bool,
+    check_eps: float,
+    collapse: tuple[int, ...],
+    hide_constants: bool,
+) -> dict:
+    return _trace_deck(
+        text, values, local, eps, merge, check_eps, collapse, hide_constants, FIRST_STEPS
+    )
 
 
 def _chain_deck(text: str, x: float, modes: tuple[tuple[int, str], ...], eps: float) -> dict:
@@ -95,6 +126,7 @@ def _order_deck(text: str, values: Values, order: tuple[int, ...]) -> dict:
 
 _BUILDERS: dict[str, Callable[..., dict]] = {
     "trace": _trace_deck,
+    "first steps": _first_steps_deck,
     "chain": _chain_deck,
     "tangent": _tangent_deck,
     "order": _order_deck,
@@ -108,6 +140,7 @@ _SHAPES: dict[str, Callable[..., tuple]] = {
         collapse,
         hide,
     ),
+    "first steps": lambda *args: _SHAPES["trace"](*args),
     "chain": lambda text, x, modes, eps: (text,),
     "tangent": lambda text, values, wrt: (text, wrt),
     "order": lambda text, values, order: (text, order),
@@ -131,7 +164,12 @@ def _deck(kind: str, *args) -> dict:
 
 @st.cache_data(**LARGE_CACHE)
 def _large_deck(kind: str, *args) -> dict:
-    return _built(kind, args)
+    deck = _built(kind, args)
+    with _LARGE_BUILT_LOCK:
+        _LARGE_BUILT[deck["digest"]] = None
+        while len(_LARGE_BUILT) > LARGE_CACHE["max_entries"]:
+            _LARGE_BUILT.popitem(last=False)
+    return deck
 
 
 def _cached(kind: str, text: str, merge: bool, *args) -> dict:
@@ -154,6 +192,28 @@ def deck(
     return _cached(
         "trace", text, merge, values, local, eps, merge, check_eps, collapse, hide_constants
     )
+
+
+def first_steps(
+    text: str,
+    values: Values,
+    local: str = "symbolic",
+    eps: float = 1e-4,
+    merge: bool = True,
+    check_eps: float = 1e-4,
+    collapse: tuple[int, ...] = (),
+    hide_constants: bool = False,
+) -> dict | None:
+    """deck(...) with only its first FIRST_STEPS frames, when the graph has more than
+    FIRST_STEPS_NODES nodes and that deck is not built yet; else None. Its shape is the whole
+    deck's, so the player takes the whole deck at the student's step when it follows."""
+    if len(parse(text, merge).nodes) <= FIRST_STEPS_NODES:
+        return None
+    args = (text, values, local, eps, merge, check_eps, collapse, hide_constants)
+    with _LARGE_BUILT_LOCK:
+        if digest(["trace", *args]) in _LARGE_BUILT:
+            return None
+    return _cached("first steps", text, merge, *args[1:])
 
 
 def chain_deck(text: str, x: float, modes: tuple[tuple[int, str], ...], eps: float) -> dict:
