@@ -32,9 +32,9 @@ FONT = "Helvetica"  # Graphviz sizes boxes with its Helvetica metrics; CSS may u
 STYLE_PATH = Path(__file__).resolve().parent.parent / "assets" / "diagram.css"
 
 
-@dataclass(frozen=True)
-class Look:
-    """How one element looks at one step: its CSS classes and the text of each of its lines."""
+class Look(NamedTuple):
+    """How one element looks at one step: its CSS classes and the text of each of its lines.
+    (A named tuple: a large deck makes tens of thousands.)"""
 
     classes: str
     texts: tuple[str, ...]
@@ -99,6 +99,10 @@ class _Context:
     # Per node, the sum of the first k arrivals as the box writes it, "a + (−b) + c", for the
     # largest k written so far: each step adds to it, so a fan-in of k edges costs k, not k².
     sums: dict[int, tuple[int, str]] = field(default_factory=dict, compare=False)
+    # Per node, its name as text (x, v₃); and each number as a box writes it, written once: a
+    # large deck writes the same few thousand names and values tens of thousands of times.
+    names: tuple[str, ...] = ()
+    numbers: dict[float, str] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, trace: Trace) -> _Context:
@@ -115,7 +119,15 @@ class _Context:
             {n: i for i, n in enumerate(trace.order)},
             frozenset(n for n, _ in trace.warnings),
             tuple(tuple(edges) for edges in arrivals),
+            names=tuple(node_name(graph, n)[0] for n in range(len(graph.nodes))),
         )
+
+    def number(self, v: float) -> str:
+        """number_text(v), written once per value."""
+        text = self.numbers.get(v)
+        if text is None:
+            text = self.numbers[v] = number_text(v)
+        return text
 
     def fan_in(self, state: State, n: int) -> tuple[int, str]:
         """How many d_outs node n has received at `state`, and their sum as the box writes
@@ -130,14 +142,11 @@ class _Context:
         if known > count:
             known, text = 0, ""
         for edge in arrivals[known:count]:
-            part = _signed_part(state.sent[edge])
+            amount = state.sent[edge]
+            part = f"({self.number(amount)})" if amount < 0 else self.number(amount)
             text = f"{text} + {part}" if text else part
         self.sums[n] = (count, text)
         return count, text
-
-
-def _signed_part(amount: float) -> str:
-    return f"({number_text(amount)})" if amount < 0 else number_text(amount)
 
 
 def node_look(ctx: _Context, state: State, n: int) -> Look:
@@ -150,16 +159,16 @@ def node_look(ctx: _Context, state: State, n: int) -> Look:
         classes.append("bp-output")
 
     ordered = ctx.position[n] < len(state.order)  # the order grows as a prefix of the final one
-    tag = node_name(graph, n)[0] if node.kind == "operation" else ""
+    tag = ctx.names[n] if node.kind == "operation" else ""
     if ordered and phase == "order":
         tag = " · ".join(t for t in (tag, f"#{ctx.position[n] + 1}") if t)
-    value = number_text(state.values[n]) if n in state.values else ""
+    value = ctx.number(state.values[n]) if n in state.values else ""
     grad = ""
     if n in state.grads and graph.needs_gradient[n]:
         # d_out, as the explanation writes it: a fan-in sums what arrived, in the order it
         # arrived, a negative part in parentheses.
         count, parts = ctx.fan_in(state, n)
-        total = number_text(state.grads[n])
+        total = ctx.number(state.grads[n])
         grad = f"d_out = {parts} = {total}" if count > 1 else f"d_out = {total}"
 
     if phase in ("start", "forward"):
@@ -196,11 +205,11 @@ def edge_look(ctx: _Context, state: State, target: int, position: int) -> Look:
     source = graph.nodes[target].args[position]
     classes = ["bp-edge"]
     value = (
-        number_text(state.passed[(target, position)]) if (target, position) in state.passed else ""
+        ctx.number(state.passed[(target, position)]) if (target, position) in state.passed else ""
     )
     d_out = ""
     if (target, position) in state.sent:
-        d_out = f"← {number_text(state.sent[(target, position)])}"
+        d_out = f"← {ctx.number(state.sent[(target, position)])}"
         classes.append("bp-sent")
     elif value:
         classes.append("bp-passed")
@@ -222,7 +231,7 @@ def chip_look(ctx: _Context, state: State, position: int) -> Look:
         classes.append("bp-done" if n in state.done else "bp-waiting")
     if step is not None and step.node == n:
         classes.append("bp-current")
-    return Look(" ".join(classes), (node_name(ctx.trace.graph, n)[0],))
+    return Look(" ".join(classes), (ctx.names[n],))
 
 
 def _touched(ctx: _Context, step: Step | None) -> set[Element]:
