@@ -92,6 +92,10 @@ function mountPlayer(root, deck, options) {
   const view = el("div", { class: "bp-view" }, [stage]);
   stage.innerHTML = deck.svg;
   const svg = stage.querySelector("svg");
+  // Out of the page's layout until the player around it is arranged, the first step drawn in it
+  // and its size on screen known (zoom.show, below): measuring the player then costs little,
+  // and a large diagram's thousands of elements are styled and laid out once, as shown.
+  svg.style.display = "none";
   // Wide graphs get the explanation under them, tall ones beside them.
   const box = svg.viewBox.baseVal;
   player.dataset.shape = box.width >= 2.2 * box.height ? "wide" : "tall";
@@ -157,9 +161,6 @@ function mountPlayer(root, deck, options) {
     for (const chip of chips.children) elements.set(chip.id, chip);
   }
   collectElements();
-  // The picture of the step shown first, filled in before the page first lays it out: a large
-  // diagram is then styled and laid out once, not once empty and once again with its texts.
-  for (let i = 0; i <= stepIn(options.step); i++) applyPatch(frames[i].patch);
   bpCollapsedBoxes(svg, deck, options, () => current);
   const layout = playerLayout({ player, head, order, explain, controls, tools, options, box,
                                stage });
@@ -441,6 +442,7 @@ function mountPlayer(root, deck, options) {
     step: () => current, goTo, pause, toggle,
   });
   goTo(options.step || 0);
+  zoom.show();
   chosen = options.chosen || null;
   return api;
 }
@@ -1043,6 +1045,9 @@ function zoomView(ctx) {
     Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, options.zoom)) : null;
   let shown = 1;                     // the scale on screen
   const doc = player.ownerDocument;
+  // A diagram mounted out of the layout (display: none, mountPlayer) is fitted and followed
+  // once it is shown: its size on screen is set before its first layout.
+  let drawn = svg.style.display !== "none";
 
   const size = () => svg.viewBox.baseVal;
   function room() {
@@ -1062,13 +1067,21 @@ function zoomView(ctx) {
     if (whole >= READABLE) return whole;
     return Math.max(Math.min(w / box.width, cap), READABLE);
   }
+  // Only what differs is written: the same size again would lay the whole diagram out again.
+  const put = (style, name, value) => {
+    if (style.getPropertyValue(name) !== value) style.setProperty(name, value);
+  };
   function apply(scale) {
     const box = size();
     shown = scale;
-    svg.style.width = (box.width * scale).toFixed(1) + "px";
-    svg.style.height = (box.height * scale).toFixed(1) + "px";
-    player.dataset.zoom = zoom === null ? "fit" : String(Math.round(scale * 100));
-    fitButton.setAttribute("aria-pressed", zoom === null ? "true" : "false");
+    put(svg.style, "width", +(box.width * scale).toFixed(1) + "px");  // as the style reads back
+    put(svg.style, "height", +(box.height * scale).toFixed(1) + "px");
+    const level = zoom === null ? "fit" : String(Math.round(scale * 100));
+    if (player.dataset.zoom !== level) player.dataset.zoom = level;
+    const pressed = zoom === null ? "true" : "false";
+    if (fitButton.getAttribute("aria-pressed") !== pressed) {
+      fitButton.setAttribute("aria-pressed", pressed);
+    }
   }
   function zoomTo(scale, x, y) {
     scale = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, scale));
@@ -1094,7 +1107,7 @@ function zoomView(ctx) {
   }
   // The step's box in view: scrolled to the middle when any of it is outside the visible part.
   function follow() {
-    const target = svg.querySelector("g.bp-current");
+    const target = drawn ? svg.querySelector("g.bp-current") : null;
     if (!target) return;
     const t = target.getBoundingClientRect();
     const s = stage.getBoundingClientRect();
@@ -1270,10 +1283,18 @@ function zoomView(ctx) {
     follow();
   });
   resized.observe(stage);
-  apply(zoom === null ? fitScale() : zoom);
+  if (drawn) apply(zoom === null ? fitScale() : zoom);
 
   return {
     follow,
+    // The diagram into the layout at the size that fits the stage as arranged now.
+    show() {
+      if (drawn) return;
+      drawn = true;
+      apply(zoom === null ? fitScale() : zoom);
+      svg.style.removeProperty("display");
+      follow();
+    },
     get level() { return zoom; },  // null at fit to view
     // A new deck of the same shape may be laid out a little wider or narrower.
     changed() { apply(zoom === null ? fitScale() : zoom); },
