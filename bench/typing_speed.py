@@ -11,7 +11,9 @@ function to the parser, but new text to the page's caches, so every deck is buil
 function nobody has typed yet.
 Targets: under 500 ms median for the course's functions, under 1.5 s at the node limit.
 Beside them: the time the server takes to build the deck at the node limit (drawing.deck_data,
-in this process, wall and CPU), and the machine's load average, as the figures depend on it.
+in this process, wall and CPU): the deck of its first steps, which the page sends first, and the
+whole deck, which follows once the player has drawn the first (ui/work.first_steps); and the
+machine's load average, as the figures depend on it.
 
 Run: .venv/bin/python bench/typing_speed.py [--rounds 3]
 """
@@ -31,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import CHROMIUM, CHROMIUM_ARGS, COURSE, start_app, stop_app  # noqa: E402
 
 import engine  # noqa: E402
+from engine.graph import cycle_collector_paused  # noqa: E402
 
 TARGET_COURSE = 500.0
 TARGET_LIMIT = 1500.0
@@ -117,16 +120,18 @@ def at_the_limit(nodes: int = engine.MAX_NODES, length: int = engine.MAX_LENGTH)
     return text + "+" + ("xy" * length)[:low] if low else text
 
 
-def deck_time(text: str, rounds: int = 3) -> tuple[float, float]:
+def deck_time(text: str, first_steps: int | None, rounds: int = 3) -> tuple[float, float]:
     """Median wall and CPU seconds of building the deck of `text` at 1 for every variable, as
-    the playground does on a new function (its trace, then drawing.deck_data)."""
+    the playground does on a new function (its trace, then drawing.deck_data), with only its
+    `first_steps` frames or whole (None)."""
     from drawing import deck_data
 
     walls, cpus = [], []
     for _ in range(rounds + 1):  # the first also measures Graphviz's character widths
         wall, cpu = time.perf_counter(), time.process_time()
         graph = engine.parse(text)
-        deck_data(graph.trace({v: 1.0 for v in graph.variables}), title=text)
+        trace = graph.trace({v: 1.0 for v in graph.variables})
+        deck_data(trace, title=text, first_steps=first_steps)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
     return statistics.median(walls[1:]), statistics.median(cpus[1:])
@@ -183,7 +188,11 @@ def main() -> None:
     finally:
         stop_app(process)
     load_after = load()
-    deck_wall, deck_cpu = deck_time(largest)
+    from ui.work import FIRST_STEPS
+
+    with cycle_collector_paused():  # as the app builds decks (ui/work.py)
+        first_wall, first_cpu = deck_time(largest, FIRST_STEPS)
+        deck_wall, deck_cpu = deck_time(largest, None)
 
     print()
     print(f"{'function':<28} {'nodes':>5}  {'median':>9}  each round")
@@ -212,8 +221,9 @@ def main() -> None:
             f"websocket), then the page {limit - sent:6.0f} ms (reading it, layout, paint)"
         )
     print(
-        f"building that deck on the server (drawing.deck_data)  {deck_wall * 1000:6.0f} ms "
-        f"({deck_cpu * 1000:.0f} ms CPU)"
+        f"building its first {FIRST_STEPS} steps on the server (drawing.deck_data)  "
+        f"{first_wall * 1000:6.0f} ms ({first_cpu * 1000:.0f} ms CPU); the whole deck, sent "
+        f"after them, {deck_wall * 1000:.0f} ms ({deck_cpu * 1000:.0f} ms CPU)"
     )
     print(f"load average (1, 5, 15 min): {load_before} before, {load_after} after the typing")
 
