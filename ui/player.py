@@ -6,16 +6,14 @@ nothing back, so a step costs no bytes on the websocket. The deck goes to the br
 function and point: the component's data stays identical from run to run while the deck does,
 and Streamlit's message cache then sends a reference of a few dozen bytes instead of it.
 The data goes as bytes (`player_data`): a line of JSON with everything but the deck, then the
-deck's JSON, written once per deck (`deck_json`). Streamlit then passes bytes along on each run
-instead of writing megabytes of nested data as JSON twice, and the browser reads the deck once,
+deck's JSON, written once per deck (ui.work.deck_json). Streamlit then passes bytes along on each
+run instead of writing megabytes of nested data as JSON twice, and the browser reads the deck once,
 only when its player needs it (bpComponentData in assets/player.js).
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,6 +23,8 @@ import streamlit as st
 
 from drawing.deck import digest as digest_of
 from drawing.deck import player_sources
+
+from .work import deck_json
 
 ADAPTER = Path(__file__).resolve().parent.parent / "assets" / "player_app.js"
 
@@ -58,27 +58,6 @@ def deck_digest(deck: dict, options: dict) -> str:
             options,
         ]
     )
-
-
-# The JSON of the decks shown last, by their digest: a 500-node deck is 4 MB of it.
-_JSON: OrderedDict[str, bytes] = OrderedDict()
-_JSON_LOCK = threading.Lock()
-JSON_KEPT = 8
-
-
-def deck_json(deck: dict, key: str) -> bytes:
-    """The deck as JSON (UTF-8), written once for the digest `key` and then reused."""
-    with _JSON_LOCK:
-        text = _JSON.get(key)
-        if text is not None:
-            _JSON.move_to_end(key)
-            return text
-    text = json.dumps(deck, separators=(",", ":")).encode()
-    with _JSON_LOCK:
-        _JSON[key] = text
-        while len(_JSON) > JSON_KEPT:
-            _JSON.popitem(last=False)
-    return text
 
 
 def player_data(head: dict, deck: bytes) -> bytes:
@@ -136,7 +115,7 @@ def player(
                 "expands": on_expand is not None,
                 "reports": on_drawn is not None,
             },
-            deck_json(deck, key_of_deck),
+            deck_json(key_of_deck, deck),
         ),
         key=key,
         # Presenter mode takes the window's height (player.css), not `height`; a filling

@@ -9,6 +9,7 @@ never decks.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -229,6 +230,14 @@ def tangent_deck(text: str, values: Values, wrt: str) -> dict:
 def order_deck(text: str, values: Values, order: tuple[int, ...]) -> dict:
     """The forward pass, then the backward pass in the given order."""
     return _cached("order", text, True, values, order)
+
+
+# The JSON the player is sent (ui/player.py), written once per deck and look: 4 MB of it at the
+# node limit, which the page's every run would otherwise write again.
+@st.cache_data(**{**CACHE, "max_entries": 8})
+def deck_json(key: str, _deck: dict) -> bytes:
+    """`_deck` as JSON (UTF-8); `key` identifies the deck and its look (not hashed: the deck)."""
+    return json.dumps(_deck, separators=(",", ":")).encode()
 
 
 # -- slide files: built on demand, keyed like their deck ---------------------------------------
