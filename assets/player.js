@@ -1106,8 +1106,11 @@ function zoomView(ctx) {
     follow();
   }
   // The step's box in view: scrolled to the middle when any of it is outside the visible part.
-  function follow() {
-    const target = drawn ? svg.querySelector("g.bp-current") : null;
+  // `start`: when the diagram is first shown, at a step with no box of its own (the start),
+  // the first input, where the forward pass begins, rather than the picture's corner.
+  function follow(start) {
+    const target = !drawn ? null : svg.querySelector("g.bp-current") ||
+      (start === true ? svg.querySelector("g.bp-variable") : null);
     if (!target) return;
     const t = target.getBoundingClientRect();
     const s = stage.getBoundingClientRect();
@@ -1293,7 +1296,7 @@ function zoomView(ctx) {
       drawn = true;
       apply(zoom === null ? fitScale() : zoom);
       svg.style.removeProperty("display");
-      follow();
+      follow(true);
     },
     get level() { return zoom; },  // null at fit to view
     // A new deck of the same shape may be laid out a little wider or narrower.

@@ -275,6 +275,21 @@ def test_the_function_is_shown_as_read_with_a_note_where_readings_differ():
     assert "1/2x is read as (1/2)·x" in seen and "x/yz is read as (x/y)·z" in seen
 
 
+def test_a_long_reading_is_folded_and_its_notes_stay_in_view():
+    # 60 terms "k/2x": each read as (k/2)·x, with the note saying so; read in full, the
+    # function runs to over 800 characters, which would push the diagram off the first screen.
+    text = "+".join(f"{k}/2x" for k in range(1, 61))
+    at = run({"expr": text})
+    read = engine.read_as(engine.parse(text))
+    assert len(read) > 800
+    (folded,) = [e for e in at.expander if e.label.startswith("Read as")]
+    assert f"{len(read):,} characters" in folded.label
+    assert re.sub(r"\\(.)", r"\1", folded.caption[0].value) == read
+    assert not [c for c in at.caption if c.value.startswith("Read as")]
+    notes = next(c.value for c in at.caption if c.value.startswith("Note:"))
+    assert "1/2x is read as (1/2)·x" in re.sub(r"\\(.)", r"\1", notes)
+
+
 def test_a_new_value_keeps_the_step():
     at = run({"expr": "log(xy)+exp(xy)", "x": "1", "y": "2", "step": "21"})
     at.number_input(key="playground:value:y").set_value(3.0).run()

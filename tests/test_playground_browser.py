@@ -81,6 +81,15 @@ def test_a_large_function_shows_its_first_steps_then_every_step(page, app_url):
     count = page.locator(".bp-count")
     slider = page.get_by_role("slider", name="Step")
     expect(count).to_have_text(f"Step 0 of {steps}", timeout=60_000)
+    # Too large to fit at a readable size: the view starts at the inputs, where the forward
+    # pass begins, not at the picture's empty corner.
+    page.wait_for_timeout(500)
+    stage = page.locator(".bp-stage").bounding_box()
+    x_box = page.locator(".bp-stage g.bp-variable").first.bounding_box()
+    assert stage and x_box
+    middle = (x_box["x"] + x_box["width"] / 2, x_box["y"] + x_box["height"] / 2)
+    assert stage["x"] < middle[0] < stage["x"] + stage["width"]
+    assert stage["y"] < middle[1] < stage["y"] + stage["height"]
     # The steps at hand so far: the slider reaches as far as they go, the count names them all.
     expect(slider).to_have_attribute("max", str(FIRST_STEPS - 1))
     page.get_by_role("button", name="Last step").click()

@@ -357,12 +357,25 @@ def latex_number(value: float, digits: int = 6) -> str:
     return f"{mantissa} \\cdot {power}"
 
 
+# A reading longer than this (a few lines at 1280 px) is folded, so that a long function's
+# diagram and step controls stay on the first screen.
+READING_SHOWN = 240
+
+
 def reading(graph: engine.Graph, container: Any = st) -> None:
     """Under the Function box: the function as read, with full parentheses, and a note for
     each part that people read differently (1/2x is read as (1/2)·x)."""
-    lines = [f"Read as {plain(engine.read_as(graph))}"]
-    lines += [f"Note: {plain(note)}" for note in graph.reading_notes]
-    container.caption("  \n".join(lines))
+    read = engine.read_as(graph)
+    notes = [f"Note: {plain(note)}" for note in graph.reading_notes]
+    if len(read) <= READING_SHOWN:
+        container.caption("  \n".join([f"Read as {plain(read)}", *notes]))
+        return
+    with container.expander(
+        f"Read as: the whole function with its parentheses ({len(read):,} characters)"
+    ):
+        st.caption(plain(read))
+    if notes:
+        container.caption("  \n".join(notes))
 
 
 def link_and_embed(params: dict[str, str]) -> None:
