@@ -52,6 +52,16 @@ def settled(page) -> None:
     for chart in page.locator('[data-testid="stPlotlyChart"]').all():
         chart.locator(".main-svg").first.wait_for(state="attached", timeout=60_000)
     page.wait_for_timeout(800)
+    # A run the page asked for meanwhile (what is under a player, once it has drawn) has ended,
+    # its fonts are in, and what the app's scripts do a frame after a change (a code block that
+    # now scrolls gets its place in the tab order) is done.
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=90_000
+    )
+    page.evaluate(
+        "document.fonts.ready.then(() => new Promise((done) =>"
+        " requestAnimationFrame(() => requestAnimationFrame(done))))"
+    )
 
 
 def inside(page, target, container: str) -> bool:
