@@ -14,10 +14,9 @@ function mountPlayer(root, deck, options) {
   // answered lies after). A large deck may come with its first steps only (deck.steps counts
   // them all): `last` is then the last step at hand, and a step asked for beyond it is taken
   // when the whole deck takes its place (swap).
-  const reachable = () => {
-    const whole = (deck.steps || frames.length) - 1;
-    return Number.isInteger(options.limit) ? Math.max(0, Math.min(options.limit, whole)) : whole;
-  };
+  const whole = () => (deck.steps || frames.length) - 1;
+  const reachable = () => Number.isInteger(options.limit) ?
+    Math.max(0, Math.min(options.limit, whole())) : whole();
   let last = Math.min(reachable(), frames.length - 1);
   let ahead = null;  // the step asked for beyond `last`, while the deck is not whole
   let current = -1;
@@ -211,7 +210,7 @@ function mountPlayer(root, deck, options) {
     player.dataset.step = String(k);
     phaseLabel.textContent = phaseTitle(frame);
     phaseLabel.className = "bp-phase bp-phase-" + frame.phase;
-    count.textContent = "Step " + k + " of " + ((deck.steps || frames.length) - 1);
+    count.textContent = "Step " + k + " of " + whole();
     explain.innerHTML = frame.html;
     order.classList.toggle("bp-hidden", frame.phase === "start" || frame.phase === "forward");
     slider.value = String(k);

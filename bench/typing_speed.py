@@ -12,8 +12,8 @@ function nobody has typed yet.
 Targets: under 500 ms median for the course's functions, under 1.5 s at the node limit.
 Beside them: the time the server takes to build the deck at the node limit (drawing.deck_data,
 in this process, wall and CPU): the deck of its first steps, which the page sends first, and the
-whole deck, which follows once the player has drawn the first (ui/work.first_steps); and the
-machine's load average, as the figures depend on it.
+whole deck, which follows once the player has drawn the first (ui/work.deck, first_steps_only);
+and the machine's load average, as the figures depend on it.
 
 Run: .venv/bin/python bench/typing_speed.py [--rounds 3]
 """

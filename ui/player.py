@@ -93,8 +93,8 @@ def player(
     (untrusted: {"node": the box's root number, "step": the step shown}, to be checked).
     `on_drawn`: called in the run that follows the player's first diagram on screen (once per
     player mounted in the page), so that a page can draw what is under it after that, and in
-    the run that follows each deck of first steps only (ui.work.first_steps) on screen, so that
-    the page can send the whole deck.
+    the run that follows each deck of first steps only (ui.work.deck, first_steps_only) on
+    screen, so that the page can send the whole deck.
     `height`: in pixels, or "fill": what the window has left under the player (player_app.js).
     """
     options: dict = {"theme": theme, "present": present, "embed": embed}

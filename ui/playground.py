@@ -30,7 +30,7 @@ from .widgets import (
     slides_button,
     variable_inputs,
 )
-from .work import FIRST_STEPS, deck, first_steps
+from .work import FIRST_STEPS, Values, deck
 
 
 def heading(intro: str) -> None:
@@ -105,7 +105,9 @@ def options(page: str, state: dict, graph: engine.Graph, eps_choices: Sequence[f
             )
 
 
-def deck_args(state: dict, values: dict[str, float]) -> tuple:
+def deck_args(
+    state: dict, values: dict[str, float]
+) -> tuple[str, Values, str, float, bool, float, tuple[int, ...], bool]:
     """What the playground's deck is a function of."""
     return (
         state["expr"],
@@ -254,7 +256,7 @@ def shown_deck(
         return shown
     read_collapsed(page, state, graph)
     args = deck_args(state, values)
-    current = _first_steps(page, state, args, clean) or deck(*args)
+    current = deck(*args, first_steps_only=_first_steps_first(page, state, args, clean))
     # Same picture with other numbers: stay on the step; another picture: start over, unless
     # it is the same function with other boxes collapsed or expanded, or its constants hidden
     # or shown: the player on the page then goes to the corresponding step itself
@@ -270,19 +272,18 @@ def shown_deck(
     return current
 
 
-def _first_steps(page: str, state: dict, args: tuple, clean: bool) -> dict | None:
-    """A new large function's first steps only (ui.work.first_steps): its diagram is on screen
-    sooner, and the page sends the whole deck in the run after the player has drawn it
-    (`stepper`). Not for a prediction, which waits at a step of its own, nor in a clean view,
-    which draws nothing else to wait for, nor for a link to a later step."""
+def _first_steps_first(page: str, state: dict, args: tuple, clean: bool) -> bool:
+    """Whether a new function's deck may come with its first steps only (ui.work.deck's
+    `first_steps_only`, for a large graph): its diagram is on screen sooner, and the page sends
+    the whole deck in the run after the player has drawn it (`stepper`). Not for a prediction,
+    which waits at a step of its own, nor in a clean view, which draws nothing else to wait for,
+    nor for a link to a later step."""
     last_good = st.session_state.get(f"{page}:last-good")
     if clean or state["predict"]:
-        return None
-    if last_good is None and state["step"] >= FIRST_STEPS:
-        return None  # a link to a later step: that step at once
-    if last_good is not None and last_good[0] == args[0]:
-        return None  # the same function: its whole deck, at the student's step
-    return first_steps(*args)
+        return False
+    if last_good is None:
+        return state["step"] < FIRST_STEPS  # a link to a later step: that step at once
+    return last_good[0] != args[0]  # the same function: its whole deck, at the student's step
 
 
 def link_settings(state: dict) -> dict[str, object]:

@@ -13,7 +13,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import plotly.graph_objects as go
@@ -58,12 +58,17 @@ def _signed(deck: dict, kind: str, args: tuple) -> dict:
     deck.setdefault("shape", digest([kind, *_SHAPES[kind](*args)]))
     # A deck is built from its kind and arguments alone, so they identify it: a few hundred
     # bytes to hash instead of the megabytes of a large deck.
-    deck["digest"] = digest([kind, *args])
+    deck["digest"] = _digest_of(kind, args)
     return deck
 
 
-# The digests of the large decks built lately, so that first_steps knows when the whole deck
-# is at hand (a cache below cannot be asked whether it holds a deck without building it).
+def _digest_of(kind: str, args: tuple) -> str:
+    return digest([kind, *args])
+
+
+# The digests of the large decks built lately, so that deck(..., first_steps_only=True) knows
+# when the whole deck is at hand (a cache below cannot be asked whether it holds a deck without
+# building it).
 _LARGE_BUILT: OrderedDict[str, None] = OrderedDict()
 _LARGE_BUILT_LOCK = threading.Lock()
 
@@ -91,24 +96,9 @@ def _trace_deck(
 
 
 # A large graph's first deck holds its first steps only (drawing.deck_data): its diagram is on
-# screen sooner, and the whole deck follows in the next run (first_steps below).
+# screen sooner, and the whole deck follows in the next run (deck's first_steps_only below).
 FIRST_STEPS = 40
 FIRST_STEPS_NODES = 100
-
-
-def _first_steps_deck(
-    text: str,
-    values: Values,
-    local: str,
-    eps: float,
-    merge: bool,
-    check_eps: float,
-    collapse: tuple[int, ...],
-    hide_constants: bool,
-) -> dict:
-    return _trace_deck(
-        text, values, local, eps, merge, check_eps, collapse, hide_constants, FIRST_STEPS
-    )
 
 
 def _chain_deck(text: str, x: float, modes: tuple[tuple[int, str], ...], eps: float) -> dict:
@@ -127,7 +117,7 @@ def _order_deck(text: str, values: Values, order: tuple[int, ...]) -> dict:
 
 _BUILDERS: dict[str, Callable[..., dict]] = {
     "trace": _trace_deck,
-    "first steps": _first_steps_deck,
+    "first steps": partial(_trace_deck, first_steps=FIRST_STEPS),
     "chain": _chain_deck,
     "tangent": _tangent_deck,
     "order": _order_deck,
@@ -187,34 +177,30 @@ def deck(
     check_eps: float = 1e-4,
     collapse: tuple[int, ...] = (),
     hide_constants: bool = False,
+    first_steps_only: bool = False,
 ) -> dict:
     """The player's deck for a function at a point (see drawing.deck_data), with the
-    subexpressions at the `collapse` node ids as one box each (engine.collapse)."""
+    subexpressions at the `collapse` node ids as one box each (engine.collapse).
+
+    `first_steps_only`: only its first FIRST_STEPS frames when the graph has more than
+    FIRST_STEPS_NODES nodes and the whole deck is not built yet. Its shape is the whole deck's,
+    so the player takes the whole deck at the student's step when it follows."""
+    args = (text, values, local, eps, merge, check_eps, collapse, hide_constants)
     return _cached(
-        "trace", text, merge, values, local, eps, merge, check_eps, collapse, hide_constants
+        "first steps" if first_steps_only and _first_steps_due(text, merge, args) else "trace",
+        text,
+        merge,
+        *args[1:],
     )
 
 
-def first_steps(
-    text: str,
-    values: Values,
-    local: str = "symbolic",
-    eps: float = 1e-4,
-    merge: bool = True,
-    check_eps: float = 1e-4,
-    collapse: tuple[int, ...] = (),
-    hide_constants: bool = False,
-) -> dict | None:
-    """deck(...) with only its first FIRST_STEPS frames, when the graph has more than
-    FIRST_STEPS_NODES nodes and that deck is not built yet; else None. Its shape is the whole
-    deck's, so the player takes the whole deck at the student's step when it follows."""
+def _first_steps_due(text: str, merge: bool, args: tuple) -> bool:
+    """Whether deck(..., first_steps_only=True) gives the first steps: the graph has more than
+    FIRST_STEPS_NODES nodes and its whole deck is not built yet."""
     if len(parse(text, merge).nodes) <= FIRST_STEPS_NODES:
-        return None
-    args = (text, values, local, eps, merge, check_eps, collapse, hide_constants)
+        return False
     with _LARGE_BUILT_LOCK:
-        if digest(["trace", *args]) in _LARGE_BUILT:
-            return None
-    return _cached("first steps", text, merge, *args[1:])
+        return _digest_of("trace", args) not in _LARGE_BUILT
 
 
 def chain_deck(text: str, x: float, modes: tuple[tuple[int, str], ...], eps: float) -> dict:
