@@ -145,10 +145,11 @@ _SETTINGS = '[data-testid="stLayoutWrapper"] > .st-key-playground-settings'
 _PLAYER = ".st-key-player, .st-key-player-dimmed"
 # The Function box and the Examples box beside it: on a phone, one under the other, the
 # Examples box under the player with the values (its row and columns give up their boxes, so
-# that each column is ordered on its own).
+# that each column is ordered on its own). The row is the Function box's: the Examples box
+# arrives with the rest of the page (pages/playground.py), into the row's last column.
 _FUNCTION_ROW = (
     _MAIN + '[data-testid="stLayoutWrapper"]:has(> [data-testid="stHorizontalBlock"]'
-    " .st-key-playground-example)"
+    " .st-key-playground-expr)"
 )
 _COLUMNS = f'{_FUNCTION_ROW} > [data-testid="stHorizontalBlock"]'
 FIRST_SCREEN = f"""
@@ -159,7 +160,7 @@ FIRST_SCREEN = f"""
   {_MAIN}:has({_PLAYER}) {{ order: -1; }}
   {_FUNCTION_ROW}, {_COLUMNS} {{ display: contents; }}
   {_COLUMNS} > [data-testid="stColumn"] {{ order: -2; width: 100%; flex: none; }}
-  {_COLUMNS} > [data-testid="stColumn"]:has(.st-key-playground-example) {{ order: 0; }}
+  {_COLUMNS} > [data-testid="stColumn"]:last-child {{ order: 0; }}
 }}
 """
 

@@ -85,13 +85,16 @@ if not clean:
         "Functions: sin cos tan exp log ln sqrt tanh "
         "sigmoid relu abs; constants pi and e.",
     )
-    examples_box(PAGE, state, EXAMPLES, right)
 
 try:
     graph = parse(state["expr"], merge=not state["tree"])
     error = None
 except engine.ParseError as err:
     graph, error = None, err
+if not clean and (whole or graph is None):
+    # Beside the Function box, but not needed to see the diagram: its code (a combo box's) comes
+    # with the rest of the page, unless there is no diagram to show first.
+    examples_box(PAGE, state, EXAMPLES, right)
 if graph is not None and not clean:
     reading(graph)
 

@@ -43,8 +43,10 @@ def test_the_first_run_draws_the_first_screen_and_the_next_the_rest():
     assert at.text_input(key="playground:expr").value == "log(xy)+exp(xy)"
     assert [n.value for n in at.number_input] == [1.5, 2.0]  # y: the example's
     assert player_data(at)["reports"] is True
-    # Not yet what is under the player: the check and its slider, the export, Collapse.
+    # Not yet what is under the player: the check and its slider, the export, Collapse; nor the
+    # Examples box beside the Function box, which no diagram needs.
     assert not at.dataframe and not at.select_slider and not at.multiselect
+    assert not at.selectbox
     assert "presenter-mode" not in [t.key for t in at.toggle]
     at.run()
     assert not at.exception
@@ -52,6 +54,7 @@ def test_the_first_run_draws_the_first_screen_and_the_next_the_rest():
     assert at.multiselect(key="playground:collapse") is not None
     assert at.toggle(key="presenter-mode").value is False
     assert at.number_input(key="playground:value:x").value == 1.5  # kept
+    assert at.selectbox(key="playground:example").options[0] == "log(xy)+exp(xy)"
 
 
 def test_a_large_function_comes_with_its_first_steps_then_whole():
@@ -219,6 +222,20 @@ def test_malformed_link_values_are_explained_not_raised(params, mentioned):
 def test_an_unreadable_function_in_the_link_is_an_error_message():
     at = run({"expr": "sinn(x)"})
     assert "did you mean sin?" in at.error[0].value
+
+
+def test_a_link_with_no_diagram_to_show_opens_with_its_examples():
+    # No player, so no run after its diagram: the first run draws the Examples box itself.
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["expr"] = "sinn(x)"
+    at.run()
+    assert not at.exception
+    assert "did you mean sin?" in at.error[0].value
+    assert not at.get("bidi_component")
+    at.selectbox(key="playground:example").select("sin(x^2)").run()
+    assert not at.exception and not at.error
+    assert at.text_input(key="playground:expr").value == "sin(x^2)"
+    assert player_data(at)["deck"]["title"] == "sin(x^2)"
 
 
 def test_presenter_mode_shows_only_the_player_and_a_way_out():
