@@ -306,9 +306,9 @@ def whole_page(page: str) -> bool:
     """Whether this run draws the whole page, or only its first screen: the inputs and the
     player. The session's first run of the page draws only the first screen, so that the browser
     shows the diagram without first loading and running the code of what is under it (a data
-    grid, a slider, a multiselect, a download button: more than the first screen's own); the
-    player says when its diagram is on screen, and the page runs again, whole (`stepper`). Every
-    other run draws the whole page."""
+    grid, a slider, a multiselect, a download button: more than the first screen's own) or of
+    the Examples box's combo box; the player says when its diagram is on screen, and the page
+    runs again, whole (`stepper`). Every other run draws the whole page."""
     key = f"{page}:opened"
     first = key not in st.session_state
     st.session_state[key] = "first screen" if first else "whole"
