@@ -105,6 +105,14 @@ function mountPlayer(root, deck, options) {
   const order = el("div", { class: "bp-order" },
                    [el("span", { class: "bp-order-label", text: "Topological order" }), chips]);
   const explain = el("div", { class: "bp-explain" });
+  // A step asked for while only the first steps are here: the explanation says it is coming.
+  const arriving = el("div", { class: "bp-arriving", role: "status" });
+  function sayArriving() {
+    if (ahead === null) { arriving.remove(); return; }
+    arriving.textContent = "Step " + ahead + " is on its way: the player goes there as soon " +
+      "as the remaining steps arrive.";
+    if (arriving.parentNode !== explain) explain.prepend(arriving);
+  }
   const body = el("div", { class: "bp-body" },
                   [el("div", { class: "bp-left" }, [view, order]), explain]);
 
@@ -197,6 +205,7 @@ function mountPlayer(root, deck, options) {
   function goTo(k) {
     const asked = Math.min(reachable(), Math.round(Number(k)) || 0);
     ahead = asked > last ? asked : null;
+    sayArriving();
     k = stepIn(k);
     if (k === current) return;
     chosen = null;
@@ -212,6 +221,7 @@ function mountPlayer(root, deck, options) {
     phaseLabel.className = "bp-phase bp-phase-" + frame.phase;
     count.textContent = "Step " + k + " of " + whole();
     explain.innerHTML = frame.html;
+    sayArriving();
     order.classList.toggle("bp-hidden", frame.phase === "start" || frame.phase === "forward");
     slider.value = String(k);
     first.disabled = prev.disabled = k === 0;

@@ -91,10 +91,21 @@ def test_a_large_function_shows_its_first_steps_then_every_step(page, app_url):
     assert stage["x"] < middle[0] < stage["x"] + stage["width"]
     assert stage["y"] < middle[1] < stage["y"] + stage["height"]
     # The steps at hand so far: the slider reaches as far as they go, the count names them all.
-    expect(slider).to_have_attribute("max", str(FIRST_STEPS - 1))
-    page.get_by_role("button", name="Last step").click()
+    # The last step, asked for now, says it is on its way (read in the same task as the click,
+    # before the rest of the deck can arrive).
+    reach, said = page.get_by_role("button", name="Last step").evaluate(
+        """(button) => {
+          const player = button.closest(".bp-player");
+          const reach = player.querySelector("input[type=range]").max;
+          button.click();
+          return [reach, player.querySelector(".bp-arriving").textContent];
+        }"""
+    )
+    assert reach == str(FIRST_STEPS - 1)
+    assert said.startswith(f"Step {steps} is on its way"), said
     expect(slider).to_have_attribute("max", str(steps), timeout=60_000)
     expect(count).to_have_text(f"Step {steps} of {steps}")
+    expect(page.locator(".bp-arriving")).to_have_count(0)
     expect(page.locator(".bp-explain .bp-check")).to_be_visible()
     assert not page.errors
 
