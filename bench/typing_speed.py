@@ -12,8 +12,9 @@ function nobody has typed yet.
 Targets: under 500 ms median for the course's functions, under 1.5 s at the node limit.
 Beside them: the time the server takes to build the deck at the node limit (drawing.deck_data,
 in this process, wall and CPU): the deck of its first steps, which the page sends first, and the
-whole deck, which follows once the player has drawn the first (ui/work.deck, first_steps_only);
-and the machine's load average, as the figures depend on it.
+whole deck, which follows once the player has drawn the first (ui/work.deck, first_steps_only)
+from the diagram built for them (and, beside it, built anew); and the machine's load average, as
+the figures depend on it.
 
 Run: .venv/bin/python bench/typing_speed.py [--rounds 3]
 """
@@ -120,18 +121,25 @@ def at_the_limit(nodes: int = engine.MAX_NODES, length: int = engine.MAX_LENGTH)
     return text + "+" + ("xy" * length)[:low] if low else text
 
 
-def deck_time(text: str, first_steps: int | None, rounds: int = 3) -> tuple[float, float]:
+def deck_time(
+    text: str, first_steps: int | None, rounds: int = 3, *, diagram_ready: bool = False
+) -> tuple[float, float]:
     """Median wall and CPU seconds of building the deck of `text` at 1 for every variable, as
     the playground does on a new function (its trace, then drawing.deck_data), with only its
-    `first_steps` frames or whole (None)."""
-    from drawing import deck_data
+    `first_steps` frames or whole (None). `diagram_ready`: its diagram (layout and steps' looks)
+    already built, as for the whole deck that follows its first steps (ui/work.py)."""
+    from drawing import build_diagram, deck_data
 
+    graph = engine.parse(text)
+    trace = graph.trace({v: 1.0 for v in graph.variables})
+    ready = build_diagram(trace) if diagram_ready else None
     walls, cpus = [], []
     for _ in range(rounds + 1):  # the first also measures Graphviz's character widths
         wall, cpu = time.perf_counter(), time.process_time()
-        graph = engine.parse(text)
-        trace = graph.trace({v: 1.0 for v in graph.variables})
-        deck_data(trace, title=text, first_steps=first_steps)
+        if ready is None:
+            graph = engine.parse(text)
+            trace = graph.trace({v: 1.0 for v in graph.variables})
+        deck_data(trace, title=text, first_steps=first_steps, diagram=ready)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
     return statistics.median(walls[1:]), statistics.median(cpus[1:])
@@ -193,6 +201,7 @@ def main() -> None:
     with cycle_collector_paused():  # as the app builds decks (ui/work.py)
         first_wall, first_cpu = deck_time(largest, FIRST_STEPS)
         deck_wall, deck_cpu = deck_time(largest, None)
+        after_wall, after_cpu = deck_time(largest, None, diagram_ready=True)
 
     print()
     print(f"{'function':<28} {'nodes':>5}  {'median':>9}  each round")
@@ -223,7 +232,8 @@ def main() -> None:
     print(
         f"building its first {FIRST_STEPS} steps on the server (drawing.deck_data)  "
         f"{first_wall * 1000:6.0f} ms ({first_cpu * 1000:.0f} ms CPU); the whole deck, sent "
-        f"after them, {deck_wall * 1000:.0f} ms ({deck_cpu * 1000:.0f} ms CPU)"
+        f"after them, {after_wall * 1000:.0f} ms ({after_cpu * 1000:.0f} ms CPU) from their "
+        f"diagram ({deck_wall * 1000:.0f} ms, {deck_cpu * 1000:.0f} ms CPU, built anew)"
     )
     print(f"load average (1, 5, 15 min): {load_before} before, {load_after} after the typing")
 

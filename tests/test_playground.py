@@ -79,6 +79,27 @@ def test_a_large_function_comes_with_its_first_steps_then_whole():
     assert small["title"] == "sin(x^2)" and len(small["frames"]) == small["steps"]
 
 
+def test_the_whole_deck_after_the_first_steps_reuses_their_diagram(monkeypatch):
+    import drawing
+    import ui.work
+    from ui.work import FIRST_STEPS
+
+    built = []
+    monkeypatch.setattr(
+        ui.work, "build_diagram", lambda trace: built.append(trace) or drawing.build_diagram(trace)
+    )
+    text = "+".join(f"sin({k}x-y)" for k in range(1, 40))  # built by no other test
+    values = (("x", 0.5), ("y", -1.0))
+    first = ui.work.deck(text, values, first_steps_only=True)
+    whole = ui.work.deck(text, values)  # the run after, once the player has drawn them
+    assert len(first["frames"]) == FIRST_STEPS and len(whole["frames"]) == whole["steps"]
+    assert len(built) == 1  # its layout and steps' looks, once for both
+    # The same deck as one built from nothing.
+    trace = engine.parse(text).trace(dict(values))
+    fresh = drawing.deck_data(trace, title=text)
+    assert {k: whole[k] for k in fresh} == fresh
+
+
 def player_data(at: AppTest) -> dict:
     components = at.get("bidi_component")
     assert len(components) == 1, "the page shows one step player"

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import engine
-from drawing import deck_data, standalone_html
+from drawing import Diagram, build_diagram, deck_data, standalone_html
 from drawing.collapsed import with_boxes
 from drawing.deck import digest
 from drawing.forward_mode import forward_mode_deck
@@ -87,12 +87,37 @@ def _trace_deck(
     hide_constants: bool = False,
     first_steps: int | None = None,
 ) -> dict:
+    if len(parse(text, merge).nodes) > FIRST_STEPS_NODES:
+        diagram = _large_diagram(text, values, local, eps, merge, collapse, hide_constants)
+    else:
+        diagram = _diagram(text, values, local, eps, merge, collapse, hide_constants)
+    trace = diagram.trace
+    deck = deck_data(
+        trace, title=text, check_eps=check_eps, diagram=diagram, first_steps=first_steps
+    )
+    return with_boxes(deck, trace)
+
+
+def _diagram(
+    text: str,
+    values: Values,
+    local: str,
+    eps: float,
+    merge: bool,
+    collapse: tuple[int, ...],
+    hide_constants: bool,
+) -> Diagram:
+    """The function's trace at the point, laid out with every step's looks."""
     graph = parse(text, merge)
     if collapse or hide_constants:  # node ids of the subexpressions shown as one box each
         graph = collapsed(graph, collapse, hide_constants=hide_constants)
-    trace = graph.trace(dict(values), local=local, eps=eps)
-    deck = deck_data(trace, title=text, check_eps=check_eps, first_steps=first_steps)
-    return with_boxes(deck, trace)
+    return build_diagram(graph.trace(dict(values), local=local, eps=eps))
+
+
+# A large graph's diagram (its layout and its steps' looks: most of its deck's time) is kept
+# from its first-steps deck to its whole deck, which the next run builds. Read only, and shared
+# by the sessions; a few, as each holds about 7 MB at the node limit.
+_large_diagram = st.cache_resource(max_entries=4, ttl=600, show_spinner=False)(_diagram)
 
 
 # A large graph's first deck holds its first steps only (drawing.deck_data): its diagram is on
