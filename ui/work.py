@@ -87,7 +87,7 @@ def _trace_deck(
     hide_constants: bool = False,
     first_steps: int | None = None,
 ) -> dict:
-    if len(parse(text, merge).nodes) > FIRST_STEPS_NODES:
+    if _comes_in_two(text, merge):
         diagram = _large_diagram(text, values, local, eps, merge, collapse, hide_constants)
     else:
         diagram = _diagram(text, values, local, eps, merge, collapse, hide_constants)
@@ -124,6 +124,12 @@ _large_diagram = st.cache_resource(max_entries=4, ttl=600, show_spinner=False)(_
 # screen sooner, and the whole deck follows in the next run (deck's first_steps_only below).
 FIRST_STEPS = 40
 FIRST_STEPS_NODES = 100
+
+
+def _comes_in_two(text: str, merge: bool) -> bool:
+    """Whether a new deck of this graph may come with its first steps, then whole: the first
+    steps' deck and the whole deck share its diagram (_large_diagram)."""
+    return len(parse(text, merge).nodes) > FIRST_STEPS_NODES
 
 
 def _chain_deck(text: str, x: float, modes: tuple[tuple[int, str], ...], eps: float) -> dict:
@@ -222,7 +228,7 @@ def deck(
 def _first_steps_due(text: str, merge: bool, args: tuple) -> bool:
     """Whether deck(..., first_steps_only=True) gives the first steps: the graph has more than
     FIRST_STEPS_NODES nodes and its whole deck is not built yet."""
-    if len(parse(text, merge).nodes) <= FIRST_STEPS_NODES:
+    if not _comes_in_two(text, merge):
         return False
     with _LARGE_BUILT_LOCK:
         return _digest_of("trace", args) not in _LARGE_BUILT
